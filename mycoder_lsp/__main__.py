@@ -1,0 +1,3 @@
+from mycoder_lsp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The three brains: backends, routing, governance, edits and the request flow."""

@@ -1,0 +1,90 @@
+"""The ``mycoder-lsp`` command line: ``serve`` (the default) and the tools.
+
+Each subcommand lives in its own module of this package exposing
+``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
+Modules are imported only when their subcommand runs, so ``check`` never pays
+for httpx or pygls. Every subcommand takes ``--root DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from mycoder_lsp import __version__
+from mycoder_lsp.errors import UserError
+
+# name -> one-line help; the module is mycoder_lsp.cli.<name>
+SUBCOMMANDS: dict[str, str] = {
+    "serve": "run the language server (stdio by default)",
+    "check": "validate files and print findings (exit 1 on errors)",
+    "index": "build or update the vault for a workspace",
+    "search": "search the vault",
+    "route": "classify requests: intent and target symbol",
+    "ask": "run the full request flow from the terminal",
+    "doctor": "check the LLM server, models, vault and grammars",
+}
+
+
+def _available() -> dict[str, str]:
+    found = {}
+    for name, help_text in SUBCOMMANDS.items():
+        if importlib.util.find_spec(f"mycoder_lsp.cli.{name}") is not None:
+            found[name] = help_text
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mycoder-lsp",
+        description="A local coding assistant as a Language Server. With no subcommand: serve on stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"mycoder-lsp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in _available().items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--root", type=Path, default=Path.cwd(), help="workspace root (default: current directory)")
+        p.add_argument("--log-file", type=Path, default=None, help="write logs here instead of stderr")
+        p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+        module = importlib.import_module(f"mycoder_lsp.cli.{name}")
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def setup_logging(log_file: Path | None, verbose: bool) -> None:
+    # Never stdout: in server mode stdout carries JSON-RPC only.
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("mycoder_lsp").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # vscode-languageclient appends --stdio; no subcommand means serve.
+    if not argv or argv[0].startswith("--") and argv[0] not in ("--help", "--version"):
+        argv = ["serve", *argv]
+    if argv[0] == "-h":
+        argv[0] = "--help"
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    setup_logging(args.log_file, args.verbose)
+    try:
+        return int(args._module.run(args) or 0)
+    except UserError as exc:
+        print(f"mycoder-lsp: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

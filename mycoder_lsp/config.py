@@ -1,0 +1,331 @@
+"""Typed settings for mycoder-lsp, and the one place their precedence lives.
+
+Precedence, lowest first (each layer overrides keys of the ones before it):
+
+1. defaults (the dataclasses below)
+2. the user file ``~/.config/mycoder/config.toml`` (``$XDG_CONFIG_HOME`` honoured)
+3. the project: ``<root>/.mycoder/config.toml``, else ``[tool.mycoder]`` in
+   ``<root>/pyproject.toml``
+4. LSP ``initializationOptions``
+5. LSP ``workspace/configuration`` (section ``mycoder``), re-read on
+   ``workspace/didChangeConfiguration``
+
+A bad value never stops anything: it is reported (``SettingsProblem``) and the
+value of the layer below stands. Keys may be written ``snake_case`` or
+``camelCase`` (VS Code style). This module must not import pygls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
+
+
+@dataclass
+class BrainSettings:
+    """One brain: a model on an Ollama or OpenAI-compatible server."""
+
+    model: str
+    max_tokens: int
+    temperature: float
+    url: str = DEFAULT_OLLAMA_URL
+    backend: Literal["ollama", "openai"] = "ollama"
+    timeout: float = 120.0
+    keep_alive: str = "30m"
+    api_key: str = ""
+
+
+def _organizer() -> BrainSettings:
+    return BrainSettings(model="llama3.2:1b-instruct-q4_K_M", max_tokens=64, temperature=0.0, timeout=30.0)
+
+
+def _coding() -> BrainSettings:
+    return BrainSettings(model="codellama:7b", max_tokens=2048, temperature=0.4)
+
+
+def _reasoning() -> BrainSettings:
+    return BrainSettings(model="llama3.2:3b-instruct-q8_0", max_tokens=512, temperature=0.1)
+
+
+@dataclass
+class BrainsSettings:
+    organizer: BrainSettings = field(default_factory=_organizer)
+    coding: BrainSettings = field(default_factory=_coding)
+    reasoning: BrainSettings = field(default_factory=_reasoning)
+    # Ask the reasoning brain to verify a generated edit: "never", "always",
+    # or "large" (when the edit changes more than ``verify_min_lines`` lines).
+    verify: Literal["never", "always", "large"] = "large"
+    verify_min_lines: int = 40
+    # Hosts other than loopback that a brain may talk to (data sovereignty).
+    allowed_hosts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StyleSettings:
+    """MC2xx: the former PowerShell style checker, rule by rule."""
+
+    enabled: bool = True
+    indent_size: int = 4
+    indentation: bool = True  # MC201
+    mixed_indentation: bool = True  # MC202
+    trailing_whitespace: bool = True  # MC203
+    max_line_length: int = 79  # MC204; 0 turns the rule off
+
+
+@dataclass
+class LintSettings:
+    enabled: bool = True
+    max_line_length: int = 100  # MC302; 0 turns the rule off
+    pyflakes: bool = True
+
+
+@dataclass
+class ValidationSettings:
+    syntax: bool = True
+    style: StyleSettings = field(default_factory=StyleSettings)
+    lint: LintSettings = field(default_factory=LintSettings)
+    security: bool = True
+    hallucination: bool = True
+    # Files larger than this (bytes) get one information diagnostic instead.
+    max_file_size: int = 1_000_000
+    # didChange is validated after this many milliseconds of quiet.
+    debounce_ms: int = 250
+    # Codes to leave out everywhere, e.g. ["MC204"].
+    ignore: list[str] = field(default_factory=list)
+
+
+def _token_limits() -> dict[str, int]:
+    return {"coding": 2048, "reasoning": 512, "organizer": 64}
+
+
+@dataclass
+class Constitution:
+    """The mission's constitution: who owns the work and what is forbidden."""
+
+    owner: str = ""
+    block_hierarchy: list[str] = field(default_factory=list)
+    forbidden_sources: list[str] = field(default_factory=lambda: ["eval", "exec"])
+    max_token_limits: dict[str, int] = field(default_factory=_token_limits)
+
+
+@dataclass
+class VaultSettings:
+    enabled: bool = True
+    # Relative paths are taken from the workspace root.
+    path: str = ".mycoder"
+    embedder: Literal["offline", "ollama"] = "offline"
+    embedding_model: str = "nomic-embed-text"
+    embedding_url: str = DEFAULT_OLLAMA_URL
+    max_patterns: int = 100
+    index_on_start: bool = True
+
+
+@dataclass
+class HoverSettings:
+    explain: bool = True
+    # How long a hover waits for the reasoning brain before showing what is
+    # known at once (the explanation is cached for the next hover anyway).
+    wait_ms: int = 1500
+
+
+@dataclass
+class Settings:
+    brains: BrainsSettings = field(default_factory=BrainsSettings)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
+    constitution: Constitution = field(default_factory=Constitution)
+    vault: VaultSettings = field(default_factory=VaultSettings)
+    hover: HoverSettings = field(default_factory=HoverSettings)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+@dataclass(frozen=True)
+class SettingsProblem:
+    """A key that was ignored, and why; ``source`` names the layer."""
+
+    source: str
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: setting '{self.key}' ignored: {self.reason}"
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def _snake(key: str) -> str:
+    return _CAMEL.sub(r"_\1", key).lower().replace("-", "_")
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (list, dict):
+        return "a list" if origin is list else "a table"
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(tp, str(tp))
+
+
+def _coerce(value: Any, tp: Any) -> Any:
+    """Return ``value`` as type ``tp`` or raise ``ValueError`` saying why not."""
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+        raise ValueError(f"must be {_describe(tp)}, got {value!r}")
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"must be a list, got {value!r}")
+        return [_coerce(v, item_tp) for v in value]
+    if origin is dict:
+        _, val_tp = typing.get_args(tp)
+        if not isinstance(value, Mapping):
+            raise ValueError(f"must be a table, got {value!r}")
+        return {str(k): _coerce(v, val_tp) for k, v in value.items()}
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    raise ValueError(f"must be {_describe(tp)}, got {value!r}")
+
+
+def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, problems: list[SettingsProblem]) -> None:
+    hints = typing.get_type_hints(type(target))
+    names = {f.name for f in dataclasses.fields(target)}
+    for raw_key, value in data.items():
+        key = _snake(str(raw_key))
+        dotted = f"{prefix}{raw_key}"
+        if key not in names:
+            problems.append(SettingsProblem(source, dotted, "unknown setting"))
+            continue
+        tp = hints[key]
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, Mapping):
+                problems.append(SettingsProblem(source, dotted, f"must be a table, got {value!r}"))
+                continue
+            _apply(current, value, source, dotted + ".", problems)
+            continue
+        try:
+            setattr(target, key, _coerce(value, tp))
+        except ValueError as exc:
+            problems.append(SettingsProblem(source, dotted, str(exc)))
+
+
+def apply_layer(settings: Settings, data: Mapping[str, Any] | None, source: str) -> list[SettingsProblem]:
+    """Override ``settings`` in place with one layer; return what was refused."""
+    problems: list[SettingsProblem] = []
+    if data is None:
+        return problems
+    if not isinstance(data, Mapping):
+        return [SettingsProblem(source, "(root)", f"must be a table, got {data!r}")]
+    _apply(settings, data, source, "", problems)
+    return problems
+
+
+def user_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "mycoder" / "config.toml"
+
+
+def _read_toml(path: Path, source: str, problems: list[SettingsProblem]) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(SettingsProblem(source, "(file)", f"cannot be read: {exc}"))
+        return None
+
+
+def file_layers(root: Path | None) -> tuple[list[tuple[str, dict[str, Any]]], list[SettingsProblem]]:
+    """The user and project layers that exist, lowest first."""
+    problems: list[SettingsProblem] = []
+    layers: list[tuple[str, dict[str, Any]]] = []
+    user = user_config_path()
+    data = _read_toml(user, str(user), problems)
+    if data is not None:
+        layers.append((str(user), data))
+    if root is not None:
+        project = root / ".mycoder" / "config.toml"
+        data = _read_toml(project, str(project), problems)
+        if data is not None:
+            layers.append((str(project), data))
+        else:
+            pyproject = root / "pyproject.toml"
+            py_data = _read_toml(pyproject, str(pyproject), problems)
+            tool = (py_data or {}).get("tool", {}).get("mycoder") if isinstance(py_data, dict) else None
+            if tool is not None:
+                layers.append((f"{pyproject} [tool.mycoder]", tool))
+    return layers, problems
+
+
+def load_settings(
+    root: Path | None,
+    *,
+    initialization_options: Mapping[str, Any] | None = None,
+    workspace_configuration: Mapping[str, Any] | None = None,
+) -> tuple[Settings, list[SettingsProblem]]:
+    """Build the settings from every layer, in the documented precedence."""
+    settings = Settings()
+    layers, problems = file_layers(root)
+    for source, data in layers:
+        problems += apply_layer(settings, data, source)
+    problems += apply_layer(settings, _unwrap(initialization_options), "initializationOptions")
+    problems += apply_layer(settings, _unwrap(workspace_configuration), "workspace/configuration")
+    return settings, problems
+
+
+def _unwrap(data: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """Accept both ``{"mycoder": {...}}`` and ``{...}`` from editors."""
+    if isinstance(data, Mapping) and set(data) == {"mycoder"}:
+        inner = data["mycoder"]
+        return inner if isinstance(inner, Mapping) or inner is None else data
+    return data
+
+
+def as_dict(settings: Any) -> dict[str, Any]:
+    return dataclasses.asdict(settings)
+
+
+__all__ = [
+    "BrainSettings",
+    "BrainsSettings",
+    "Constitution",
+    "DEFAULT_OLLAMA_URL",
+    "HoverSettings",
+    "LintSettings",
+    "Settings",
+    "SettingsProblem",
+    "StyleSettings",
+    "ValidationSettings",
+    "VaultSettings",
+    "apply_layer",
+    "as_dict",
+    "file_layers",
+    "load_settings",
+    "user_config_path",
+]

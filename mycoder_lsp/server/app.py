@@ -1,0 +1,236 @@
+"""The language server: lifecycle, settings, document sync, feature dispatch.
+
+This module (and the rest of ``mycoder_lsp.server``) is the only place that
+imports pygls. Handlers here are glue: they find the document, hand it to a
+feature, and never block the event loop. Each feature is a
+:class:`~mycoder_lsp.server.feature.Feature`; the dispatcher isolates them, so
+one broken feature never takes the others down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from mycoder_lsp import __version__
+from mycoder_lsp.brains.context import ContextProvider
+from mycoder_lsp.config import Settings, SettingsProblem, load_settings
+from mycoder_lsp.errors import UserError
+from mycoder_lsp.server.feature import Feature
+
+log = logging.getLogger(__name__)
+
+CONFIG_SECTION = "mycoder"
+F = TypeVar("F", bound=Feature)
+
+
+class MyCoderServer(LanguageServer):
+    """All server state lives here, never in module globals."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "mycoder-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.settings = Settings()
+        self.root: Path | None = None
+        self.initialization_options: Any = None
+        self.features: list[Feature] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # Set by the vault feature once the vault is open (see brains/context.py).
+        self.context_provider: ContextProvider | None = None
+
+    # -- features -----------------------------------------------------------
+
+    def add_feature(self, feature: Feature) -> Feature:
+        self.features.append(feature)
+        return feature
+
+    def get_feature(self, kind: type[F]) -> F | None:
+        for feature in self.features:
+            if isinstance(feature, kind):
+                return feature
+        return None
+
+    async def dispatch(self, hook: str, *args: Any) -> None:
+        """Call ``hook`` on every feature; one failing never stops the rest."""
+        for feature in list(self.features):
+            method: Callable[..., Awaitable[None]] = getattr(feature, hook)
+            try:
+                await method(*args)
+            except asyncio.CancelledError:
+                raise
+            except UserError as exc:
+                self.show_message(str(exc), types.MessageType.Error)
+            except Exception:
+                log.exception("%s.%s failed", type(feature).__name__, hook)
+
+    # -- background work ----------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background, tracked, with its failure logged."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, UserError):
+            self.show_message(str(exc), types.MessageType.Error)
+        elif exc is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=exc)
+
+    async def run_in_thread(self, func: Callable[..., Any], *args: Any) -> Any:
+        """CPU work (parsing, validation, embedding) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.thread_pool, func, *args)
+
+    # -- talking to the user ------------------------------------------------
+
+    def show_message(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"MyCoder: {message}"))
+
+    def report_settings_problems(self, problems: list[SettingsProblem]) -> None:
+        if not problems:
+            return
+        for problem in problems:
+            log.warning("%s", problem)
+        shown = "; ".join(str(p) for p in problems[:3])
+        more = f" (and {len(problems) - 3} more, see the log)" if len(problems) > 3 else ""
+        self.show_message(f"{shown}{more}. Defaults are used for those keys.", types.MessageType.Warning)
+
+    # -- capabilities of the client -----------------------------------------
+
+    @property
+    def supports_configuration(self) -> bool:
+        ws = self.client_capabilities.workspace
+        return bool(ws and ws.configuration)
+
+    @property
+    def supports_pull_diagnostics(self) -> bool:
+        td = self.client_capabilities.text_document
+        return bool(td and td.diagnostic)
+
+    @property
+    def supports_work_done_progress(self) -> bool:
+        window = self.client_capabilities.window
+        return bool(window and window.work_done_progress)
+
+    def path_of(self, uri: str) -> str:
+        return to_fs_path(uri) or uri
+
+    # -- settings -----------------------------------------------------------
+
+    async def reload_settings(self, pushed: Any = None) -> None:
+        """Rebuild settings from every layer and tell features about it."""
+        workspace_config = pushed
+        if self.supports_configuration:
+            try:
+                result = await asyncio.wait_for(
+                    self.workspace_configuration_async(
+                        types.ConfigurationParams(items=[types.ConfigurationItem(section=CONFIG_SECTION)])
+                    ),
+                    timeout=5.0,
+                )
+                workspace_config = result[0] if result else None
+            except Exception:
+                log.warning("workspace/configuration failed; keeping the other layers", exc_info=True)
+        settings, problems = load_settings(
+            self.root,
+            initialization_options=self.initialization_options,
+            workspace_configuration=workspace_config if isinstance(workspace_config, dict) else None,
+        )
+        self.settings = settings
+        logging.getLogger("mycoder_lsp").setLevel(settings.log_level.upper())
+        self.report_settings_problems(problems)
+        await self.dispatch("settings_changed")
+
+
+def _root_from(params: types.InitializeParams) -> Path | None:
+    if params.workspace_folders:
+        path = to_fs_path(params.workspace_folders[0].uri)
+        if path:
+            return Path(path)
+    if params.root_uri:
+        path = to_fs_path(params.root_uri)
+        if path:
+            return Path(path)
+    if params.root_path:
+        return Path(params.root_path)
+    return None
+
+
+def create_server() -> MyCoderServer:
+    """Build the server with every feature registered."""
+    from mycoder_lsp.server import diagnostics
+
+    server = MyCoderServer()
+    diagnostics.register(server)
+    for module_name in ("brain_features", "vault_features"):
+        _register_optional(server, module_name)
+
+    @server.feature(types.INITIALIZE)
+    def on_initialize(ls: MyCoderServer, params: types.InitializeParams) -> None:
+        ls.root = _root_from(params)
+        ls.initialization_options = params.initialization_options
+        settings, problems = load_settings(ls.root, initialization_options=params.initialization_options)
+        ls.settings = settings
+        # Shown once the client is ready (initialized), never before.
+        ls._initial_problems = problems  # type: ignore[attr-defined]
+
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: MyCoderServer, params: types.InitializedParams) -> None:
+        problems = getattr(ls, "_initial_problems", [])
+        if ls.supports_configuration:
+            await ls.reload_settings()
+        else:
+            ls.report_settings_problems(problems)
+            await ls.dispatch("settings_changed")
+        await ls.dispatch("initialized")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def on_configuration(ls: MyCoderServer, params: types.DidChangeConfigurationParams) -> None:
+        await ls.reload_settings(pushed=params.settings)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: MyCoderServer, params: types.DidOpenTextDocumentParams) -> None:
+        await ls.dispatch("document_opened", params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: MyCoderServer, params: types.DidChangeTextDocumentParams) -> None:
+        await ls.dispatch("document_changed", params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    async def did_save(ls: MyCoderServer, params: types.DidSaveTextDocumentParams) -> None:
+        await ls.dispatch("document_saved", params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: MyCoderServer, params: types.DidCloseTextDocumentParams) -> None:
+        await ls.dispatch("document_closed", params.text_document.uri)
+
+    @server.feature(types.SHUTDOWN)
+    async def on_shutdown(ls: MyCoderServer, params: None) -> None:
+        await ls.dispatch("shutdown")
+        for task in list(ls._tasks):
+            task.cancel()
+
+    return server
+
+
+def _register_optional(server: MyCoderServer, module_name: str) -> None:
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(f"mycoder_lsp.server.{module_name}") is None:
+        return
+    importlib.import_module(f"mycoder_lsp.server.{module_name}").register(server)

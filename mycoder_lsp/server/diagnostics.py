@@ -1,0 +1,214 @@
+"""Validation findings as LSP diagnostics, pushed or pulled.
+
+Clients that support pull diagnostics (``textDocument/diagnostic``, VS Code)
+are answered on request and told to refresh when something changes; the
+others (Neovim 0.7–0.9) get ``publishDiagnostics`` on open, on save and after
+a debounce on change, stamped with the document version they describe.
+Other features (review findings) add their own diagnostics per source with
+:meth:`DiagnosticsFeature.set_extra`; both reach the client together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from lsprotocol import types
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+from mycoder_lsp.server.app import MyCoderServer
+from mycoder_lsp.server.feature import Feature
+from mycoder_lsp.validation.findings import FileResult, Finding, Severity
+from mycoder_lsp.validation.pipeline import LANGUAGE_IDS, language_for_path, validate_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Cached:
+    version: int | None
+    digest: str
+    diagnostics: list[types.Diagnostic]
+
+
+def to_diagnostic(doc: TextDocument, finding: Finding) -> types.Diagnostic:
+    lines = doc.lines
+    last = max(len(lines) - 1, 0)
+
+    def clamp(line: int, column: int) -> ServerTextPosition:
+        if line > last:
+            line, column = last, len(lines[last].rstrip("\r\n")) if lines else 0
+        line = max(line, 0)
+        text = lines[line].rstrip("\r\n") if lines else ""
+        return ServerTextPosition(line, min(max(column, 0), len(text)))
+
+    rng = doc.range_to_client_units(
+        ServerTextRange(clamp(finding.line, finding.column), clamp(finding.end_line, finding.end_column))
+    )
+    return types.Diagnostic(
+        range=rng,
+        message=finding.message,
+        severity=types.DiagnosticSeverity(int(finding.severity)),
+        code=finding.code,
+        source=finding.source,
+    )
+
+
+def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
+    """Run the pipeline over an open document (called in a worker thread)."""
+    path = server.path_of(doc.uri)
+    source = doc.source
+    language = LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(path)
+    limit = server.settings.validation.max_file_size
+    size = len(source.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        return _skipped(path, language, f"{size:,} bytes is over the {limit:,}-byte limit "
+                        "(setting validation.max_file_size)")
+    if "\0" in source:
+        return _skipped(path, language, "it looks like a binary file (it contains NUL characters)")
+    return validate_text(source, path=path, language=language, settings=server.settings, workspace_root=server.root)
+
+
+def _skipped(path: str, language: str | None, why: str) -> FileResult:
+    finding = Finding("MC001", f"MyCoder skipped this file: {why}.", Severity.INFORMATION, 0, 0, 0, 0)
+    return FileResult(path=path, language=language, findings=[finding], skipped=why)
+
+
+class DiagnosticsFeature(Feature):
+    def __init__(self, server: MyCoderServer) -> None:
+        super().__init__(server)
+        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._cache: dict[str, _Cached] = {}
+        self._extra: dict[str, dict[str, list[types.Diagnostic]]] = {}
+
+    @property
+    def pull_mode(self) -> bool:
+        return self.server.supports_pull_diagnostics
+
+    # -- hooks --------------------------------------------------------------
+
+    async def document_opened(self, uri: str) -> None:
+        await self._now(uri)
+
+    async def document_saved(self, uri: str) -> None:
+        await self._now(uri)
+
+    async def document_changed(self, uri: str) -> None:
+        self._cancel(uri)
+        self._pending[uri] = self.server.spawn(self._debounced(uri), f"diagnostics:{uri}")
+
+    async def document_closed(self, uri: str) -> None:
+        self._cancel(uri)
+        self._cache.pop(uri, None)
+        self._extra.pop(uri, None)
+        if not self.pull_mode:
+            self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    async def settings_changed(self) -> None:
+        self._cache.clear()
+        if self.pull_mode:
+            self._refresh()
+        else:
+            for uri in list(self.server.workspace.text_documents):
+                self.server.spawn(self._now(uri), f"diagnostics:{uri}")
+
+    # -- extras from other features ----------------------------------------
+
+    def set_extra(self, uri: str, source: str, diagnostics: list[types.Diagnostic]) -> None:
+        self._extra.setdefault(uri, {})[source] = diagnostics
+        if self.pull_mode:
+            self._refresh()
+        else:
+            cached = self._cache.get(uri)
+            if cached is not None:
+                self._publish(uri, cached)
+
+    def diagnostics_for(self, uri: str) -> list[types.Diagnostic]:
+        cached = self._cache.get(uri)
+        own = cached.diagnostics if cached else []
+        return own + [d for extra in self._extra.get(uri, {}).values() for d in extra]
+
+    # -- work ---------------------------------------------------------------
+
+    def _cancel(self, uri: str) -> None:
+        task = self._pending.pop(uri, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def _debounced(self, uri: str) -> None:
+        await asyncio.sleep(self.server.settings.validation.debounce_ms / 1000)
+        self._pending.pop(uri, None)
+        await self._validate_and_publish(uri)
+
+    async def _now(self, uri: str) -> None:
+        self._cancel(uri)
+        await self._validate_and_publish(uri)
+
+    async def _validate_and_publish(self, uri: str) -> None:
+        if self.pull_mode:
+            # The client asks when it wants them; tell it there is news.
+            await self.compute(uri)
+            self._refresh()
+            return
+        cached = await self.compute(uri)
+        if cached is not None:
+            self._publish(uri, cached)
+
+    async def compute(self, uri: str) -> _Cached | None:
+        """Diagnostics for the open document ``uri``, cached by content."""
+        doc = self.server.workspace.text_documents.get(uri)
+        if doc is None:
+            return None
+        version, source = doc.version, doc.source
+        digest = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        cached = self._cache.get(uri)
+        if cached is not None and cached.digest == digest:
+            cached.version = version
+            return cached
+        result = await self.server.run_in_thread(validate_document, self.server, doc)
+        current = self.server.workspace.text_documents.get(uri)
+        if current is None or current.version != version:
+            return None  # closed or edited meanwhile: a newer run will publish
+        diagnostics = [to_diagnostic(doc, f) for f in result.findings if f.code not in self._ignored]
+        cached = _Cached(version, digest, diagnostics)
+        self._cache[uri] = cached
+        return cached
+
+    @property
+    def _ignored(self) -> set[str]:
+        return set(self.server.settings.validation.ignore)
+
+    def _publish(self, uri: str, cached: _Cached) -> None:
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=self.diagnostics_for(uri), version=cached.version)
+        )
+
+    def _refresh(self) -> None:
+        ws = self.server.client_capabilities.workspace
+        if ws and ws.diagnostics and ws.diagnostics.refresh_support:
+            self.server.workspace_diagnostic_refresh(None)
+
+
+def register(server: MyCoderServer) -> None:
+    feature = DiagnosticsFeature(server)
+    server.add_feature(feature)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="mycoder", inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    async def pull(ls: MyCoderServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        uri = params.text_document.uri
+        if uri not in ls.workspace.text_documents:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        cached = await feature.compute(uri)
+        if cached is None:  # edited while we worked: answer with what we have
+            cached = feature._cache.get(uri)
+        items = feature.diagnostics_for(uri)
+        result_id = f"{cached.digest if cached else 'none'}:{len(items)}:{hash(tuple(d.message for d in items))}"
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)

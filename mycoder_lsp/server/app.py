@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import FeatureNotificationError, FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from mycoder_lsp import __version__
@@ -30,6 +32,30 @@ CONFIG_SECTION = "mycoder"
 F = TypeVar("F", bound=Feature)
 
 
+class _Ignored:
+    """A parsed message that ``handle_message`` drops (wrong ``jsonrpc``)."""
+
+    jsonrpc = "ignored"
+
+
+class MyCoderProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            # pygls cannot answer a request whose params do not parse (the id
+            # is lost with the exception), so the client would wait forever.
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                self._send_response(
+                    data["id"],
+                    error=types.ResponseError(
+                        code=exc.code, message=f"Invalid params for {data['method']}: see the server log"
+                    ),
+                )
+                return _Ignored()
+            raise
+
+
 class MyCoderServer(LanguageServer):
     """All server state lives here, never in module globals."""
 
@@ -38,6 +64,7 @@ class MyCoderServer(LanguageServer):
             "mycoder-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=MyCoderProtocol,
         )
         self.settings = Settings()
         self.root: Path | None = None
@@ -46,6 +73,8 @@ class MyCoderServer(LanguageServer):
         self._tasks: set[asyncio.Task[Any]] = set()
         # Set by the vault feature once the vault is open (see brains/context.py).
         self.context_provider: ContextProvider | None = None
+        self._ready: asyncio.Event | None = None
+        self._last_error_shown = -1e9
 
     # -- features -----------------------------------------------------------
 
@@ -72,6 +101,21 @@ class MyCoderServer(LanguageServer):
             except Exception:
                 log.exception("%s.%s failed", type(feature).__name__, hook)
 
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once ``initialized`` has loaded every settings layer."""
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        return self._ready
+
+    async def wait_ready(self) -> None:
+        # A document opened while workspace/configuration is in flight must
+        # be checked with the user's settings, not the defaults.
+        try:
+            await asyncio.wait_for(self.ready.wait(), timeout=10.0)
+        except asyncio.TimeoutError:
+            log.warning("settings not ready after 10 s; going on with what is loaded")
+
     # -- background work ----------------------------------------------------
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -94,6 +138,20 @@ class MyCoderServer(LanguageServer):
     async def run_in_thread(self, func: Callable[..., Any], *args: Any) -> Any:
         """CPU work (parsing, validation, embedding) off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self.thread_pool, func, *args)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Garbage from the client is logged; our own failures are logged and
+        shown once a minute at most, so a broken feature cannot flood the editor."""
+        if source is FeatureRequestError:
+            return  # already in the response to the request
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error, exc_info=error)
+        if source is not FeatureNotificationError:
+            return
+        now = asyncio.get_event_loop().time()
+        if now - self._last_error_shown < 60:
+            return
+        self._last_error_shown = now
+        self.show_message(f"internal error: {error} (details in the server log)", types.MessageType.Error)
 
     # -- talking to the user ------------------------------------------------
 
@@ -118,8 +176,12 @@ class MyCoderServer(LanguageServer):
 
     @property
     def supports_pull_diagnostics(self) -> bool:
+        """Pull only where the client can also be told to re-pull: without
+        ``workspace/diagnostic/refresh`` findings that arrive later (review,
+        settings changes) would never show."""
         td = self.client_capabilities.text_document
-        return bool(td and td.diagnostic)
+        ws = self.client_capabilities.workspace
+        return bool(td and td.diagnostic and ws and ws.diagnostics and ws.diagnostics.refresh_support)
 
     @property
     def supports_work_done_progress(self) -> bool:
@@ -187,6 +249,11 @@ def create_server() -> MyCoderServer:
         ls.settings = settings
         # Shown once the client is ready (initialized), never before.
         ls._initial_problems = problems  # type: ignore[attr-defined]
+        for feature in ls.features:
+            try:
+                feature.client_known(params)
+            except Exception:
+                log.exception("%s.client_known failed", type(feature).__name__)
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: MyCoderServer, params: types.InitializedParams) -> None:
@@ -196,6 +263,7 @@ def create_server() -> MyCoderServer:
         else:
             ls.report_settings_problems(problems)
             await ls.dispatch("settings_changed")
+        ls.ready.set()
         await ls.dispatch("initialized")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -204,18 +272,22 @@ def create_server() -> MyCoderServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: MyCoderServer, params: types.DidOpenTextDocumentParams) -> None:
+        await ls.wait_ready()
         await ls.dispatch("document_opened", params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: MyCoderServer, params: types.DidChangeTextDocumentParams) -> None:
+        await ls.wait_ready()
         await ls.dispatch("document_changed", params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     async def did_save(ls: MyCoderServer, params: types.DidSaveTextDocumentParams) -> None:
+        await ls.wait_ready()
         await ls.dispatch("document_saved", params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: MyCoderServer, params: types.DidCloseTextDocumentParams) -> None:
+        await ls.wait_ready()
         await ls.dispatch("document_closed", params.text_document.uri)
 
     @server.feature(types.SHUTDOWN)

@@ -83,10 +83,12 @@ class DiagnosticsFeature(Feature):
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._cache: dict[str, _Cached] = {}
         self._extra: dict[str, dict[str, list[types.Diagnostic]]] = {}
+        self.pull_mode = False
 
-    @property
-    def pull_mode(self) -> bool:
-        return self.server.supports_pull_diagnostics
+    def client_known(self, params: types.InitializeParams) -> None:
+        self.pull_mode = self.server.supports_pull_diagnostics
+        if self.pull_mode:
+            _register_pull(self.server, self)
 
     # -- hooks --------------------------------------------------------------
 
@@ -187,14 +189,15 @@ class DiagnosticsFeature(Feature):
         )
 
     def _refresh(self) -> None:
-        ws = self.server.client_capabilities.workspace
-        if ws and ws.diagnostics and ws.diagnostics.refresh_support:
-            self.server.workspace_diagnostic_refresh(None)
+        self.server.workspace_diagnostic_refresh(None)
 
 
 def register(server: MyCoderServer) -> None:
-    feature = DiagnosticsFeature(server)
-    server.add_feature(feature)
+    server.add_feature(DiagnosticsFeature(server))
+
+
+def _register_pull(server: MyCoderServer, feature: DiagnosticsFeature) -> None:
+    """Advertised only to clients in pull mode, so no client gets both."""
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lsprotocol.types import InitializeParams
+
     from mycoder_lsp.brains.context import AcceptedEdit
     from mycoder_lsp.server.app import MyCoderServer
 
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
 class Feature:
     def __init__(self, server: MyCoderServer) -> None:
         self.server = server
+
+    def client_known(self, params: InitializeParams) -> None:
+        """During ``initialize``: the client's capabilities are known and
+        handlers registered here still make it into the server's capabilities."""
 
     async def initialized(self) -> None:
         """The client is ready; settings are loaded."""

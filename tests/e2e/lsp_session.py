@@ -21,8 +21,22 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 PROFILES = {
     "neovim": "neovim@v0.7.0",
     "neovim-0.10": "neovim@v0.10.0",
-    "vscode": "visual_studio_code",
+    "neovim-0.11": "neovim@v0.11.0",
+    "vscode-1.65": "visual_studio_code",
 }
+
+
+def capabilities_for(profile: str) -> types.ClientCapabilities:
+    """A recorded editor profile; ``vscode`` is VS Code 1.65 (pytest-lsp's
+    recording) plus what current VS Code adds: pull diagnostics with refresh."""
+    if profile != "vscode":
+        return client_capabilities(PROFILES.get(profile, profile))
+    caps = client_capabilities("visual_studio_code")
+    caps.text_document.diagnostic = types.DiagnosticClientCapabilities(
+        dynamic_registration=True, related_document_support=False
+    )
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    return caps
 
 
 def server_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -55,7 +69,7 @@ async def lsp_session(
     client = await config.start()
     if configuration is not None:
         client.set_configuration(configuration, section="mycoder")
-    capabilities = client_capabilities(PROFILES.get(profile, profile))
+    capabilities = capabilities_for(profile)
     await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,

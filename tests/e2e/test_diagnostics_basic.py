@@ -1,19 +1,179 @@
+"""Diagnostics end to end: the real server process, a real LSP client."""
+
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from lsprotocol import types
 
 from tests.e2e.lsp_session import lsp_session, open_document, wait_for_diagnostics
 
+BROKEN = "def f(:\n    pass\n"
+FIXED = "def f(x):\n    return x\n"
 
-async def test_syntax_error_is_published_on_open(tmp_path):
+
+@pytest.fixture
+def root(tmp_path):
     root = tmp_path / "ws"
     root.mkdir()
-    async with lsp_session(root) as client:
-        uri = open_document(client, root / "a.py", "def f(:\n    pass\n")
+    return root
+
+
+def codes(diags):
+    return [d.code for d in diags]
+
+
+def change(client, uri, version, start, end, text):
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=types.Position(*start), end=types.Position(*end)), text=text
+                )
+            ],
+        )
+    )
+
+
+@pytest.mark.parametrize("profile", ["neovim", "neovim-0.10", "neovim-0.11", "vscode-1.65"])
+async def test_open_change_save_close(root, profile):
+    async with lsp_session(root, profile=profile) as client:
+        uri = open_document(client, root / "a.py", BROKEN)
+        diags = await wait_for_diagnostics(client, uri, version=1)
+        mc101 = next(d for d in diags if d.code == "MC101")
+        assert mc101.source == "mycoder"
+        assert mc101.severity == types.DiagnosticSeverity.Error
+        assert mc101.range.start.line == 0
+        assert "Syntax error" in mc101.message
+
+        # Incremental edit that fixes the signature: "def f(:" -> "def f(x):"
+        change(client, uri, 2, (0, 6), (0, 6), "x)")
+        diags = await wait_for_diagnostics(client, uri, version=2)
+        assert "MC101" not in codes(diags)
+
+        # Break it again and save: diagnostics come with the save too.
+        change(client, uri, 3, (0, 6), (0, 8), "")
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        diags = await wait_for_diagnostics(client, uri, version=3)
+        assert "MC101" in codes(diags)
+
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
         diags = await wait_for_diagnostics(client, uri)
-        codes = [d.code for d in diags]
-        assert "MC101" in codes
-        d = next(d for d in diags if d.code == "MC101")
-        assert d.source == "mycoder"
-        assert d.severity == types.DiagnosticSeverity.Error
-        assert d.range.start.line == 0
+        assert diags == []
+
+
+async def test_rapid_changes_publish_the_last_version(root):
+    async with lsp_session(root) as client:
+        uri = open_document(client, root / "b.py", FIXED)
+        await wait_for_diagnostics(client, uri, version=1)
+        seen: list[int | None] = []
+        # Five quick keystrokes, each breaking/fixing the file.
+        for version in range(2, 7):
+            text = "(" if version % 2 == 0 else ""
+            end = (0, 6) if version % 2 == 0 else (0, 7)
+            change(client, uri, version, (0, 6), end, text)
+
+        async def collect():
+            while True:
+                params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+                seen.append(params.version)
+                if params.version == 6:
+                    return params
+
+        params = await asyncio.wait_for(collect(), 15)
+        # Debounced: intermediate versions are never validated.
+        assert seen == [6]
+        assert "MC101" in codes(params.diagnostics)  # version 6 left the "(" in place
+
+
+async def test_pull_diagnostics_for_vscode(root):
+    async with lsp_session(root, profile="vscode") as client:
+        uri = open_document(client, root / "c.py", BROKEN)
+        report = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        assert report.kind == "full"
+        assert "MC101" in codes(report.items)
+        again = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id
+            )
+        )
+        assert again.kind == "unchanged"
+        # Not open: an empty report, not an error.
+        other = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=(root / "nope.py").as_uri()))
+        )
+        assert list(other.items) == []
+        # In pull mode nothing is pushed; the client is told to re-pull instead.
+        assert uri not in client.diagnostics
+        assert client.diagnostic_refresh_count >= 1
+
+
+async def test_invalid_settings_warn_and_keep_defaults(root):
+    options = {"validation": {"maxFileSize": "huge", "bogus": 1}, "brains": {"coding": {"temperature": "hot"}}}
+    async with lsp_session(root, initialization_options=options) as client:
+        uri = open_document(client, root / "d.py", BROKEN)
+        diags = await wait_for_diagnostics(client, uri)
+        assert "MC101" in codes(diags)  # the server still works
+        warnings = [m for m in client.messages if m.type == types.MessageType.Warning]
+        assert len(warnings) == 1
+        text = warnings[0].message
+        assert "validation.maxFileSize" in text and "validation.bogus" in text and "brains.coding.temperature" in text
+
+
+async def test_workspace_configuration_is_read_and_reread(root):
+    async with lsp_session(root, profile="neovim-0.10", configuration={"validation": {"ignore": ["MC101"]}}) as client:
+        uri = open_document(client, root / "e.py", BROKEN)
+        diags = await wait_for_diagnostics(client, uri)
+        assert "MC101" not in codes(diags)
+        client.set_configuration({"validation": {"ignore": []}}, section="mycoder")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        diags = await wait_for_diagnostics(client, uri)
+        assert "MC101" in codes(diags)
+
+
+async def test_pushed_configuration_without_workspace_configuration(root):
+    # Neovim 0.7 profile: settings arrive in didChangeConfiguration itself.
+    async with lsp_session(root, profile="neovim") as client:
+        uri = open_document(client, root / "f.py", BROKEN)
+        assert "MC101" in codes(await wait_for_diagnostics(client, uri))
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"mycoder": {"validation": {"ignore": ["MC101"]}}})
+        )
+        assert "MC101" not in codes(await wait_for_diagnostics(client, uri))
+
+
+async def test_bad_input_never_crashes(root):
+    options = {"validation": {"maxFileSize": 2000}}
+    async with lsp_session(root, initialization_options=options) as client:
+        huge = open_document(client, root / "huge.py", "x = 1\n" * 1000)
+        diags = await wait_for_diagnostics(client, huge)
+        assert codes(diags) == ["MC001"]
+        assert diags[0].severity == types.DiagnosticSeverity.Information
+        assert "max_file_size" in diags[0].message
+
+        binary = open_document(client, root / "blob.py", "abc\0\1\2def")
+        diags = await wait_for_diagnostics(client, binary)
+        assert codes(diags) == ["MC001"] and "binary" in diags[0].message
+
+        unknown = open_document(client, root / "notes.xyz", "whatever (((", language_id="plaintext")
+        assert await wait_for_diagnostics(client, unknown) == []
+
+        empty = open_document(client, root / "empty.py", "")
+        assert await wait_for_diagnostics(client, empty) == []
+
+        # Emoji before the error: the column is in UTF-16 units for this client.
+        emoji = open_document(client, root / "emoji.py", "s = '😀' +\n")
+        diags = await wait_for_diagnostics(client, emoji)
+        assert "MC101" in codes(diags)
+
+        # The server is still alive and answering requests.
+        still = open_document(client, root / "ok.py", BROKEN)
+        assert "MC101" in codes(await wait_for_diagnostics(client, still))

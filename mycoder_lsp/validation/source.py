@@ -1,0 +1,122 @@
+"""One Python source file, parsed once and shared by every validation layer.
+
+Holds the text, its lines and the ``ast`` tree, and converts ``ast``'s UTF-8
+byte columns to the code-point columns that :class:`Finding` uses. It must not
+run any check itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from mycoder_lsp.validation.findings import Finding, Severity
+
+_DEF_KEYWORD = re.compile(r"(?:async\s+)?(?:def|class)\s+")
+
+
+@dataclass
+class PythonSource:
+    text: str
+    path: str
+    tree: ast.Module | None = None
+    workspace_root: Path | None = None
+    original: str | None = None
+    instruction: str | None = None
+    lines: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # splitlines() also splits on \x0c, \x1c, ... which ast does not: split
+        # on real line ends only so line numbers agree with ast's.
+        self.lines = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+    @cached_property
+    def nodes(self) -> dict[type, list[ast.AST]]:
+        """Every node of the tree grouped by type, from one traversal that all
+        layers share (``ast.walk`` once per layer would cost more than pyflakes)."""
+        by_type: dict[type, list[ast.AST]] = defaultdict(list)
+        if self.tree is None:
+            return by_type
+        stack: list[ast.AST] = [self.tree]
+        pop, push = stack.pop, stack.append
+        node_type = ast.AST
+        while stack:
+            node = pop()
+            by_type[node.__class__].append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, node_type):
+                            push(item)
+                elif isinstance(value, node_type):
+                    push(value)
+        return by_type
+
+    def of_type(self, *types: type) -> list[ast.AST]:
+        nodes = self.nodes
+        found: list[ast.AST] = []
+        for tp in types:
+            found.extend(nodes.get(tp, ()))
+        return found
+
+    @cached_property
+    def string_lines(self) -> set[int]:
+        """0-based lines that end inside a multi-line string literal: their
+        whitespace is data, not layout."""
+        inside: set[int] = set()
+        for node in self.of_type(ast.Constant, ast.JoinedStr):
+            end = getattr(node, "end_lineno", None)
+            if end is not None and end > node.lineno and (  # type: ignore[attr-defined]
+                node.__class__ is ast.JoinedStr or isinstance(node.value, (str, bytes))  # type: ignore[attr-defined]
+            ):
+                inside.update(range(node.lineno - 1, end - 1))  # type: ignore[attr-defined]
+        return inside
+
+    @cached_property
+    def is_stub(self) -> bool:
+        return self.path.endswith(".pyi")
+
+    def line(self, index: int) -> str:
+        return self.lines[index] if 0 <= index < len(self.lines) else ""
+
+    def column(self, lineno: int, byte_col: int) -> int:
+        """Code-point column of ``ast``'s 1-based line / UTF-8 byte column."""
+        text = self.line(lineno - 1)
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+    def finding(self, code: str, message: str, severity: Severity, node: ast.AST) -> Finding:
+        """A finding covering ``node`` (first line only for multi-line nodes
+        whose end would make the range noisy is the caller's choice)."""
+        lineno = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0)
+        end_lineno = getattr(node, "end_lineno", None) or lineno
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = col
+        return Finding(
+            code,
+            message,
+            severity,
+            lineno - 1,
+            self.column(lineno, col),
+            end_lineno - 1,
+            self.column(end_lineno, end_col),
+        )
+
+    def header_finding(self, code: str, message: str, severity: Severity, node: ast.AST) -> Finding:
+        """A finding on the name of a ``def``/``class`` (not its whole body)."""
+        lineno = node.lineno  # type: ignore[attr-defined]
+        text = self.line(lineno - 1)
+        name = getattr(node, "name", "")
+        match = _DEF_KEYWORD.match(text, self.column(lineno, node.col_offset))  # type: ignore[attr-defined]
+        start = match.end() if match else -1
+        if start < 0 or not text.startswith(name, start):
+            return self.finding(code, message, severity, node)
+        return Finding(code, message, severity, lineno - 1, start, lineno - 1, start + len(name))

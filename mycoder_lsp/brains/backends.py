@@ -1,0 +1,520 @@
+"""Talking to the models: Ollama's native API and OpenAI-compatible servers.
+
+A :class:`Brain` is one configured model (organizer, coding or reasoning) with
+one async method, :meth:`Brain.complete`, that streams the answer and returns
+it whole. :func:`embed` turns texts into vectors through the same servers, and
+:func:`probe` asks a server what it runs (for ``doctor``).
+
+Every failure becomes one :class:`BrainError` whose message tells the user what
+to do (start the server, pull the model, ...). Nothing here leaves loopback
+unless the host is allowed by name in ``brains.allowed_hosts``.
+
+This module must not import pygls, and must not know about prompts, routing
+or edits: it moves text to a model and back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import math
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable, Iterable
+from urllib.parse import urlsplit
+
+import httpx
+
+from mycoder_lsp.brains.governance import BRAIN_NAMES, token_limit
+from mycoder_lsp.config import BrainSettings, Settings
+from mycoder_lsp.errors import UserError
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+# Ollama's default window is small and truncates silently, so every request
+# sizes it from the prompt: at least this, rounded up to a multiple of it.
+MIN_NUM_CTX = 2048
+MAX_NUM_CTX = 32768
+# A rough, deliberately pessimistic characters-per-token for code.
+CHARS_PER_TOKEN = 3
+EMBED_BATCH = 32
+
+
+class BrainError(UserError):
+    """A model call failed; the message says what the user can do about it."""
+
+
+# -- where we may send data -------------------------------------------------
+
+
+def _host_of(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise BrainError(f"The LLM endpoint {url!r} is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BrainError(f"The LLM endpoint {url!r} is not an http(s) URL, e.g. http://127.0.0.1:11434.")
+    return parts.hostname.lower()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(url: str, allowed_hosts: Iterable[str], *, what: str = "LLM endpoint") -> None:
+    """Refuse a non-loopback endpoint unless its host is allowed by name."""
+    host = _host_of(url)
+    if is_loopback(host):
+        return
+    if host in {h.strip().lower() for h in allowed_hosts}:
+        return
+    raise BrainError(
+        f"The {what} {url} is not on this machine, so MyCoder will not send your code there. "
+        f"If you trust that server, add \"{host}\" to brains.allowed_hosts in your settings."
+    )
+
+
+# -- sizing -----------------------------------------------------------------
+
+
+def estimate_tokens(messages: list[Message]) -> int:
+    return sum(len(m.get("content", "")) for m in messages) // CHARS_PER_TOKEN + 8 * len(messages)
+
+
+def num_ctx_for(messages: list[Message], max_tokens: int) -> int:
+    needed = estimate_tokens(messages) + max_tokens + 64
+    rounded = math.ceil(needed / MIN_NUM_CTX) * MIN_NUM_CTX
+    return max(MIN_NUM_CTX, min(MAX_NUM_CTX, rounded))
+
+
+# -- errors -----------------------------------------------------------------
+
+
+def _server_label(backend: str, url: str) -> str:
+    return f"Ollama at {url}" if backend == "ollama" else f"the OpenAI-compatible server at {url}"
+
+
+def _unreachable(backend: str, url: str) -> BrainError:
+    if backend == "ollama":
+        return BrainError(f"Ollama is not reachable at {url} — start it with `ollama serve` (or fix the brain's url).")
+    return BrainError(
+        f"The OpenAI-compatible server at {url} is not reachable — start it (llama.cpp server, vLLM, "
+        "LM Studio) or fix the brain's url."
+    )
+
+
+def _error_text(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace").strip()[:300]
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict):  # OpenAI style: {"error": {"message": ...}}
+            err = err.get("message")
+        if err:
+            return str(err)
+    return json.dumps(data)[:300]
+
+
+def _http_error(status: int, body: bytes, *, backend: str, url: str, model: str) -> BrainError:
+    text = _error_text(body)
+    if status == 404 and ("not found" in text.lower() or "pull" in text.lower() or not text):
+        if backend == "ollama":
+            return BrainError(f"The model {model} is not pulled on {url} — run `ollama pull {model}`.")
+        return BrainError(f"The model {model} is not available on {url} ({text or 'not found'}) — load it there "
+                          "or fix the brain's model name.")
+    detail = f": {text}" if text else ""
+    return BrainError(f"{_server_label(backend, url)} answered HTTP {status}{detail}")
+
+
+# -- the brains -------------------------------------------------------------
+
+
+@dataclass
+class Completion:
+    """Counters of the last call, for progress and benchmarks."""
+
+    pieces: int = 0
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    done_reason: str | None = None
+
+
+class Brain:
+    """One configured model. Subclasses speak one wire protocol."""
+
+    backend = "ollama"
+
+    def __init__(self, name: str, settings: BrainSettings, *, max_tokens: int,
+                 client: httpx.AsyncClient | None = None) -> None:
+        self.name = name
+        self.settings = settings
+        self.max_tokens = max_tokens
+        self._client = client
+        self.last = Completion()
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    @property
+    def url(self) -> str:
+        return self.settings.url.rstrip("/")
+
+    async def complete(self, messages: list[Message], *, json_mode: bool = False, max_tokens: int | None = None,
+                       on_piece: Callable[[str], None] | None = None) -> str:
+        """Stream the answer to ``messages``; ``on_piece`` sees each chunk.
+
+        Bounded by the brain's ``timeout`` as a whole (a slow trickle is a
+        timeout too). Cancelling the awaiting task closes the HTTP stream.
+        """
+        limit = min(max_tokens, self.max_tokens) if max_tokens else self.max_tokens
+        self.last = Completion()
+        pieces: list[str] = []
+
+        async def run(client: httpx.AsyncClient) -> None:
+            stream = self._stream(client, messages, json_mode=json_mode, max_tokens=limit)
+            async with aclosing(stream):  # type: ignore[type-var]
+                async for piece in stream:
+                    pieces.append(piece)
+                    self.last.pieces += 1
+                    if on_piece is not None:
+                        on_piece(piece)
+
+        try:
+            await asyncio.wait_for(self._with_client(run), timeout=self.settings.timeout)
+        except asyncio.TimeoutError:
+            raise self._timed_out() from None
+        return "".join(pieces)
+
+    def _timed_out(self) -> BrainError:
+        return BrainError(
+            f"The {self.name} brain ({self.model} at {self.url}) did not answer within "
+            f"{self.settings.timeout:g} s — the model may still be loading; try again, or raise "
+            f"brains.{self.name}.timeout."
+        )
+
+    async def _with_client(self, work: Callable[[httpx.AsyncClient], Any]) -> None:
+        if self._client is not None:
+            await work(self._client)
+            return
+        async with new_client() as client:
+            await work(client)
+
+    chat_path = ""
+
+    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def parse_line(self, line: str) -> tuple[str, bool]:
+        """One line of the streamed body -> (text piece, whether it was the last)."""
+        raise NotImplementedError
+
+    async def _stream(self, client: httpx.AsyncClient, messages: list[Message], *, json_mode: bool,
+                      max_tokens: int) -> AsyncIterator[str]:
+        payload = self.payload(messages, json_mode=json_mode, max_tokens=max_tokens)
+        lines = self._lines(client, self.chat_path, payload)
+        async with aclosing(lines):  # type: ignore[type-var]
+            async for line in lines:
+                piece, done = self.parse_line(line)
+                if piece:
+                    yield piece
+                if done:
+                    return
+        raise self._cut()
+
+    def _json(self, text: str) -> dict[str, Any]:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise self._not_json(text) from None
+        if not isinstance(data, dict):
+            raise self._not_json(text)
+        return data
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.api_key}"} if self.settings.api_key else {}
+
+    async def _lines(self, client: httpx.AsyncClient, path: str, payload: dict[str, Any]) -> AsyncIterator[str]:
+        """POST ``payload`` and yield the response body line by line."""
+        try:
+            async with client.stream("POST", self.url + path, json=payload, headers=self._headers(),
+                                     timeout=_timeout(self.settings.timeout)) as response:
+                if response.status_code >= 400:
+                    body = await response.aread()
+                    raise _http_error(response.status_code, body, backend=self.backend, url=self.url,
+                                      model=self.model)
+                async for line in response.aiter_lines():
+                    if line.strip():
+                        yield line
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            raise _unreachable(self.backend, self.url) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise self._cut(exc) from None
+        except httpx.TimeoutException:
+            raise self._timed_out() from None
+        except httpx.HTTPError as exc:
+            raise BrainError(f"{_server_label(self.backend, self.url)} failed: {exc or type(exc).__name__}") from None
+
+    def _cut(self, exc: Exception | None = None) -> BrainError:
+        why = f" ({exc})" if exc else ""
+        return BrainError(f"The answer from {self.model} at {self.url} broke off before it was complete{why} — "
+                          "try again; if it keeps happening, check the server's log.")
+
+    def _not_json(self, line: str) -> BrainError:
+        return BrainError(f"{_server_label(self.backend, self.url)} sent something that is not JSON "
+                          f"({line[:80]!r}) — is that URL really an {self.backend} server?")
+
+
+class OllamaBrain(Brain):
+    """Ollama's native ``/api/chat``, streamed as newline-delimited JSON."""
+
+    backend = "ollama"
+    chat_path = "/api/chat"
+
+    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "options": {
+                "temperature": self.settings.temperature,
+                "num_predict": max_tokens,
+                "num_ctx": num_ctx_for(messages, max_tokens),
+            },
+            "keep_alive": self.settings.keep_alive,
+        }
+        if json_mode:
+            payload["format"] = "json"
+        return payload
+
+    def parse_line(self, line: str) -> tuple[str, bool]:
+        data = self._json(line)
+        if data.get("error"):
+            raise BrainError(f"Ollama at {self.url} stopped with an error: {data['error']}")
+        piece = (data.get("message") or {}).get("content") or ""
+        if data.get("done"):
+            self.last.prompt_tokens = data.get("prompt_eval_count")
+            self.last.output_tokens = data.get("eval_count")
+            self.last.done_reason = data.get("done_reason")
+            return piece, True
+        return piece, False
+
+
+class OpenAIBrain(Brain):
+    """``/v1/chat/completions`` streamed as server-sent events (llama.cpp
+    server, vLLM, LM Studio, Ollama's own ``/v1``)."""
+
+    backend = "openai"
+    chat_path = "/v1/chat/completions"
+
+    @property
+    def url(self) -> str:
+        # Accept both http://host:port and http://host:port/v1.
+        url = self.settings.url.rstrip("/")
+        return url[:-3] if url.endswith("/v1") else url
+
+    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "max_tokens": max_tokens,
+            "temperature": self.settings.temperature,
+        }
+        if json_mode:
+            payload["response_format"] = {"type": "json_object"}
+        return payload
+
+    def parse_line(self, line: str) -> tuple[str, bool]:
+        if not line.startswith("data:"):  # SSE comments, event names, keep-alives
+            return "", False
+        text = line[5:].strip()
+        if text == "[DONE]":
+            return "", True
+        data = self._json(text)
+        if data.get("error"):
+            raise BrainError(f"{_server_label(self.backend, self.url)} stopped with an error: "
+                             f"{_error_text(text.encode())}")
+        pieces = []
+        for choice in data.get("choices") or []:
+            pieces.append((choice.get("delta") or {}).get("content") or "")
+            if choice.get("finish_reason"):
+                self.last.done_reason = choice["finish_reason"]
+        usage = data.get("usage") or {}
+        if usage:
+            self.last.prompt_tokens = usage.get("prompt_tokens")
+            self.last.output_tokens = usage.get("completion_tokens")
+        return "".join(pieces), False
+
+
+def make_brain(name: str, settings: Settings, *, client: httpx.AsyncClient | None = None) -> Brain:
+    """The brain ``name`` (organizer | coding | reasoning) as configured.
+
+    Refuses (BrainError) an endpoint outside loopback whose host is not in
+    ``brains.allowed_hosts``. Pass a shared ``client`` to reuse connections.
+    """
+    if name not in BRAIN_NAMES:
+        raise ValueError(f"unknown brain {name!r}")
+    brain_settings: BrainSettings = getattr(settings.brains, name)
+    check_endpoint(brain_settings.url, settings.brains.allowed_hosts, what=f"{name} brain's endpoint")
+    cls = OpenAIBrain if brain_settings.backend == "openai" else OllamaBrain
+    return cls(name, brain_settings, max_tokens=token_limit(name, settings), client=client)
+
+
+def new_client() -> httpx.AsyncClient:
+    """An HTTP client for model servers. Environment proxies are ignored on
+    purpose: a proxy would carry the user's code off the machine."""
+    return httpx.AsyncClient(trust_env=False, timeout=_timeout(120.0))
+
+
+def _timeout(total: float) -> httpx.Timeout:
+    # Connecting to a local server is instant or impossible; reading may wait
+    # for a model to load, which the overall deadline in complete() bounds.
+    return httpx.Timeout(total, connect=min(5.0, total))
+
+
+# -- embeddings -------------------------------------------------------------
+
+
+async def embed(texts: list[str], *, model: str, url: str, backend: str = "ollama", api_key: str = "",
+                allowed_hosts: Iterable[str] = (), batch_size: int = EMBED_BATCH, timeout: float = 60.0,
+                client: httpx.AsyncClient | None = None) -> list[list[float]]:
+    """Vectors for ``texts`` (same order), batched: Ollama ``/api/embed`` or
+    OpenAI-compatible ``/v1/embeddings``."""
+    if not texts:
+        return []
+    check_endpoint(url, allowed_hosts, what="embedding endpoint")
+    base = url.rstrip("/")
+    if backend == "openai" and base.endswith("/v1"):
+        base = base[:-3]
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    vectors: list[list[float]] = []
+
+    async def run(http: httpx.AsyncClient) -> None:
+        for start in range(0, len(texts), max(1, batch_size)):
+            batch = texts[start:start + max(1, batch_size)]
+            vectors.extend(await _embed_batch(http, base, backend, model, batch, headers, timeout))
+
+    try:
+        if client is not None:
+            await asyncio.wait_for(run(client), timeout)
+        else:
+            async with new_client() as http:
+                await asyncio.wait_for(run(http), timeout)
+    except asyncio.TimeoutError:
+        raise BrainError(f"Embedding with {model} at {base} did not finish within {timeout:g} s.") from None
+    return vectors
+
+
+async def _embed_batch(http: httpx.AsyncClient, base: str, backend: str, model: str, batch: list[str],
+                       headers: dict[str, str], timeout: float) -> list[list[float]]:
+    path = "/v1/embeddings" if backend == "openai" else "/api/embed"
+    try:
+        response = await http.post(base + path, json={"model": model, "input": batch}, headers=headers,
+                                   timeout=_timeout(timeout))
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise _unreachable(backend, base) from None
+    except httpx.HTTPError as exc:
+        raise BrainError(f"Embedding request to {base} failed: {exc or type(exc).__name__}") from None
+    if response.status_code >= 400:
+        raise _http_error(response.status_code, response.content, backend=backend, url=base, model=model)
+    try:
+        data = response.json()
+    except ValueError:
+        raise BrainError(f"{_server_label(backend, base)} sent an embedding answer that is not JSON.") from None
+    if backend == "openai":
+        items = sorted(data.get("data") or [], key=lambda d: d.get("index", 0))
+        out = [item.get("embedding") for item in items]
+    else:
+        out = data.get("embeddings") or []
+    if len(out) != len(batch) or not all(isinstance(v, list) for v in out):
+        raise BrainError(f"{_server_label(backend, base)} answered {len(out)} embeddings for {len(batch)} texts.")
+    return [[float(x) for x in v] for v in out]
+
+
+# -- what a server runs (doctor) --------------------------------------------
+
+
+@dataclass
+class ServerInfo:
+    url: str
+    backend: str
+    version: str | None = None
+    models: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.error is None
+
+    def has_model(self, model: str) -> bool:
+        names = set(self.models)
+        # Ollama treats "name" as "name:latest".
+        return model in names or (":" not in model and f"{model}:latest" in names)
+
+
+async def probe(url: str, *, backend: str = "ollama", api_key: str = "", timeout: float = 5.0,
+                client: httpx.AsyncClient | None = None) -> ServerInfo:
+    """Ask a server its version and models; never raises for network trouble."""
+    base = url.rstrip("/")
+    if backend == "openai" and base.endswith("/v1"):
+        base = base[:-3]
+    info = ServerInfo(url=base, backend=backend)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    async def run(http: httpx.AsyncClient) -> None:
+        try:
+            if backend == "ollama":
+                version = await http.get(base + "/api/version", timeout=timeout)
+                if version.status_code == 200:
+                    info.version = str(version.json().get("version"))
+                tags = await http.get(base + "/api/tags", timeout=timeout)
+                tags.raise_for_status()
+                info.models = [m.get("name") or m.get("model") for m in tags.json().get("models") or []]
+            else:
+                models = await http.get(base + "/v1/models", headers=headers, timeout=timeout)
+                models.raise_for_status()
+                info.models = [m.get("id") for m in models.json().get("data") or []]
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            info.error = str(_unreachable(backend, base))
+        except httpx.HTTPStatusError as exc:
+            info.error = f"{_server_label(backend, base)} answered HTTP {exc.response.status_code}"
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            info.error = f"{_server_label(backend, base)} did not answer like an {backend} server ({exc})"
+
+    if client is not None:
+        await run(client)
+    else:
+        async with new_client() as http:
+            await run(http)
+    return info
+
+
+__all__ = [
+    "BRAIN_NAMES",
+    "Brain",
+    "BrainError",
+    "Completion",
+    "Message",
+    "OllamaBrain",
+    "OpenAIBrain",
+    "ServerInfo",
+    "check_endpoint",
+    "embed",
+    "is_loopback",
+    "make_brain",
+    "new_client",
+    "num_ctx_for",
+    "probe",
+]

@@ -1,0 +1,647 @@
+"""From a brain's raw answer to a minimal, safe edit of the document.
+
+:func:`extract_code` finds the code in what the model wrote (fences,
+preambles, whole-file answers, several blocks, wrong indentation) and refuses
+answers that were cut off. :func:`plan_edit` turns it into one range to
+replace (the target symbol, the selection, or the file) and refuses any plan
+whose result would not parse. :func:`parse_review` reads review findings;
+:func:`unified_diff` shows a change in the terminal.
+
+Positions are 0-based lines and columns in code points, ends exclusive for
+columns. Pure functions: no model calls, no pygls, no file writes.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from dataclasses import dataclass
+
+from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble
+from mycoder_lsp.errors import UserError
+from mycoder_lsp.symbols import Symbol, document_symbols, parse_tree
+
+# Fence tags that are not code of the document's language.
+_NOT_CODE_TAGS = {"bash", "sh", "shell", "console", "text", "txt", "output", "json", "diff", "log", "plaintext", "yaml"}
+_TAGS = {
+    "python": {"python", "py", "python3"},
+    "javascript": {"javascript", "js", "jsx", "node"},
+    "typescript": {"typescript", "ts"},
+    "tsx": {"tsx", "typescript", "ts", "jsx"},
+    "go": {"go", "golang"},
+    "rust": {"rust", "rs"},
+}
+
+
+class EditRefused(UserError):
+    """The answer cannot become a safe edit; ``reason`` says why, for the user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """Replace ``start_line:start_col`` .. ``end_line:end_col`` (end column
+    exclusive) with ``new_text``. ``old_text`` is what is replaced."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    new_text: str
+    old_text: str
+
+    @property
+    def changed_lines(self) -> int:
+        """Lines touched, old or new (for the 'large change' verify rule)."""
+        return max(self.old_text.count("\n"), self.new_text.count("\n")) + 1
+
+
+@dataclass(frozen=True)
+class ReviewFinding:
+    """One review finding; ``line`` is 0-based in the document (None when
+    the reviewer named no line)."""
+
+    line: int | None
+    severity: str  # error | warning | info | hint
+    message: str
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def is_parseable(text: str, language: str | None) -> bool:
+    """Does ``text`` parse as ``language``? Unknown languages count as yes
+    (we cannot tell; the validation pipeline has the last word)."""
+    if language == "python":
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return True
+    tree = parse_tree(text, language) if language else None
+    if tree is None:
+        return True
+    return not tree.root_node.has_error
+
+
+def _fragment_parses(code: str, language: str | None) -> bool:
+    """Does a definition taken out of its file parse on its own? Methods are
+    tried inside a class / impl, since `fn m(&self)` and `bar() {}` are only
+    valid there."""
+    body = _dedent(code)
+    if is_parseable(body, language):
+        return True
+    wrapped = {
+        "javascript": "class __W {\n%s\n}\n",
+        "typescript": "class __W {\n%s\n}\n",
+        "tsx": "class __W {\n%s\n}\n",
+        "rust": "impl __W {\n%s\n}\n",
+    }.get(language or "")
+    return bool(wrapped) and is_parseable(wrapped % body, language)
+
+
+# ------------------------------------------------------------- indentation
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _dedent(code: str) -> str:
+    lines = code.split("\n")
+    widths = [len(_indent_of(l)) for l in lines if l.strip()]
+    if not widths:
+        return code
+    cut = min(widths)
+    return "\n".join(l[cut:] if l.strip() else "" for l in lines)
+
+
+def _indent_unit(lines: list[str]) -> str:
+    """The answer's indentation step: how much deeper than the first line
+    the first more-indented line is (a definition's body), else 4 spaces."""
+    first = next((l for l in lines if l.strip()), "")
+    base = len(_indent_of(first).expandtabs(4))
+    for line in lines:
+        if line.strip():
+            lead = _indent_of(line)
+            width = len(lead.expandtabs(4))
+            if width > base:
+                return "\t" if lead.startswith("\t") else " " * (width - base)
+    return " " * 4
+
+
+def reindent(code: str, indent: str, *, body_indent: str = "") -> str:
+    """``code`` moved so its first line starts at ``indent``; nested levels
+    keep their relative depth, in the document's indentation step (tabs or
+    N spaces, taken from ``body_indent``) when the answer used another."""
+    code = _dedent(code.strip("\n"))
+    lines = code.split("\n")
+    doc_step = body_indent[len(indent):] if body_indent.startswith(indent) else ""
+    unit = _indent_unit(lines)
+    if doc_step and unit != doc_step and (doc_step == "\t" or doc_step.strip(" ") == ""):
+        if unit == "\t" or unit.strip(" ") == "":
+            lines = [_respace(l, unit, doc_step) for l in lines]
+    return "\n".join(indent + l if l.strip() else "" for l in lines)
+
+
+def _respace(line: str, unit: str, to: str) -> str:
+    """One line's leading indentation re-expressed from ``unit`` steps into
+    ``to`` steps; a remainder (aligned continuation lines) stays as spaces."""
+    lead = _indent_of(line)
+    if not lead:
+        return line
+    step = 4 if unit == "\t" else len(unit)
+    depth, rest = divmod(len(lead.expandtabs(4)), step)
+    return to * depth + " " * rest + line[len(lead):]
+
+
+# --------------------------------------------------------------- extraction
+
+_PROSE = re.compile(r"^[A-Z][A-Za-z']*(?:\s+[\w'`,()\-/]+){3,}[.:!?]?\s*$")
+_CODEY = re.compile(r"[=;{}\[\]]|^\s*(?:def|class|fn|func|function|return|import|from|let|const|var|pub|impl|if|for|while)\b|\w\(.*\)\s*[:{]?\s*$")
+
+
+def _looks_like_prose(line: str) -> bool:
+    s = line.strip()
+    if not s or s.startswith(("#", "//", "/*", "*", "@", '"', "'")):
+        return False
+    if is_meta(s) or is_preamble(s):
+        return True
+    return bool(_PROSE.match(s)) and not _CODEY.search(s)
+
+
+def _strip_prose(code: str) -> str:
+    """Drop explanation lines before the first and after the last code line
+    of an unfenced answer."""
+    lines = code.split("\n")
+    while lines and (not lines[0].strip() or _looks_like_prose(lines[0])):
+        lines.pop(0)
+    # After the code: the first blank line followed by a column-0 prose line
+    # ends the code (an explanation paragraph), whatever follows.
+    for i in range(1, len(lines)):
+        if not lines[i - 1].strip() and lines[i] and not lines[i][0].isspace() and _looks_like_prose(lines[i]):
+            lines = lines[: i - 1]
+            break
+    while lines and (not lines[-1].strip() or _looks_like_prose(lines[-1])):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _tag_fits(tag: str, language: str | None) -> bool:
+    if not tag:
+        return True
+    if tag in _NOT_CODE_TAGS:
+        return False
+    return tag in _TAGS.get(language or "", {tag})
+
+
+def _closed_fences(raw: str) -> bool:
+    """False when the last fence opened never closes (the answer was cut)."""
+    count = 0
+    for line in raw.splitlines():
+        if re.match(r"^\s*(```|~~~)", line):
+            count += 1
+        elif count % 2 == 1 and line.rstrip().endswith(("```", "~~~")):
+            count += 1  # a closing fence glued to the last code line
+    return count % 2 == 0
+
+
+def _definitions(code: str, language: str | None) -> list[Symbol]:
+    return document_symbols(code, language)
+
+
+def _pick_target(code: str, language: str | None, target: Symbol) -> str | None:
+    """The target's definition out of a longer answer (whole file, or the
+    target plus unrelated code); None when the answer has no such symbol."""
+    symbols = _definitions(code, language)
+    if not symbols:
+        return None
+    exact = [s for s in symbols if s.qualname == target.qualname]
+    if not exact:
+        exact = [s for s in symbols if s.name == target.name and s.kind == target.kind]
+    if not exact:
+        exact = [s for s in symbols if s.name == target.name]
+    if len(exact) >= 1:
+        return exact[0].text(code).rstrip("\n")
+    return None
+
+
+def _top_level(symbols: list[Symbol]) -> list[Symbol]:
+    return [s for s in symbols if s.parent is None]
+
+
+def extract_code(raw: str, *, language: str | None, target: Symbol | None,
+                 document: str | None = None) -> str:
+    """The code the answer proposes, ready for :func:`plan_edit`: for a
+    target, its new definition indented like the target; otherwise the code
+    as written. Raises :class:`EditRefused` for answers without code and
+    answers that were cut off.
+
+    ``document`` (optional) is the current file: it tells a whole-file answer
+    from a definition plus a new helper."""
+    if raw is None or not raw.strip():
+        raise EditRefused("The model returned an empty answer.")
+    blocks = fenced_blocks(raw)
+    cut_off = not _closed_fences(raw)
+    if blocks:
+        fitting = [body for tag, body in blocks if _tag_fits(tag, language) and body.strip()]
+        if not fitting:
+            raise EditRefused("The model's answer contains no code for this file's language.")
+        code = _choose_block(fitting, language, target, document)
+    else:
+        code = _strip_prose(clean_output(raw))
+    code = code.strip("\n")
+    if not code.strip():
+        raise EditRefused("The model's answer contains no code.")
+
+    if target is not None:
+        code = _narrow_to_target(code, language, target, document)
+    if not _fragment_parses(code, language):
+        if cut_off or _ends_abruptly(code, language):
+            raise EditRefused("The model's answer was cut off before the code ended; nothing was changed.")
+        raise EditRefused("The model's answer is not valid code; nothing was changed.")
+    if _ends_abruptly(code, language) or _has_placeholder(code, target):
+        raise EditRefused(
+            "The model's answer is incomplete (it leaves out part of the code); nothing was changed."
+        )
+    if target is not None:
+        code = reindent(code, target.indent, body_indent=target.body_indent)
+    return code
+
+
+def _choose_block(blocks: list[str], language: str | None, target: Symbol | None,
+                  document: str | None = None) -> str:
+    if len(blocks) == 1:
+        return blocks[0]
+    if target is not None:
+        defining = [b for b in blocks if any(s.name == target.name for s in _definitions(b, language))]
+        if document is not None and len(defining) > 1:
+            # Models often quote the current code before the new one: a
+            # block that is the target as it stands is not the answer.
+            current = _normal(target.text(document))
+            changed = [b for b in defining if _normal(_pick_target(b, language, target) or b) != current]
+            defining = changed or defining
+        if defining:
+            # Of several changed versions ("option 1", "option 2"), the
+            # first is the model's main answer.
+            return defining[0]
+    parsing = [b for b in blocks if _fragment_parses(b, language)]
+    pool = parsing or blocks
+    return max(pool, key=len)
+
+
+def _normal(code: str) -> str:
+    return "\n".join(line.rstrip() for line in _dedent(code.strip("\n")).split("\n"))
+
+
+def _narrow_to_target(code: str, language: str | None, target: Symbol, document: str | None) -> str:
+    symbols = _definitions(code, language)
+    if not symbols:
+        return code
+    tops = _top_level(symbols)
+    names = {s.name for s in tops}
+    # The answer is the target (maybe renamed) and nothing else around it.
+    if len(tops) == 1 and not _has_other_statements(code, tops[0], language):
+        only = tops[0]
+        if only.name == target.name or only.kind == target.kind or target.kind == "method":
+            if target.parent is not None and only.kind in ("class", "impl", "trait", "interface") and only.name != target.name:
+                # The method wrapped in (a copy of) its class.
+                picked = _pick_target(code, language, target)
+                return picked if picked is not None else code
+            return code
+    picked = _pick_target(code, language, target)
+    if picked is None:
+        if len(tops) == 1 and not _has_other_statements(code, tops[0], language):
+            return code
+        raise EditRefused(
+            f"The model's answer does not contain `{target.qualname}`; nothing was changed."
+        )
+    if document is not None:
+        known = {s.name for s in _top_level(document_symbols(document, language))}
+        extra = names - known - {target.name}
+        whole_file = len(names & known) > 1 or _has_other_statements(code, None, language)
+        if extra and not whole_file:
+            # The target plus a new helper it calls: keep both.
+            return code
+    return picked
+
+
+def _has_other_statements(code: str, sym: Symbol | None, language: str | None) -> bool:
+    """Code outside the given definition (imports, other statements)."""
+    lines = code.split("\n")
+    inside = set(range(sym.start_line, sym.end_line + 1)) if sym else set()
+    if sym is None:
+        return bool(re.search(r"^(?:import|from\s+\S+\s+import|use\s|package\s|#include)", code, re.M))
+    for i, line in enumerate(lines):
+        if i in inside or not line.strip():
+            continue
+        if line.strip().startswith(("#", "//", "/*", "*")):
+            continue
+        return True
+    return False
+
+
+_PLACEHOLDER = re.compile(
+    r"^\s*(?:#|//)\s*(?:\.\.\.|…)?\s*(?:rest\s+of|remaining|existing|other|same\s+as|unchanged|previous)\b.*(?:code|unchanged|here|before|above|methods|functions)?"
+    r"|^\s*(?:\.\.\.|…)\s*(?:#.*)?$",
+    re.IGNORECASE,
+)
+
+
+def _has_placeholder(code: str, target: Symbol | None) -> bool:
+    """`# ... rest of the code unchanged` and friends: applying that would
+    delete what the model did not bother to repeat."""
+    for line in code.split("\n"):
+        if _PLACEHOLDER.match(line):
+            # A bare `...` body is legitimate in stubs and protocols.
+            if line.strip() in ("...", "…") and target is not None and target.kind in ("class",):
+                continue
+            if line.strip() == "..." and "Protocol" in code:
+                continue
+            return True
+    return False
+
+
+def _ends_abruptly(code: str, language: str | None) -> bool:
+    """Signs of an answer cut off mid-way that still parse: unbalanced
+    brackets in brace languages, a last line ending in an operator or comma."""
+    last = code.rstrip().split("\n")[-1].rstrip()
+    if re.search(r"(?:[,(\[{+\-*/=\\]|\band|\bor|\bnot)$", last) and not last.endswith(("{}", "[]", "()")):
+        return True
+    if language in ("javascript", "typescript", "tsx", "go", "rust"):
+        stripped = re.sub(r"(\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|//[^\n]*)", "", code)
+        return stripped.count("{") > stripped.count("}")
+    return False
+
+
+# ------------------------------------------------------------------ planning
+
+
+def _lines(document: str) -> list[str]:
+    return document.split("\n")
+
+
+def _newline_of(document: str) -> str:
+    return "\r\n" if "\r\n" in document else "\n"
+
+
+def plan_edit(
+    document: str,
+    *,
+    language: str | None,
+    target: Symbol | None,
+    selection: tuple[int, int, int, int] | None,
+    new_code: str,
+) -> EditPlan:
+    """The smallest edit that puts ``new_code`` in place of the target (or
+    the selection, or the whole file when there is neither). Raises
+    :class:`EditRefused` when the edited document would not parse (unless
+    the document did not parse before either and the new code itself does),
+    or when nothing would change."""
+    newline = _newline_of(document)
+    text = document.replace("\r\n", "\n")
+    lines = _lines(text)
+    new_code = new_code.replace("\r\n", "\n")
+    if target is not None:
+        sl, el = target.start_line, min(target.end_line, len(lines) - 1)
+        if sl >= len(lines):
+            raise EditRefused(f"`{target.qualname}` is no longer where it was; try again.")
+        head = lines[sl][: target.start_col]
+        sc = target.start_col if head.strip() else 0
+        tail_from = target.end_col if el == target.end_line else len(lines[el])
+        ec = tail_from if lines[el][tail_from:].strip() else len(lines[el])
+        if sc == 0 and not _indent_of(new_code.split("\n")[0]) == target.indent:
+            new_code = reindent(new_code, target.indent, body_indent=target.body_indent)
+        new_code = _keep_prefix(lines, target, new_code.strip("\n"))
+        new_text = new_code if sc == 0 else new_code.strip()
+    elif selection is not None:
+        sl, sc, el, ec = selection
+        if not (0 <= sl < len(lines) and 0 <= el < len(lines)) or (sl, sc) > (el, ec):
+            raise EditRefused("The selection is outside the document; select the code again.")
+        sc = min(sc, len(lines[sl]))
+        ec = min(ec, len(lines[el]))
+        whole_lines = not lines[sl][:sc].strip()
+        if whole_lines and sc > 0:
+            # A selection starting in the indentation keeps that indentation.
+            ind = _indent_of(lines[sl])
+            sc = 0
+            new_text = reindent(new_code, ind, body_indent=ind + _indent_unit(new_code.split("\n")).strip("\n"))
+        else:
+            new_text = new_code.strip("\n")
+            if whole_lines and new_code.strip():
+                ind = _indent_of(lines[sl])
+                first = _indent_of(new_code.strip("\n").split("\n")[0])
+                if first != ind:
+                    new_text = reindent(new_code, ind, body_indent=ind + "    ")
+    else:
+        sl, sc = 0, 0
+        el = len(lines) - 1
+        ec = len(lines[el])
+        new_text = new_code.rstrip("\n") if text.endswith("\n") and ec == 0 else new_code
+        if text.endswith("\n"):
+            # Keep the file's final newline: replace up to it, not past it.
+            el = max(0, len(lines) - 2)
+            ec = len(lines[el])
+            new_text = new_code.rstrip("\n")
+    old_text = _slice(lines, sl, sc, el, ec)
+    if old_text == new_text:
+        raise EditRefused("The model's answer changes nothing.")
+    plan = EditPlan(sl, sc, el, ec, new_text, old_text)
+    after = apply_plan(text, plan)
+    if not is_parseable(after, language):
+        if is_parseable(text, language) or not _fragment_parses(new_text, language):
+            raise EditRefused("The change would leave the file unparseable; nothing was changed.")
+    if newline != "\n":
+        plan = EditPlan(sl, sc, el, ec, new_text.replace("\n", newline), old_text.replace("\n", newline))
+    return plan
+
+
+_ATTRIBUTE_LINE = re.compile(r"^\s*(?:@|#\[|#!\[)")
+_EXPORT = re.compile(r"^(\s*)(export\s+default\s+|export\s+)")
+
+
+def _keep_prefix(lines: list[str], target: Symbol, new_code: str) -> str:
+    """Models asked for one function often leave out its decorators,
+    attributes or ``export`` keyword; they stay unless the answer has its own."""
+    if not new_code.strip():
+        return new_code
+    new_lines = new_code.split("\n")
+    first = next((l for l in new_lines if l.strip()), "")
+    above = lines[target.start_line : target.def_line]
+    if above and all(_ATTRIBUTE_LINE.match(l) or not l.strip() or l.strip().startswith(("#", "//")) for l in above):
+        if not _ATTRIBUTE_LINE.match(first) and any(_ATTRIBUTE_LINE.match(l) for l in above):
+            new_code = "\n".join(above) + "\n" + new_code
+            new_lines = new_code.split("\n")
+    def_line = lines[target.def_line] if target.def_line < len(lines) else ""
+    m = _EXPORT.match(def_line)
+    if m and not any(_EXPORT.match(l) for l in new_lines[:3]):
+        for i, line in enumerate(new_lines):
+            if line.strip() and not _ATTRIBUTE_LINE.match(line):
+                lead = _indent_of(line)
+                new_lines[i] = lead + m.group(2) + line[len(lead):]
+                break
+        new_code = "\n".join(new_lines)
+    return new_code
+
+
+def _slice(lines: list[str], sl: int, sc: int, el: int, ec: int) -> str:
+    if sl == el:
+        return lines[sl][sc:ec]
+    return "\n".join([lines[sl][sc:], *lines[sl + 1 : el], lines[el][:ec]])
+
+
+def apply_plan(document: str, plan: EditPlan) -> str:
+    """``document`` with the plan's range replaced (line endings kept)."""
+    newline = _newline_of(document)
+    text = document.replace("\r\n", "\n")
+    lines = _lines(text)
+    new_text = plan.new_text.replace("\r\n", "\n")
+    before = "\n".join(lines[: plan.start_line] + [lines[plan.start_line][: plan.start_col]])
+    after = "\n".join([lines[plan.end_line][plan.end_col :]] + lines[plan.end_line + 1 :])
+    out = before + new_text + after
+    return out.replace("\n", newline) if newline != "\n" else out
+
+
+# ------------------------------------------------------------------- imports
+#
+# A whole-file answer often adds `import logging` at the top for the function
+# it changed; taking only the function would lose it. These helpers find such
+# imports (Python) and plan their insertion as a second, separate edit, so the
+# main edit stays minimal. Both plans are relative to the original document.
+
+_PY_IMPORT = re.compile(r"^(?:import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*|from\s+[\w.]+\s+import\s+[^\n(]+)\s*$")
+
+
+def extract_imports(raw: str, *, language: str | None, document: str) -> list[str]:
+    """Top-level import lines of the answer that the document lacks
+    (Python only; other languages: [])."""
+    if language != "python" or not raw:
+        return []
+    blocks = fenced_blocks(raw)
+    text = "\n".join(body for _, body in blocks) if blocks else raw
+    have = {" ".join(line.split()) for line in document.replace("\r\n", "\n").split("\n")}
+    out: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not _PY_IMPORT.match(line):
+            continue
+        norm = " ".join(line.split())
+        if norm not in have and norm not in out:
+            out.append(norm)
+    return out
+
+
+def plan_imports(document: str, imports: list[str], *, language: str | None) -> EditPlan | None:
+    """An insertion of ``imports`` after the document's last top-level import
+    (or after its module docstring), or None when there is nothing to add."""
+    if language != "python" or not imports:
+        return None
+    text = document.replace("\r\n", "\n")
+    lines = text.split("\n")
+    after: int | None = None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            after = (node.end_lineno or node.lineno) - 1
+        elif after is None and isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant) \
+                and isinstance(node.value.value, str) and node is tree.body[0]:
+            after = (node.end_lineno or node.lineno) - 1  # the module docstring
+        elif after is not None or not isinstance(node, ast.Expr):
+            break
+    newline = _newline_of(document)
+    block = newline.join(imports)
+    if after is None:
+        return EditPlan(0, 0, 0, 0, block + newline + (newline if lines and lines[0].strip() else ""), "")
+    end = len(lines[after])
+    return EditPlan(after, end, after, end, newline + block, "")
+
+
+def apply_plans(document: str, plans: list[EditPlan]) -> str:
+    """Several non-overlapping plans, all relative to ``document``, applied
+    from the last to the first so that positions stay valid."""
+    for plan in sorted(plans, key=lambda p: (p.start_line, p.start_col), reverse=True):
+        document = apply_plan(document, plan)
+    return document
+
+
+# -------------------------------------------------------------------- review
+
+_SEVERITY_WORDS = {
+    "error": "error", "err": "error", "critical": "error", "high": "error", "bug": "error", "fatal": "error",
+    "warning": "warning", "warn": "warning", "medium": "warning", "major": "warning",
+    "info": "info", "information": "info", "note": "info", "low": "info", "minor": "info", "suggestion": "info",
+    "style": "hint", "hint": "hint", "nit": "hint", "nitpick": "hint",
+}
+_REVIEW_LINE = re.compile(
+    r"^\s*(?:[-*•]\s*|\d+\.\s+(?=(?:line|l)\b))?(?:\*\*)?(?:line\s*|l)?(?P<line>\d+)(?:\s*-\s*\d+)?(?:\*\*)?\s*[:|\-–)]\s*"
+    r"(?:\[?(?P<sev>[A-Za-z]+)\]?\s*[:|\-–]\s*)?(?P<msg>.+?)\s*$",
+    re.IGNORECASE,
+)
+_REVIEW_NOLINE = re.compile(r"^\s*(?:[-*•]\s*)?\[?(?P<sev>error|warning|warn|info|hint|critical|note)\]?\s*[:|\-–]\s*(?P<msg>.+?)\s*$", re.I)
+
+
+def parse_review(raw: str, *, first_line: int = 1, line_count: int | None = None) -> list[ReviewFinding]:
+    """Findings from a review answer written as ``LINE: SEVERITY: message``
+    (tolerating ``Line 12 - warning - ...``, bullets, ``[ERROR]``). Line
+    numbers are the ones shown to the model (1-based, numbering starting at
+    ``first_line``); a number outside the shown lines becomes None."""
+    text = clean_output(raw or "", prose=True)
+    if not text.strip() or re.fullmatch(r"\s*(?:none|no\s+(?:issues|findings|problems)[^\n]*)\.?\s*", text, re.I):
+        return []
+    out: list[ReviewFinding] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = _REVIEW_LINE.match(line)
+        if m:
+            number = int(m.group("line"))
+            sev_word = (m.group("sev") or "").lower()
+            severity = _SEVERITY_WORDS.get(sev_word)
+            msg = m.group("msg").strip()
+            if severity is None and sev_word:
+                msg = f"{m.group('sev')}: {msg}" if m.group("sev") else msg
+                severity = "warning"
+            severity = severity or "warning"
+            last = first_line + (line_count - 1 if line_count else 10**9)
+            idx = number - 1 if first_line <= number <= last else None
+            out.append(ReviewFinding(idx, severity, msg.rstrip(".") + "."))
+            continue
+        m = _REVIEW_NOLINE.match(line)
+        if m:
+            out.append(ReviewFinding(None, _SEVERITY_WORDS[m.group("sev").lower()], m.group("msg").strip()))
+    return out
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """A ``diff -u`` of the change, for the terminal."""
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+
+
+__all__ = [
+    "EditPlan",
+    "EditRefused",
+    "ReviewFinding",
+    "apply_plan",
+    "apply_plans",
+    "extract_code",
+    "extract_imports",
+    "is_parseable",
+    "parse_review",
+    "plan_edit",
+    "plan_imports",
+    "reindent",
+    "unified_diff",
+]

@@ -1,0 +1,490 @@
+"""The request flow: one path from a request to an edit, an answer or a refusal.
+
+    route -> context -> brain -> clean -> extract -> validate -> (one repair) -> result
+
+The server's commands and hover, ``mycoder-lsp ask`` and the benchmarks all
+call :meth:`Orchestrator.run`. It never applies anything: it returns a
+:class:`Result` (an :class:`Edit` to apply, an explanation, review findings,
+or a refusal with its reason) and the caller decides. An edit that would
+leave the file unparseable, or that validation scores unsafe, is refused.
+
+This module must not import pygls: positions are 0-based lines and columns in
+code points, like :mod:`mycoder_lsp.validation.findings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Literal, Sequence
+
+import httpx
+
+from mycoder_lsp.brains import edits
+from mycoder_lsp.brains.backends import Brain, BrainError, make_brain
+from mycoder_lsp.brains.context import ContextPiece, ContextProvider, ContextRequest
+from mycoder_lsp.brains.governance import clean_output
+from mycoder_lsp.brains.prompts import brain_for, build_messages, repair_messages, verify_messages
+from mycoder_lsp.brains.router import IntentRouter, RouteDecision
+from mycoder_lsp.config import Settings
+from mycoder_lsp.errors import UserError
+from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
+from mycoder_lsp.validation.findings import FileResult, Finding, Severity
+from mycoder_lsp.validation.pipeline import language_for_path, validate_text
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["ask", "explain", "review", "fix", "modify"]
+KINDS = ("ask", "explain", "review", "fix", "modify")
+# Without a target, a document this small is edited whole; a larger one needs
+# the cursor in a symbol or a selection.
+WHOLE_FILE_LINES = 200
+INTENT_OF_KIND = {"explain": "explain", "review": "review", "fix": "fix", "modify": "modify-target"}
+
+
+@dataclass
+class Request:
+    """One request from the editor or the terminal."""
+
+    kind: Kind
+    instruction: str = ""
+    path: str = ""
+    text: str = ""  # the whole document
+    language: str | None = None
+    position: tuple[int, int] | None = None  # line, column
+    selection: tuple[int, int, int, int] | None = None  # start line, column, end line, column
+    symbol: str | None = None
+    diagnostics: list[Finding] = field(default_factory=list)
+    uri: str = ""
+    # Tell the context provider about the exchange (not for hover explanations,
+    # which the user did not ask for in words).
+    record: bool = True
+    # The user asked for (True) or against (False) the reasoning brain's
+    # check of an edit; None leaves it to ``brains.verify``.
+    verify: bool | None = None
+
+
+@dataclass
+class Edit:
+    """Replace ``[start_line, start_col) .. [end_line, end_col)`` of the
+    original document by ``new_text``."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    new_text: str
+    old_code: str
+    new_code: str
+    new_document: str
+    changed_lines: int = 0
+    # Further non-overlapping replacements relative to the original document,
+    # e.g. the imports a whole-file answer added for the new code.
+    extra: list[edits.EditPlan] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"range": _range_json(self.start_line, self.start_col, self.end_line, self.end_col),
+                                "new_text": self.new_text}
+        if self.extra:
+            data["extra_edits"] = [{"range": _range_json(p.start_line, p.start_col, p.end_line, p.end_col),
+                                    "new_text": p.new_text} for p in self.extra]
+        return data
+
+
+def _range_json(start_line: int, start_col: int, end_line: int, end_col: int) -> dict[str, Any]:
+    return {"start": {"line": start_line, "character": start_col}, "end": {"line": end_line, "character": end_col}}
+
+
+@dataclass
+class Target:
+    """What the brain works on: a symbol, a selection, or the whole file."""
+
+    start_line: int
+    end_line: int  # inclusive
+    code: str
+    symbol: Symbol | None = None
+    enclosing: str = ""
+    # Start line, column, end line, column of a selection (None: the symbol,
+    # or the whole file when there is no symbol either).
+    selection: tuple[int, int, int, int] | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.symbol.qualname if self.symbol else None
+
+
+@dataclass
+class Result:
+    kind: Literal["edit", "explanation", "review", "refused", "error"]
+    message: str
+    intent: str = ""
+    target: str | None = None
+    edit: Edit | None = None
+    text: str = ""
+    findings: list[Any] = field(default_factory=list)
+    route: RouteDecision | None = None
+    validation: FileResult | None = None
+    repaired: bool = False
+    tokens: int = 0
+    ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "message": self.message, "intent": self.intent,
+                                "target": self.target, "repaired": self.repaired, "tokens": self.tokens,
+                                "ms": round(self.ms, 1)}
+        if self.route is not None:
+            data["route"] = self.route.to_json()
+        if self.edit is not None:
+            data["edit"] = self.edit.to_json()
+        if self.text:
+            data["text"] = self.text
+        if self.kind == "review":
+            data["findings"] = [_finding_json(f) for f in self.findings]
+        if self.validation is not None:
+            data["validation"] = self.validation.to_json()
+        return data
+
+
+def _finding_json(finding: Any) -> dict[str, Any]:
+    to_json = getattr(finding, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    return {k: getattr(finding, k) for k in ("line", "severity", "message") if hasattr(finding, k)}
+
+
+@dataclass
+class Progress:
+    phase: str  # routing | generating | repairing | verifying
+    tokens: int
+
+
+ThreadRunner = Callable[..., Awaitable[Any]]
+
+
+async def _to_thread(func: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.to_thread(func, *args)
+
+
+class Orchestrator:
+    """Runs requests with the current settings. Holds no per-request state,
+    so one instance serves concurrent requests."""
+
+    def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None,
+                 context_provider: ContextProvider | None = None, run_in_thread: ThreadRunner | None = None,
+                 workspace_root: Path | None = None) -> None:
+        self.settings = settings
+        self.client = client
+        self.context_provider = context_provider
+        self.run_in_thread = run_in_thread or _to_thread
+        self.workspace_root = workspace_root
+        self.router = IntentRouter(settings)
+
+    def brain(self, name: str) -> Brain:
+        return make_brain(name, self.settings, client=self.client)
+
+    # -- the flow -------------------------------------------------------------
+
+    async def run(self, request: Request, *, on_progress: Callable[[Progress], None] | None = None) -> Result:
+        """Run one request to its result. Model faults become a ``refused``
+        or ``error`` result with the message for the user; cancellation
+        propagates (and closes the model's stream)."""
+        t0 = time.perf_counter()
+        tokens = 0
+
+        def count(phase: str) -> Callable[[str], None]:
+            def on_piece(piece: str) -> None:
+                nonlocal tokens
+                tokens += 1
+                if on_progress is not None:
+                    on_progress(Progress(phase, tokens))
+            return on_piece
+
+        try:
+            result = await self._run(request, count)
+        except BrainError as exc:
+            result = Result("error", str(exc))
+        except UserError as exc:
+            result = Result("refused", str(exc))
+        result.tokens = tokens
+        result.ms = (time.perf_counter() - t0) * 1000
+        await self._record(request, result)
+        return result
+
+    async def _run(self, request: Request, count: Callable[[str], Callable[[str], None]]) -> Result:
+        if request.kind not in KINDS:
+            raise UserError(f"Unknown request kind {request.kind!r}; use one of {', '.join(KINDS)}.")
+        language = request.language or language_for_path(request.path)
+        symbols: list[Symbol] = await self.run_in_thread(document_symbols, request.text, language)
+        route: RouteDecision | None = None
+        if request.kind == "ask":
+            if not request.instruction.strip():
+                raise UserError("Ask what? The request has no instruction.")
+            organizer = self._organizer_or_none()
+            route = await self.router.route(request.instruction, symbols=symbols, organizer=organizer)
+            intent = route.intent
+            named = route.target
+        else:
+            intent = INTENT_OF_KIND[request.kind]
+            named = request.symbol
+        if intent == "modify-target" and request.kind == "modify" and not request.instruction.strip():
+            raise UserError("Modify how? Say what to change (the instruction is empty).")
+        target = self._target(request, symbols, named, intent)
+        diagnostics = _in_range(request.diagnostics, target) if target else list(request.diagnostics)
+        if intent in ("explain", "review", "general"):
+            # "general" is new code or a question: the answer is shown, never
+            # pasted over the code at the cursor.
+            return await self._answer(request, intent, target, diagnostics, language, route, count)
+        if target is None:
+            raise UserError("Put the cursor in the function to change, or select the code, then try again.")
+        return await self._change(request, intent, target, diagnostics, language, route, count)
+
+    def _organizer_or_none(self) -> Brain | None:
+        try:
+            return self.brain("organizer")
+        except BrainError as exc:
+            # The organizer only refines routing: the rules' guess stands.
+            log.info("organizer unavailable: %s", exc)
+            return None
+
+    # -- targets ----------------------------------------------------------------
+
+    def _target(self, request: Request, symbols: list[Symbol], named: str | None, intent: str) -> Target | None:
+        lines = request.text.splitlines(keepends=True)
+        if named:
+            symbol = find_symbol(symbols, named)
+            if symbol is None and request.kind != "ask":
+                raise UserError(f"There is no symbol named {named!r} in {request.path or 'this document'}.")
+            if symbol is not None:
+                return self._symbol_target(symbol, symbols, lines)
+        if request.selection is not None:
+            sl, sc, el, ec = request.selection
+            if (sl, sc) != (el, ec):
+                if ec == 0 and el > sl:
+                    el -= 1  # a selection ending at a line's start ends on the line before
+                el = min(el, max(len(lines) - 1, 0))
+                enclosing = symbol_at(symbols, sl, None)
+                return Target(sl, el, "".join(lines[sl:el + 1]), None,
+                              enclosing.text(request.text) if enclosing else "",
+                              selection=(sl, 0, el, len(lines[el].rstrip("\r\n"))))
+        line: int | None = None
+        if request.position is not None:
+            line = request.position[0]
+        elif intent == "fix" and request.diagnostics:
+            line = request.diagnostics[0].line
+        if line is not None:
+            symbol = symbol_at(symbols, line, None)
+            if symbol is not None:
+                return self._symbol_target(symbol, symbols, lines)
+            if intent == "fix" and request.diagnostics:
+                first = min(d.line for d in request.diagnostics)
+                last = max(d.end_line for d in request.diagnostics)
+                last = min(last, max(len(lines) - 1, 0))
+                return Target(first, last, "".join(lines[first:last + 1]),
+                              selection=(first, 0, last, len(lines[last].rstrip("\r\n"))))
+        if lines and (len(lines) <= WHOLE_FILE_LINES or intent in ("explain", "review")):
+            return Target(0, len(lines) - 1, request.text)
+        return None
+
+    def _symbol_target(self, symbol: Symbol, symbols: list[Symbol], lines: list[str]) -> Target:
+        parent = find_symbol(symbols, symbol.parent) if symbol.parent else None
+        enclosing = ""
+        if parent is not None:
+            # The class around a method, without the method itself repeated.
+            enclosing = "".join(lines[parent.start_line:symbol.start_line]) + f"{symbol.indent}...\n"
+            enclosing = enclosing + "".join(lines[symbol.end_line + 1:parent.end_line + 1])
+        code = "".join(lines[symbol.start_line:symbol.end_line + 1])
+        return Target(symbol.start_line, symbol.end_line, code, symbol, enclosing)
+
+    # -- answers: explain, review, general questions -----------------------
+
+    async def _answer(self, request: Request, intent: str, target: Target | None, diagnostics: list[Finding],
+                      language: str | None, route: RouteDecision | None,
+                      count: Callable[[str], Callable[[str], None]]) -> Result:
+        brain = self.brain(brain_for(intent))
+        context = await self._context(request, intent, target, language)
+        messages = build_messages(
+            intent, instruction=request.instruction, code=target.code if target else "", language=language,
+            context=context, findings=diagnostics, constitution=self.settings.constitution,
+            target=target.symbol if target else None, enclosing=target.enclosing if target else None,
+            first_line=(target.start_line + 1) if target else 1,
+        )
+        raw = await brain.complete(messages, on_piece=count("generating"))
+        name = target.name if target else None
+        if intent == "review":
+            findings = edits.parse_review(raw, first_line=(target.start_line + 1) if target else 1,
+                                          line_count=(target.end_line - target.start_line + 1) if target else None)
+            # A finding without a line belongs to the reviewed code's first line.
+            findings = [f if f.line is not None else dataclasses.replace(f, line=target.start_line if target else 0)
+                        for f in findings]
+            n = len(findings)
+            message = f"{n} finding{'s' if n != 1 else ''} on {name or 'the code'}" if n else \
+                f"No problems found in {name or 'the code'}."
+            return Result("review", message, intent, name, findings=findings, route=route)
+        text = clean_output(raw, prose=intent != "general")
+        if not text.strip():
+            return Result("error", f"The {brain.name} brain ({brain.model}) answered nothing — try again.", intent,
+                          name, route=route)
+        return Result("explanation", text, intent, name, text=text, route=route)
+
+    # -- changes: modify, fix, general code at a target --------------------
+
+    async def _change(self, request: Request, intent: str, target: Target, diagnostics: list[Finding],
+                      language: str | None, route: RouteDecision | None,
+                      count: Callable[[str], Callable[[str], None]]) -> Result:
+        brain = self.brain("coding")
+        context = await self._context(request, intent, target, language)
+        messages = build_messages(
+            intent, instruction=request.instruction, code=target.code, language=language, context=context,
+            findings=diagnostics, constitution=self.settings.constitution, target=target.symbol,
+            enclosing=target.enclosing, first_line=target.start_line + 1,
+        )
+        # The original's findings (to tell new problems from old ones) are
+        # computed while the model writes.
+        baseline_task = asyncio.ensure_future(self.run_in_thread(self._validate, request, request.text, None))
+        try:
+            raw = await brain.complete(messages, on_piece=count("generating"))
+        except BaseException:
+            baseline_task.cancel()
+            raise
+        baseline: FileResult = await baseline_task
+        attempt = await self._attempt(request, target, language, raw, baseline)
+        repaired = False
+        if attempt.problems:
+            log.info("first answer refused (%s); one repair round", attempt.reason)
+            repaired = True
+            messages = repair_messages(messages, raw, attempt.problems)
+            raw = await brain.complete(messages, on_piece=count("repairing"))
+            attempt = await self._attempt(request, target, language, raw, baseline)
+        if attempt.edit is None:
+            why = attempt.reason or "the answer could not be turned into an edit"
+            tried = " after one repair round" if repaired else ""
+            return Result("refused", f"Not applied{tried}: {why}. Your file is unchanged.", intent, target.name,
+                          route=route, validation=attempt.validation, repaired=repaired)
+        verdict = await self._verify(request, intent, target, attempt.edit, language, count)
+        if verdict is not None:
+            return Result("refused", f"Not applied: the reasoning brain found a problem: {verdict}. "
+                          "Your file is unchanged.", intent, target.name, route=route,
+                          validation=attempt.validation, repaired=repaired)
+        n = attempt.edit.changed_lines
+        where = target.name or f"lines {target.start_line + 1}-{target.end_line + 1}"
+        message = f"Changed {where} ({n} line{'s' if n != 1 else ''})" + (" after one repair round" if repaired else "")
+        return Result("edit", message, intent, target.name, edit=attempt.edit, route=route,
+                      validation=attempt.validation, repaired=repaired)
+
+    async def _attempt(self, request: Request, target: Target, language: str | None, raw: str,
+                       baseline: FileResult) -> _Attempt:
+        try:
+            code = edits.extract_code(raw, language=language, target=target.symbol, document=request.text)
+            plan = edits.plan_edit(request.text, language=language, target=target.symbol,
+                                   selection=target.selection, new_code=code)
+        except edits.EditRefused as exc:
+            reason = exc.reason.rstrip(".").removesuffix("; nothing was changed")
+            return _Attempt(None, reason, [reason], None)
+        # A whole-file answer may bring the imports its new code needs.
+        imports = edits.plan_imports(
+            request.text, edits.extract_imports(raw, language=language, document=request.text), language=language)
+        extra = [imports] if imports is not None else []
+        new_document = edits.apply_plans(request.text, [plan, *extra])
+        result: FileResult = await self.run_in_thread(self._validate, request, new_document, request.instruction)
+        problems = _regressions(result, baseline)
+        if problems:
+            reason = "; ".join(f"line {f.line + 1}: {f.message}" for f in problems[:3])
+            return _Attempt(None, f"validation found {reason}", problems, result)
+        edit = Edit(plan.start_line, plan.start_col, plan.end_line, plan.end_col, plan.new_text,
+                    old_code=plan.old_text, new_code=plan.new_text, new_document=new_document,
+                    changed_lines=plan.changed_lines, extra=extra)
+        return _Attempt(edit, "", [], result)
+
+    def _validate(self, request: Request, text: str, instruction: str | None) -> FileResult:
+        original = request.text if instruction is not None else None
+        return validate_text(text, path=request.path or "untitled", language=request.language, settings=self.settings,
+                             original=original, instruction=instruction, workspace_root=self.workspace_root)
+
+    async def _verify(self, request: Request, intent: str, target: Target, edit: Edit, language: str | None,
+                      count: Callable[[str], Callable[[str], None]]) -> str | None:
+        """The reasoning brain's objection, or None when it agrees (or was not asked)."""
+        mode = self.settings.brains.verify
+        if request.verify is None:
+            large = edit.changed_lines >= self.settings.brains.verify_min_lines
+            if mode == "never" or (mode == "large" and not large):
+                return None
+        elif not request.verify:
+            return None
+        messages = verify_messages(request.instruction, edit.old_code, edit.new_code, language)
+        raw = await self.brain("reasoning").complete(messages, on_piece=count("verifying"))
+        answer = clean_output(raw, prose=True).strip()
+        first = answer.splitlines()[0].strip() if answer else ""
+        if first.upper().startswith("OK") or not first:
+            return None
+        return first.removeprefix("PROBLEM:").strip() or answer[:200]
+
+    # -- the vault seam -----------------------------------------------------
+
+    async def _context(self, request: Request, intent: str, target: Target | None,
+                       language: str | None) -> list[ContextPiece]:
+        provider = self.context_provider
+        if provider is None:
+            return []
+        try:
+            return list(await provider.gather(ContextRequest(
+                query=request.instruction or (target.code[:500] if target else ""), intent=intent,
+                path=request.path or None, target=target.name if target else None, language=language)))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The vault makes answers better; its failure must not stop them.
+            log.exception("context provider failed; going on without retrieved context")
+            return []
+
+    async def _record(self, request: Request, result: Result) -> None:
+        provider = self.context_provider
+        if provider is None or not request.record:
+            return
+        try:
+            await provider.record_exchange("user", f"[{request.kind}] {request.instruction}".strip())
+            await provider.record_exchange("assistant", f"[{result.kind}] {result.message}")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("context provider could not record the exchange")
+
+
+@dataclass
+class _Attempt:
+    edit: Edit | None
+    reason: str
+    problems: list[Any]
+    validation: FileResult | None
+
+
+def _in_range(diagnostics: Sequence[Finding], target: Target) -> list[Finding]:
+    return [d for d in diagnostics if d.line <= target.end_line and d.end_line >= target.start_line]
+
+
+def _regressions(result: FileResult, baseline: FileResult) -> list[Finding]:
+    """What the new document gets wrong that the original did not: new
+    errors (syntax, hallucinated imports, dropped functions), or a score
+    below ``safe_to_persist`` where the original was safe."""
+    before = {(f.code, f.message) for f in baseline.findings}
+    new_errors = [f for f in result.findings
+                  if (f.severity == Severity.ERROR or f.code.startswith("MC5")) and (f.code, f.message) not in before]
+    syntax_now = [f for f in result.findings if f.code.startswith("MC1")]
+    syntax_before = [f for f in baseline.findings if f.code.startswith("MC1")]
+    if syntax_now and (not syntax_before or len(syntax_now) > len(syntax_before)):
+        new_errors = syntax_now + [f for f in new_errors if f not in syntax_now]
+    if not new_errors and not result.safe_to_persist and baseline.safe_to_persist:
+        new_errors = [f for f in result.findings if (f.code, f.message) not in before] or [
+            Finding("MC000", f"validation confidence {result.confidence:.2f} is below 0.6", Severity.ERROR, 0, 0, 0, 0)]
+    return new_errors
+
+
+def content_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+__all__ = ["Edit", "KINDS", "Orchestrator", "Progress", "Request", "Result", "Target", "content_hash"]

@@ -1,0 +1,285 @@
+"""The words sent to each brain: system prompts and message lists.
+
+One system prompt per brain and intent. Every one of them forbids what the
+governance layer would otherwise have to cut (preambles, apologies,
+meta-commentary, markdown) and carries the constitution (forbidden sources,
+the owner, the block hierarchy). The answer formats asked for here are the
+ones :mod:`mycoder_lsp.brains.edits` parses: plain code for edits, one
+``LINE: SEVERITY: message`` per finding for reviews, plain prose for
+explanations, ``{"intent": ..., "target": ...}`` for the organizer.
+
+Pure text building: no model calls, no pygls, no file reading.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from mycoder_lsp.brains.context import ContextPiece
+    from mycoder_lsp.config import Constitution
+    from mycoder_lsp.symbols import Symbol
+
+Message = dict[str, str]
+
+# Which brain answers which intent.
+BRAIN_FOR_INTENT = {
+    "general": "coding",
+    "modify-target": "coding",
+    "fix": "coding",
+    "review": "reasoning",
+    "explain": "reasoning",
+}
+
+REVIEW_SEVERITIES = ("error", "warning", "info", "hint")
+
+_DISCIPLINE = (
+    "Answer with the answer only. No greeting, no preamble such as \"Sure\" or \"Here is\", "
+    "no apology, no comment about yourself or about the answer, no closing remarks, "
+    "no markdown (no ``` fences, no headings, no bold)."
+)
+
+_CODE_ONLY = (
+    "Output only {language} source code, exactly as it must appear in the file, starting at the "
+    "first character of the code and ending at its last. Keep the existing indentation style. "
+    "Never leave placeholders such as `...`, `pass  # TODO` or \"rest of the code\": write every line."
+)
+
+_LANGUAGE_NAMES = {
+    "python": "Python",
+    "javascript": "JavaScript",
+    "typescript": "TypeScript",
+    "tsx": "TypeScript (TSX)",
+    "go": "Go",
+    "rust": "Rust",
+}
+
+
+def brain_for(intent: str) -> str:
+    """The brain that answers ``intent`` (``coding`` or ``reasoning``)."""
+    return BRAIN_FOR_INTENT.get(intent, "coding")
+
+
+def language_name(language: str | None) -> str:
+    return _LANGUAGE_NAMES.get(language or "", language or "the file's")
+
+
+def constitution_rules(constitution: Constitution | None) -> str:
+    """The constitution as prompt lines (empty when there is nothing to say)."""
+    if constitution is None:
+        return ""
+    lines: list[str] = []
+    forbidden = [s for s in constitution.forbidden_sources if s]
+    if forbidden:
+        lines.append(
+            "Never use, import or call any of these (forbidden by the project): "
+            + ", ".join(forbidden)
+            + ". If the task seems to need one, solve it without it."
+        )
+    if constitution.owner:
+        lines.append(f"The code belongs to {constitution.owner}; follow its existing conventions.")
+    if constitution.block_hierarchy:
+        lines.append(
+            "Keep the project's block hierarchy, outermost first: "
+            + " > ".join(constitution.block_hierarchy)
+            + ". Do not move code across these blocks."
+        )
+    return "\n".join(lines)
+
+
+def system_prompt(brain: str, intent: str, *, language: str | None = None,
+                  constitution: Constitution | None = None) -> str:
+    """The system prompt for ``brain`` answering ``intent``."""
+    lang = language_name(language)
+    if brain == "organizer":
+        return ORGANIZER_SYSTEM
+    if intent in ("modify-target", "fix"):
+        role = (
+            f"You are a careful {lang} programmer changing one piece of an existing file. "
+            "Return the complete new version of the code you are given (the whole definition, "
+            "signature and decorators included), changed as asked and otherwise identical. "
+            "Keep every other function, name and import it relies on. Do not invent imports of "
+            "packages the file does not already use."
+        )
+        body = _CODE_ONLY.format(language=lang)
+    elif intent == "review":
+        role = (
+            f"You are a strict {lang} code reviewer. Report real problems in the code you are "
+            "given: bugs, unsafe calls, unhandled errors, misleading names, missing edge cases."
+        )
+        body = (
+            "Write one finding per line, exactly in this form:\n"
+            "LINE: SEVERITY: message\n"
+            "LINE is the line number shown at the start of the code line, SEVERITY is one of "
+            + ", ".join(REVIEW_SEVERITIES)
+            + ", message is one sentence that says what to do. "
+            "Write nothing else. If there is nothing to report, write exactly: NONE"
+        )
+    elif intent == "explain":
+        role = (
+            f"You explain {lang} code to the developer who maintains it. Say what the code does, "
+            "its inputs and outputs, side effects and anything surprising, in plain sentences."
+        )
+        body = "At most six sentences of plain text. Do not repeat the code."
+    else:
+        role = (
+            f"You are a concise {lang} programming assistant. When the answer is code, output "
+            "only the code; when it is an explanation, answer in a few plain sentences."
+        )
+        body = "Never leave placeholders in code."
+    parts = [role, body, _DISCIPLINE]
+    rules = constitution_rules(constitution)
+    if rules:
+        parts.append(rules)
+    return "\n\n".join(parts)
+
+
+def numbered(code: str, first_line: int = 1) -> str:
+    """``code`` with its line numbers (1-based, as in the editor) in front,
+    so review findings name real lines."""
+    lines = code.splitlines()
+    width = len(str(first_line + max(len(lines) - 1, 0)))
+    return "\n".join(f"{first_line + i:>{width}}| {line}" for i, line in enumerate(lines))
+
+
+def _findings_text(findings: Iterable[Any]) -> str:
+    out = []
+    for f in findings:
+        if isinstance(f, str):
+            out.append(f"- {f}")
+            continue
+        line = getattr(f, "line", None)
+        code = getattr(f, "code", "")
+        message = getattr(f, "message", str(f))
+        where = f"line {line + 1}" if isinstance(line, int) else "somewhere"
+        out.append(f"- {where}: {code} {message}".replace("  ", " "))
+    return "\n".join(out)
+
+
+def _context_text(context: Sequence[ContextPiece]) -> str:
+    blocks = []
+    for piece in context:
+        blocks.append(f"[from {piece.origin}]\n{piece.text.rstrip()}")
+    return "\n\n".join(blocks)
+
+
+def build_messages(
+    intent: str,
+    *,
+    instruction: str,
+    code: str,
+    language: str | None,
+    context: Sequence[ContextPiece] = (),
+    findings: Sequence[Any] = (),
+    constitution: Constitution | None = None,
+    target: Symbol | str | None = None,
+    enclosing: str | None = None,
+    first_line: int = 1,
+) -> list[Message]:
+    """The chat messages for one request.
+
+    ``code`` is what the brain works on (the target symbol's source, the
+    selection, or the whole file); ``first_line`` is its 1-based line in the
+    file (review line numbers). ``enclosing`` is the surrounding scope's
+    source (e.g. the class of a method), shown read-only. ``findings`` are
+    diagnostics in range (:class:`~mycoder_lsp.validation.findings.Finding`
+    or strings). Each context piece is shown with where it came from.
+    """
+    brain = brain_for(intent)
+    lang = language_name(language)
+    system = system_prompt(brain, intent, language=language, constitution=constitution)
+    target_name = getattr(target, "qualname", target) if target is not None else None
+    parts: list[str] = []
+    if context:
+        parts.append(
+            "Reference material from the project (read-only, do not repeat it):\n\n" + _context_text(context)
+        )
+    if enclosing and enclosing.strip() and enclosing.strip() != code.strip():
+        parts.append(f"The enclosing code (read-only, for context):\n{enclosing.rstrip()}")
+    if findings:
+        parts.append("Diagnostics reported on this code:\n" + _findings_text(findings))
+    what = f"`{target_name}`" if target_name else "the code"
+    if intent in ("modify-target", "fix"):
+        parts.append(f"The {lang} code to change ({what}):\n{code.rstrip()}")
+        verb = "Fix" if intent == "fix" and not instruction.strip() else "Task"
+        task = instruction.strip() or "Fix the problems reported above."
+        parts.append(f"{verb}: {task}\nReturn the complete new version of {what} only.")
+    elif intent == "review":
+        parts.append(f"The {lang} code to review ({what}), with line numbers:\n{numbered(code, first_line)}")
+        if instruction.strip():
+            parts.append(f"The developer asks: {instruction.strip()}")
+        parts.append("Findings, one per line as LINE: SEVERITY: message (or NONE):")
+    elif intent == "explain":
+        parts.append(f"The {lang} code to explain ({what}):\n{code.rstrip()}")
+        parts.append(f"The developer asks: {instruction.strip() or 'What does this code do?'}")
+    else:
+        if code.strip():
+            parts.append(f"The {lang} code at hand:\n{code.rstrip()}")
+        parts.append(instruction.strip())
+    return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
+
+
+def repair_messages(
+    previous: list[Message],
+    answer: str,
+    findings: Sequence[Any],
+) -> list[Message]:
+    """The one automatic repair round: the first exchange, the answer the
+    brain gave, and what validation found wrong with it."""
+    feedback = (
+        "Your answer cannot be applied; validation found:\n"
+        + _findings_text(findings)
+        + "\n\nReturn the corrected complete code only, fixing every point above and keeping "
+        "everything else. Same rules as before: code only, no fences, no explanations."
+    )
+    return [*previous, {"role": "assistant", "content": answer}, {"role": "user", "content": feedback}]
+
+
+ORGANIZER_SYSTEM = (
+    "You classify a developer's request to a coding assistant. Reply with one JSON object "
+    'and nothing else: {"intent": INTENT, "target": NAME_OR_NULL}.\n'
+    "INTENT is exactly one of:\n"
+    '- "fix": repair a bug, error, crash, failing test or warning in existing code\n'
+    '- "modify-target": change existing code (add, rename, refactor, optimise, document) '
+    "without a bug being the reason\n"
+    '- "review": assess existing code and report problems, without changing it\n'
+    '- "explain": explain what existing code does or why\n'
+    '- "general": anything else (general questions, new code from scratch)\n'
+    "NAME_OR_NULL is the function, method or class the request is about, exactly as written "
+    "in the request, or null."
+)
+
+
+def organizer_messages(text: str, *, candidates: Sequence[str] = ()) -> list[Message]:
+    """Messages asking the organizer for ``{"intent", "target"}``."""
+    user = f"Request: {text.strip()}"
+    if candidates:
+        user += "\nKnown names it may refer to: " + ", ".join(candidates)
+    return [{"role": "system", "content": ORGANIZER_SYSTEM}, {"role": "user", "content": user}]
+
+
+
+
+def verify_messages(instruction: str, old: str, new: str, language: str | None) -> list[Message]:
+    """Ask the reasoning brain whether a change does what was asked."""
+    system = ("You check a code change against its request. Answer OK if the new code does what was asked "
+              "and keeps everything else working; otherwise answer PROBLEM: and one sentence saying what is "
+              "wrong. Nothing else, no markdown.")
+    user = (f"Request: {instruction or 'fix the reported problems'}\n\nOld {language or ''} code:\n{old.rstrip()}"
+            f"\n\nNew code:\n{new.rstrip()}\n\nOK or PROBLEM?")
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+__all__ = [
+    "BRAIN_FOR_INTENT",
+    "ORGANIZER_SYSTEM",
+    "REVIEW_SEVERITIES",
+    "brain_for",
+    "build_messages",
+    "constitution_rules",
+    "numbered",
+    "organizer_messages",
+    "repair_messages",
+    "system_prompt",
+    "verify_messages",
+]

@@ -1,0 +1,518 @@
+"""Which kind of request is this, and which symbol is it about?
+
+Intents: ``general | modify-target | review | fix | explain``. Three paths,
+recorded in :attr:`RouteDecision.via`:
+
+- ``rules``: the deterministic fast path was sure (clear keywords, one intent
+  far ahead of the others). No model is woken; it takes microseconds.
+- ``organizer``: the request was ambiguous and the organizer brain answered
+  with valid JSON naming a known intent.
+- ``fallback``: the request needed the organizer but it could not be asked
+  (offline, none configured, down) or answered nonsense; the rule-based best
+  guess stands.
+
+A target is a symbol the text names (``parse_config``, ``Config.load``,
+```` `render` ````, ``render()``) that exists in the given symbols (the
+document's and the workspace's); a name nobody defines is not a target.
+
+This module must not import pygls nor build HTTP requests itself: the
+organizer is any object with ``async complete(messages, *, json_mode,
+max_tokens) -> str`` (a :class:`mycoder_lsp.brains.backends.Brain`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
+
+from mycoder_lsp.symbols import Symbol
+
+if TYPE_CHECKING:
+    from mycoder_lsp.config import Settings
+
+log = logging.getLogger(__name__)
+
+INTENTS = ("general", "modify-target", "review", "fix", "explain")
+ORGANIZER_MAX_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    intent: str
+    target: str | None
+    via: str  # rules | organizer | fallback
+    confidence: float
+    ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["confidence"] = round(self.confidence, 3)
+        data["ms"] = round(self.ms, 3)
+        return data
+
+
+class Organizer(Protocol):
+    async def complete(self, messages: list[dict[str, str]], *, json_mode: bool = False,
+                       max_tokens: int | None = None, on_piece: Any = None) -> str: ...
+
+
+# ------------------------------------------------------------------ the rules
+#
+# Each intent has cue patterns with weights. A strong cue (the imperative verb
+# of the intent, an error name) weighs 3, a supporting cue 1-2. The fast path
+# is sure when the best intent reaches SURE_SCORE and leads the runner-up by
+# SURE_MARGIN; everything else is ambiguous. Weights follow what each phrase
+# means in English, not the labelled set: the held-out part checks that.
+
+_W = re.IGNORECASE
+
+
+def _cues(*pairs: tuple[str, float]) -> list[tuple[re.Pattern[str], float]]:
+    return [(re.compile(p, _W), w) for p, w in pairs]
+
+
+_CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
+    "explain": _cues(
+        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:explain|describe|summari[sz]e|walk\s+me\s+through|clarify)\b", 4),
+        (r"\bexplain(?:s|ed|ing)?\b|\bexplanation\b", 3),
+        (r"\bwhat\s+(?:does|do|is)\s+(?:this|that|the|it|`?[A-Za-z_][\w.]*`?(?:\(\))?)\s*.*\b(?:do|doing|does|for|mean|return|returns|compute|computes)\b", 3),
+        (r"\bhow\s+does\s+(?:this|that|the|it|`?[A-Za-z_][\w.]*`?)\b.*\bwork", 3),
+        (r"\bhow\s+(?:does|do)\b", 1),
+        (r"\bwhat\s+(?:does|did)\b", 2),
+        (r"\b(?:confused|confusing|unclear|puzzled|don'?t\s+(?:get|understand)|makes?\s+no\s+sense\s+to\s+me)\b", 3),
+        (r"\bwhy\s+(?:does|do|is|are|did)\b(?!.*\b(?:fail|fails|crash|crashes|throw|throws|raise|raises|error|break|breaks|wrong|hang|hangs|broken|not|negative|none|null|nan|empty)\b)", 2),
+        (r"\bwhat(?:'s|\s+is)\s+(?:the\s+)?(?:purpose|point|role|meaning|intent)\b", 3),
+        (r"\b(?:help\s+me\s+)?understand\b", 2),
+        (r"\btell\s+me\s+(?:what|how)\b", 2),
+        (r"\bin\s+plain\s+(?:english|words)\b|\bstep\s+by\s+step\b|\bline\s+by\s+line\b", 2),
+        (r"\bwhat\s+happens\s+(?:when|if|in)\b", 2),
+        (r"\bwhat\s+(?:is|are)\s+\w+\s+(?:used|needed)\s+for\b", 2),
+        (r"\bdocument(?:ation)?\s+for\s+me\b", 1),
+        (r"\bwhat(?:'s|\s+is)\s+going\s+on\b|\bhow\s+come\b|\bbreak\s+(?:\w+\s+)?down\b|\b(?:logic|idea|reason|thinking|rationale)\s+behind\b|\beli5\b|\bwhat\s+am\s+i\s+looking\s+at\b", 3),
+        (r"\bwhere\s+does\b|\bwhat\s+would\b.*\bdo\b|\bhow\s+is\s+(?:\S+\s+){1,4}(?:built|calculated|computed|derived|handled|used|chosen|stored|made)\b|\bgives?\s+back\b", 3),
+        (r"\b(?:is|does)\s+\S+\s+(?:returning|doing|using|calling|mutating|modifying)\b", 2),
+        (r"\b(?:summary|overview|rundown|tour)\s+of\b|\bi'?m\s+lost\b|\bwhat(?:'s|\s+is)\s+(?:the\s+)?\S+(?:\s+\S+)?\s+for\b", 3),
+    ),
+    "review": _cues(
+        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:review|audit|critique|assess|evaluate|inspect)\b", 4),
+        (r"\breview(?:s|ed|ing)?\b|\bcode\s+review\b|\baudit(?:s|ed|ing)?\b|\bcritique\b", 3),
+        (r"\b(?:any|see|spot|find|list|are\s+there|potential|possible)\s+(?:\w+\s+)?(?:issues|problems|bugs|mistakes|flaws|smells|risks|vulnerabilit\w+|edge\s+cases|pitfalls|weaknesses)\b", 3),
+        (r"\bcode\s+smells?\b|\bbad\s+practices?\b|\bbest\s+practices?\b|\banti-?patterns?\b", 2),
+        (r"\b(?:is|does|are)\s+(?:(?:this|that|these|it|the|my)(?:\s+\w+){0,2}|`?[A-Za-z_][\w.]*`?(?:\s+\w+)?)\s+(?:look\s+)?(?:ok|okay|fine|correct|right|good|safe|secure|idiomatic|thread[-\s]?safe|reasonable|sound|robust|efficient|sensible|sane)\b", 3),
+        (r"\bwhat'?s\s+wrong\s+with\b|\bwhat\s+is\s+wrong\s+with\b", 2),
+        (r"\blook\s+(?:over|at|through)\b.*\b(?:for|and\s+tell)\b", 2),
+        (r"\bfeedback\b|\bsecond\s+opinion\b|\bsanity[-\s]check\b|\bdouble[-\s]check\b", 3),
+        (r"\bsecurity\s+(?:issues|problems|holes|review|audit)\b|\bvulnerab\w+\b", 2),
+        (r"\bwhat\s+(?:could|would|can)\s+(?:go\s+wrong|be\s+improved|I\s+improve)\b|\bhow\s+(?:can|could)\s+I\s+improve\b", 3),
+        (r"\bpoint\s+out\b|\bflag\b|\bcheck\s+(?:this|the|it|that|`?[A-Za-z_][\w.]*`?)\s+for\b", 2),
+        (r"\bany\s+suggestions\b|\bsuggest\s+improvements\b|\bwhat\s+do\s+you\s+think\b|\brate\b", 2),
+        (r"\bwithout\s+changing\b|\bdon'?t\s+change\b|\bjust\s+tell\s+me\b", 1),
+        (r"\bthoughts\s+on\b|\bred\s+flags?\b|\blooks?\s+off\b|\bquick\s+look\b|\bonce-?over\b|\bweak(?:\s+spots?|\s+points?|nesses)\b|\bnitpick\w*\b|\b(?:honest\s+)?opinion\s+on\b|\bproduction[-\s]ready\b|\bapprove\b|\bhow\s+bad\s+is\b|\bbe\s+brutal\b|\banything\s+(?:wrong|off|missing|dodgy|sketchy|fishy|suspicious)\b|\b(?:dodgy|sketchy|fishy)\b", 3),
+        (r"\bcheck\s+(?:whether|if)\b|\bverify\s+(?:that|whether|if)\b", 2),
+        (r"\b(?:concerns?|worried|worry|regret|good\s+enough|risky|would\s+you\s+(?:merge|approve|ship|accept)|what\s+would\s+you\s+(?:change|improve|do\s+differently))\b", 3),
+        (r"\b(?:are\s+there|potential|possible|any)\s+(?:\w+\s+)?(?:race\s+conditions?|deadlocks?|leaks?|injection|performance\s+(?:problems|issues))\b", 3),
+    ),
+    "fix": _cues(
+        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:fix|repair|debug|resolve|patch|correct)\b", 4),
+        (r"\bfix(?:es|ed|ing)?\b|\bbug(?:s|gy)?\b|\bdebug\b", 3),
+        (r"\b\w*(?:Error|Exception)\b|\btraceback\b|\bstack\s*trace\b|\bsegfault\b|\bpanic(?:s|ked)?\b|\bundefined\s+is\s+not\b|\bnil\s+pointer\b|\bnull\s+pointer\b", 3),
+        (r"\b(?:crash|crashes|crashing|crashed|fails?|failing|failed|failure|broken|breaks|hangs?|hanging|deadlocks?|leaks?)\b", 2),
+        (r"\b(?:does\s*n[o']t|doesnt|do\s*n[o']t|is\s*n[o']t|isnt|won'?t|can'?t|cannot|never)\s+(?:work|compile|run|return|stop|terminate|handle|parse|build|pass|load|save|match)\b|\bnot\s+working\b", 3),
+        (r"\bwrong\s+(?:result|output|value|answer|order|type)s?\b|\boff[-\s]by[-\s]one\b|\binfinite\s+loop\b|\brace\s+condition\b", 3),
+        (r"\bthe\s+wrong\b|\bincorrect(?:ly)?\b|\btoo\s+(?:early|late|many|few)\b|\bone\s+(?:\w+\s+)?too\s+(?:early|late|many|few)\b", 2),
+        (r"\b(?:returns?|returning|gives?|giving|produces?|yields?)\s+(?:a\s+|an\s+)?(?:None|null|nil|undefined|NaN|empty|negative|zero|nothing|garbage|duplicates?)\b", 2),
+        (r"\b(?:error|errors|warning|warnings|diagnostic|diagnostics|lint|typo)\b(?!\s+handling)", 1),
+        (r"\bmake\s+(?:the\s+)?(?:tests?|ci|build)\s+pass\b|\b(?:tests?|ci|build)\s+(?:is\s+|are\s+)?(?:red|failing)\b", 3),
+        (r"\bsilence\b|\bget\s+rid\s+of\s+the\s+(?:error|warning)\b|\bshould\s+(?:not|n't)\b|\binstead\s+of\s+(?:raising|crashing|returning\s+None)\b", 1),
+        (r"\bwhy\s+(?:does|do|is|did)\b.*\b(?:fail|crash|throw|raise|error|break|wrong|hang|broken)\w*\b", 2),
+        (r"\b(?:shouldn'?t|should\s+not|that'?s\s+not\s+right|not\s+right|something(?:'s|\s+is)\s+(?:wrong|off)|is\s+wrong|are\s+wrong|doesn'?t\s+seem\s+right)\b", 3),
+        (r"\b(?:explodes?|blows?\s+up|loses|drops|ignores|mangles|swallows|corrupts|skips|misses|exits\s+(?:0|with))\b|\bhalf-?open\b|\bnever\s+\w+s\b", 2),
+        # "<symbol> returns / is / raises ...": a report of what the code
+        # does, which is how people describe bugs (the name is masked as X).
+        (r"^\s*(?:the\s+)?X(?:\s+\w+)?\s+(?:is|are|was|isn'?t|doesn'?t|does|returns|gives|raises|throws|keeps|gets|sends|writes|reads|has|calls|puts|adds|double-\w+|[a-z]+es|[a-z]+[^s\s]s)\b(?!\s+(?:a|an|the)\s+(?:method|function|class)\b)", 2),
+    ),
+    "modify-target": _cues(
+        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+|now\s+|also\s+)?(?:add|rename|refactor|rewrite|change|convert|make|extract|inline|optimi[sz]e|speed\s+up|simplify|split|merge|move|replace|remove|delete|drop|update|modify|use|turn|port|migrate|reorder|sort|cache|memoi[sz]e|parallelize|vectori[sz]e|annotate|type|paginate|wrap|clean\s+up|tidy|reformat|format|translate|allow|support|let|have|return|accept|handle|log|validate|raise|implement)\b", 3),
+        (r"\b(?:add|adding)\s+(?:a\s+|an\s+|the\s+)?(?:docstring|type\s+hints?|types|annotations?|logging|comments?|a?\s*parameter|an?\s+argument|retries|retry|caching|a\s+cache|timeout|tests?|validation|error\s+handling|support)\b", 3),
+        (r"\b(?:refactor|rename|rewrite|optimi[sz]e|simplify|extract|inline|convert|modernize|parametri[sz]e)\b", 3),
+        (r"\b(?:to|into)\s+(?:use|an?\s+async|async|a\s+generator|a\s+dataclass|a\s+class|a\s+list\s+comprehension|f-strings?|pathlib)\b", 2),
+        (r"\b(?:more\s+(?:readable|efficient|pythonic|idiomatic|robust|generic)|faster|cleaner|shorter)\b", 2),
+        (r"\binstead\s+of\b|\brather\s+than\b", 1),
+        (r"\bso\s+(?:that\s+)?it\b", 1),
+        (r"\b(?:i\s+want|i'?d\s+(?:like|prefer|rather)|we\s+(?:need|want)|i\s+need|it\s+would\s+be\s+nice\s+if)\b(?:\s+\S+){0,3}\s+to\b", 3),
+        (r"\b(?:should|could|can|would)\s+(?:\S+\s+){0,2}(?:take|accept|return|support|write|raise|use|log|have|keep|be\s+able|run|handle|allow|emit|send|skip)\b", 2),
+        (r"^\s*(?:please\s+)?(?:swap|switch|get\s+rid\s+of|bump|expose|rework|restructure|reorganize|generalize|harden|adapt|tweak|drop)\b", 3),
+        (r"\b(?:add|adding|write|writing|give)\s+(?:\w+\s+){0,2}(?:docstrings?|type\s+hints?|annotations?|comments?|logging|a\s+\w+\s+(?:argument|parameter|flag|option)|(?:an?\s+)?\w*\s*(?:argument|parameter|flag|option))\b", 3),
+        (r"\bcan\s+(?:this|it|that)\s+be\s+(?:shorter|simpler|faster|cleaner|more\s+\w+)\b", 3),
+        (r"\bneeds\s+(?:a|an|to|support|another|more)\b", 3),
+    ),
+    "general": _cues(
+        (r"^\s*(?:how\s+(?:do|can|should)\s+(?:i|you|we)|what(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:difference|best\s+way|a\s+good\s+way|an?\b)|when\s+should|which\s+(?:is|library|package|one))\b", 3),
+        (r"^\s*(?:write|create|generate|scaffold|build|make)\s+(?:me\s+)?(?:a|an|some|the)\s+(?:new\s+)?(?:\w+\s+){0,3}(?:script|function|class|module|program|cli|test\s+suite|dockerfile|makefile|regex|query|endpoint|server|example|snippet|tool|config)\b", 4),
+        (r"\bin\s+(?:python|rust|go|golang|javascript|typescript|js|ts)\b(?!.*\b(?:this|the\s+file)\b)", 1),
+        (r"\b(?:hello|hi|hey|thanks|thank\s+you)\b", 2),
+        (r"\bwhat\s+(?:is|are)\s+(?:a|an)\s+\w+", 2),
+        (r"\b(?:concept|general(?:ly)?|in\s+general|tutorial|example\s+of|pros\s+and\s+cons|compare|comparison|vs\.?|versus)\b", 2),
+        (r"\b(?:from\s+scratch|new\s+file|boilerplate)\b", 2),
+        (r"\bhow\s+do\s+(?:people|folks|teams|you\s+usually)\b|\btips\s+(?:for|on)\b|\brecommend\b|\b(?:better|faster|slower|safer)\s+than\b", 3),
+        (r"\b(?:python|asyncio|rust|go|javascript|typescript|node|django|flask|numpy|pandas|react|pytest)'s\b", 2),
+        (r"\b(?:i\s+need|i\s+want|write\s+me|can\s+you\s+write|could\s+you\s+write|give\s+me)\s+(?:a|an|some)\s+(?:\w+\s+){0,3}(?:function|script|class|program|module|tool|dockerfile|regex|cli|app)\b", 4),
+        (r"^\s*(?:good\s+)?(?:morning|evening|afternoon)\b", 2),
+        (r"\b(?:books?|resources|courses?|tutorials?)\b|\b(?:design\s+)?pattern\b", 2),
+    ),
+}
+
+SURE_SCORE = 2.0
+SURE_MARGIN = 2.0
+
+# A request about existing code points at it.
+_DEICTIC = re.compile(
+    r"\b(?:this|that|these|those|the\s+selected|selection|highlighted|here|above|below|current|my)\b"
+    r"(?:\s+(?:code|function|method|class|file|module|snippet|block|line|loop|test|struct|impl|handler|component|query|regex|script))?",
+    _W,
+)
+
+# ------------------------------------------------------------- target names
+
+_BACKTICK = re.compile(r"`([^`\n]{1,120})`")
+_IDENT = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(\(\))?")
+_KIND_WORDS = r"(?:function|func|fn|method|class|struct|def|type|interface|trait|enum|constructor|component|handler|helper|impl)"
+_NEAR_KIND = re.compile(
+    rf"\b{_KIND_WORDS}\s+`?([A-Za-z_][\w.:]*)`?|`?([A-Za-z_][\w.:]*)`?\s+{_KIND_WORDS}\b",
+    _W,
+)
+
+# Plain English words that are also common function names: only a target
+# when the text marks them as code (backticks, (), a kind word next to them).
+_ENGLISH = frozenset(
+    """a an the this that it is are be to of in on for and or not with from by as at into
+    add get set run main test tests load save read write open close start stop init update delete
+    remove parse format print show list map filter sort find search check validate handle process
+    build make render send call execute apply reset clear copy move merge split join log debug
+    error warn info config data value values item items key keys name names result results
+    create new old file files path line lines text string number count size type types help
+    do does what how why when where which who can could should would will may might please fix
+    review explain refactor rename modify change use code function method class value me my you
+    your we our here there all any some only also just now then else if return returns""".split()
+)
+
+
+class IntentRouter:
+    """Routes requests; one per server or CLI run (it keeps no per-request
+    state, so one instance serves concurrent requests)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
+
+    # ---------------------------------------------------------------- public
+
+    def route_fast(self, text: str, symbols: Iterable[Symbol | str] = ()) -> RouteDecision | None:
+        """The decision when the rules are sure, else None. Never calls a model."""
+        decision = self.guess(text, symbols)
+        return decision if decision.via == "rules" else None
+
+    def guess(self, text: str, symbols: Iterable[Symbol | str] = ()) -> RouteDecision:
+        """The rule-based best guess, sure or not (``via="rules"`` when sure,
+        ``"fallback"`` otherwise)."""
+        t0 = time.perf_counter()
+        target, spelled = self._find_target(text, symbols)
+        intent, confidence, sure = self._score(text, spelled)
+        intent = _settle(intent, target, text)
+        via = "rules" if sure else "fallback"
+        return RouteDecision(intent, target, via, confidence, (time.perf_counter() - t0) * 1000)
+
+    async def route(
+        self,
+        text: str,
+        *,
+        symbols: Iterable[Symbol | str] = (),
+        organizer: Organizer | None = None,
+        offline: bool = False,
+    ) -> RouteDecision:
+        """Fast path first; the organizer only for the ambiguous rest; the
+        best guess when it cannot help. Never raises for a model fault."""
+        t0 = time.perf_counter()
+        symbols = SymbolIndex.of(symbols)
+        best = self.guess(text, symbols)
+        if best.via == "rules" or offline or organizer is None:
+            return _timed(best, t0)
+        try:
+            from mycoder_lsp.brains.prompts import organizer_messages
+
+            raw = await organizer.complete(
+                organizer_messages(text, candidates=_candidate_names(text, symbols)),
+                json_mode=True,
+                max_tokens=self._organizer_tokens(),
+            )
+        except Exception as exc:  # noqa: BLE001 - BrainError, timeouts, anything: the guess stands
+            log.debug("organizer unavailable, keeping the rule-based guess: %s", exc)
+            return _timed(best, t0)
+        answer = parse_organizer_answer(raw)
+        if answer is None:
+            log.debug("organizer answered nonsense, keeping the rule-based guess: %r", raw[:200])
+            return _timed(best, t0)
+        intent, named = answer
+        target = self.check_target(named, symbols) if named else None
+        if target is None:
+            target = best.target
+        intent = _settle(intent, target, text)
+        return RouteDecision(intent, target, "organizer", 0.8, (time.perf_counter() - t0) * 1000)
+
+    def target_of(self, text: str, symbols: Iterable[Symbol | str]) -> str | None:
+        """The known symbol the text names, as its qualified name; None when
+        it names none (or only names nobody defines)."""
+        return self._find_target(text, symbols)[0]
+
+    def _find_target(self, text: str, symbols: Iterable[Symbol | str]) -> tuple[str | None, str | None]:
+        """``(qualified name, the name as the text spells it)``."""
+        index = SymbolIndex.of(symbols)
+        if not index:
+            return None, None
+        strong: list[str] = []
+        weak: list[tuple[str, int]] = []
+        for m in _BACKTICK.finditer(text):
+            inner = m.group(1).strip().rstrip("()").strip()
+            inner = re.sub(r"^(?:def|fn|func|function|class|struct)\s+", "", inner)
+            inner = re.split(r"[\s(]", inner, maxsplit=1)[0] if inner else inner
+            strong.append(inner)
+        for m in _NEAR_KIND.finditer(text):
+            strong.append(m.group(1) or m.group(2))
+        for m in _IDENT.finditer(text):
+            name, call = m.group(1), m.group(2)
+            if call or "." in name or "::" in name or "_" in name or _is_camel(name):
+                strong.append(name)
+            else:
+                weak.append((name, m.start()))
+        for name in strong:
+            hit = index.resolve(name)
+            if hit:
+                return hit, name
+        for name, pos in weak:
+            # A plain English word ("get", "main", "load") names a symbol
+            # only where English would not put it: right after a preposition
+            # or a verb of ours, without an article ("in main", "refactor
+            # main"), or at the end of a traceback line ("in get").
+            if name.lower() in _ENGLISH and not _CODE_SLOT.search(text[:pos]):
+                continue
+            hit = index.resolve(name)
+            if hit:
+                return hit, name
+        return None, None
+
+    def check_target(self, name: str, symbols: Iterable[Symbol | str]) -> str | None:
+        """``name`` as a known qualified name, or None."""
+        return SymbolIndex.of(symbols).resolve(name)
+
+    # -------------------------------------------------------------- private
+
+    def _organizer_tokens(self) -> int:
+        if self.settings is None:
+            return ORGANIZER_MAX_TOKENS
+        from mycoder_lsp.brains.governance import token_limit
+
+        return min(ORGANIZER_MAX_TOKENS, token_limit("organizer", self.settings))
+
+    def _score(self, text: str, spelled: str | None = None) -> tuple[str, float, bool]:
+        if spelled:
+            # The target's name is not a cue: `memoize` is a symbol here,
+            # not the verb "memoize".
+            text = re.sub(rf"(?<![\w.]){re.escape(spelled)}(?![\w])", "X", text)
+        scores = intent_scores(text)
+        about_code = bool(spelled) or bool(_DEICTIC.search(text))
+        if spelled and scores["general"] > 0:
+            # A request naming one of the user's symbols is about their code.
+            scores["general"] -= 2
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        (top, s1), (_, s2) = ranked[0], ranked[1]
+        if s1 <= 0:
+            if about_code:
+                # No cue, but about the user's code: a question wants an
+                # answer, a statement wants a change. Never sure.
+                return ("explain" if _QUESTION.search(text) else "modify-target"), 0.35, False
+            return "general", 0.3, False
+        sure = s1 >= SURE_SCORE and s1 - s2 >= SURE_MARGIN
+        confidence = min(0.99, 0.5 + 0.1 * (s1 - s2) + 0.03 * s1)
+        if not sure:
+            confidence = min(confidence, 0.6)
+        return top, confidence, sure
+
+
+def intent_scores(text: str) -> dict[str, float]:
+    """The cue score of every intent for ``text`` (the rules, exposed for
+    the benchmark and tests)."""
+    scores = {intent: 0.0 for intent in INTENTS}
+    body = _BACKTICK.sub(" code ", text)  # names in backticks are not cues
+    for intent, cues in _CUES.items():
+        for pattern, weight in cues:
+            if pattern.search(body):
+                scores[intent] += weight
+    # A request that points at existing code is not a general question.
+    if _DEICTIC.search(body) and scores["general"] > 0:
+        scores["general"] -= 2
+    # "Fix" wins over the generic edit verbs it shares a sentence with
+    # ("change X so it does not crash"): the defect is what the user means.
+    if scores["fix"] >= 3 and scores["modify-target"] > 0:
+        scores["modify-target"] -= 1
+    return scores
+
+
+def _settle(intent: str, target: str | None, text: str) -> str:
+    """modify-target needs code to modify: a named target or a pointer to
+    the code at hand ("this function"); without either it is a request for
+    new code, i.e. general."""
+    if target is not None or _DEICTIC.search(text):
+        return intent
+    if intent == "modify-target" and (_GENERAL_NEW.search(text) or _NEW_THING.search(text)):
+        return "general"
+    # "explain decorators", "what does HTTP 429 mean": a concept, not the
+    # user's code.
+    if intent == "explain" and _CONCEPT.search(text):
+        return "general"
+    return intent
+
+
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:what|why|how|where|when|which|who|is|are|does|do|did|can|could|would|will|should)\b", _W
+)
+_NEW_THING = re.compile(
+    r"\b(?:a|an|some)\s+(?:new\s+)?(?:\w+\s+){0,2}(?:function|script|class|program|module|tool|dockerfile|regex|cli|app)\b",
+    _W,
+)
+_GENERAL_NEW = re.compile(r"^\s*(?:write|create|generate|scaffold|build)\b", _W)
+_CONCEPT = re.compile(
+    r"\b(?:in|with|for)\s+(?:python|rust|go|golang|javascript|typescript|js|ts|java|c\+\+|sql|bash)\b"
+    r"|\bdifference\s+between\b|\bwhat\s+(?:is|are|does)\s+(?:a|an)\b|\b(?:http|https|tcp|dns|sql|api|rest|json|yaml|regex|gil)\b"
+    r"|\bwhat\s+does\s+[A-Z0-9]{2,}\b|\bwhat\s+does\s+['\"]"
+    r"|\b(?:python|asyncio|rust|go|javascript|typescript|node|django|flask|numpy|pandas|react|pytest)'s\b"
+    r"|\bhow\s+do\s+(?:people|folks|teams)\b|\bpattern\b",
+    _W,
+)
+_CODE_SLOT = re.compile(
+    r"(?:\b(?:in|inside|from|of|into|call|calling|calls|to)|\b(?:fix|refactor|explain|review|rewrite|simplify|optimi[sz]e|debug|document|test|rename|describe|audit|check|repair))\s+$",
+    _W,
+)
+
+
+def _timed(decision: RouteDecision, t0: float) -> RouteDecision:
+    return RouteDecision(
+        decision.intent, decision.target, decision.via, decision.confidence, (time.perf_counter() - t0) * 1000
+    )
+
+
+def _is_camel(name: str) -> bool:
+    return bool(re.search(r"[a-z][A-Z]", name)) or (name[:1].isupper() and any(c.islower() for c in name[1:]) and len(name) > 2 and name.lower() not in _ENGLISH)
+
+
+class SymbolIndex:
+    """Qualified and short names of the known symbols, for resolving what a
+    request names. Short names that several symbols share are ambiguous.
+    Build it once per workspace (``SymbolIndex.of(names)``) and pass it as
+    ``symbols`` when routing many requests: a list is indexed per call."""
+
+    __slots__ = ("qual", "short")
+
+    def __init__(self) -> None:
+        self.qual: set[str] = set()
+        self.short: dict[str, set[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.qual)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.qual)
+
+    @classmethod
+    def of(cls, symbols: Iterable[Symbol | str]) -> SymbolIndex:
+        if isinstance(symbols, SymbolIndex):
+            return symbols
+        index = cls()
+        for sym in symbols:
+            qual = sym.qualname if isinstance(sym, Symbol) else str(sym)
+            if not qual:
+                continue
+            index.qual.add(qual)
+            index.short.setdefault(qual.rsplit(".", 1)[-1], set()).add(qual)
+        return index
+
+    def resolve(self, name: str) -> str | None:
+        if not name:
+            return None
+        name = name.strip().strip("`").rstrip("()").replace("::", ".")
+        if name in self.qual:
+            return name
+        if "." in name:
+            last = name.rsplit(".", 1)[-1]
+            cands = [q for q in self.short.get(last, ()) if q.endswith("." + name)]
+            if len(cands) == 1:
+                return cands[0]
+            # `self.method` / `obj.method`: the last part may still be unique.
+            if name.split(".", 1)[0] in ("self", "this", "cls"):
+                quals = self.short.get(last, set())
+                return next(iter(quals)) if len(quals) == 1 else None
+            # `Class.attribute`: an attribute is not a symbol, its owner is.
+            owner = name.rsplit(".", 1)[0]
+            return self.resolve(owner) if "." in name else None
+        quals = self.short.get(name, set())
+        if len(quals) == 1:
+            return next(iter(quals))
+        return None
+
+
+def _candidate_names(text: str, symbols: Iterable[Symbol | str]) -> list[str]:
+    """Known names that appear in the text, for the organizer prompt (a short
+    list: the organizer has 64 tokens and a small window)."""
+    words = set(re.findall(r"[A-Za-z_][\w.]*", text))
+    out: list[str] = []
+    for sym in symbols:
+        qual = sym.qualname if isinstance(sym, Symbol) else str(sym)
+        if qual in words or qual.rsplit(".", 1)[-1] in words:
+            out.append(qual)
+        if len(out) >= 8:
+            break
+    return out
+
+
+_JSON_OBJECT = re.compile(r"\{.*?\}", re.DOTALL)
+
+
+def parse_organizer_answer(raw: str) -> tuple[str, str | None] | None:
+    """``(intent, target name or None)`` from the organizer's JSON answer;
+    None when it is not JSON or names no known intent."""
+    if not raw:
+        return None
+    data: Any = None
+    try:
+        data = json.loads(raw)
+    except (ValueError, TypeError):
+        for m in _JSON_OBJECT.finditer(raw):
+            try:
+                data = json.loads(m.group(0))
+                break
+            except ValueError:
+                continue
+    if not isinstance(data, dict):
+        return None
+    intent = str(data.get("intent", "")).strip().lower().replace("_", "-").replace(" ", "-")
+    if intent in ("modify", "modify-code", "edit", "change", "refactor"):
+        intent = "modify-target"
+    if intent not in INTENTS:
+        return None
+    target = data.get("target")
+    if not isinstance(target, str) or target.strip().lower() in ("", "none", "null", "n/a"):
+        target = None
+    return intent, target.strip() if target else None
+
+
+__all__ = [
+    "INTENTS",
+    "IntentRouter",
+    "Organizer",
+    "RouteDecision",
+    "SymbolIndex",
+    "intent_scores",
+    "parse_organizer_answer",
+]

@@ -1,0 +1,116 @@
+"""``mycoder-lsp ask``: the editor's request flow from the terminal.
+
+Prints the proposed change as a unified diff, or the answer, or why nothing
+was proposed. The file is written only with ``--apply`` (atomically). Exit
+status: 0 when there is a change or an answer, 1 when it was refused or a
+model failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from mycoder_lsp.errors import UserError
+
+HELP = "run the full request flow from the terminal"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("instruction", nargs="+", help="what to do, e.g. 'add a docstring to parse_config'")
+    parser.add_argument("--file", type=Path, help="the file the request is about")
+    parser.add_argument("--symbol", help="the function/class to work on (e.g. Config.load)")
+    parser.add_argument("--line", type=int, help="1-based line: work on the symbol around it")
+    parser.add_argument("--kind", choices=("ask", "explain", "review", "fix", "modify"), default="ask",
+                        help="skip routing and force this kind of request (default: the router decides)")
+    parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
+                        help="have the reasoning brain check the change (default: the brains.verify setting)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--apply", action="store_true", help="write the change to the file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mycoder_lsp.brains import edits
+    from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result
+    from mycoder_lsp.config import load_settings
+    from mycoder_lsp.validation.pipeline import language_for_path
+
+    root: Path = args.root.resolve()
+    settings, problems = load_settings(root)
+    for problem in problems:
+        print(f"mycoder-lsp: {problem}", file=sys.stderr)
+    text = ""
+    path = ""
+    if args.file is not None:
+        file = args.file if args.file.is_absolute() else Path.cwd() / args.file
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read {args.file}: {exc}") from None
+        path = str(file)
+    instruction = " ".join(args.instruction)
+    request = Request(kind=args.kind, instruction=instruction, path=path, text=text,
+                      language=language_for_path(path) if path else None, symbol=args.symbol, verify=args.verify)
+    if args.line is not None:
+        request.position = (max(args.line - 1, 0), 0)
+    show_progress = sys.stderr.isatty() and not args.json
+
+    def on_progress(progress: Progress) -> None:
+        if show_progress:
+            print(f"\r{progress.phase}… {progress.tokens} tokens", end="", file=sys.stderr, flush=True)
+
+    async def go() -> Result:
+        from mycoder_lsp.brains.backends import new_client
+
+        async with new_client() as client:
+            return await Orchestrator(settings, client=client, workspace_root=root).run(request,
+                                                                                         on_progress=on_progress)
+
+    result: Result = asyncio.run(go())
+    if show_progress:
+        print("\r\033[K", end="", file=sys.stderr)
+    data = result.to_json()
+    diff = ""
+    edit = result.edit
+    if edit is not None:
+        display = os.path.relpath(path, root) if path else "untitled"
+        diff = edits.unified_diff(text, edit.new_document, display)
+        data["diff"] = diff
+    applied = False
+    if edit is not None and args.apply:
+        _write_atomically(Path(path), edit.new_document)
+        applied = True
+        data["applied"] = True
+    kind = result.kind
+    if args.json:
+        print(json.dumps(data, indent=2))
+    elif kind == "edit":
+        sys.stdout.write(diff)
+        note = "written to the file" if applied else "not written; add --apply to write it"
+        print(f"mycoder-lsp: {result.message} ({note})", file=sys.stderr)
+    elif kind == "explanation":
+        print(result.text)
+    elif kind == "review":
+        for finding in result.findings:
+            where = f"{path or 'untitled'}:{finding.line + 1}" if finding.line is not None else (path or "untitled")
+            print(f"{where}: {finding.severity}: {finding.message}")
+        print(f"mycoder-lsp: {result.message}", file=sys.stderr)
+    else:
+        print(f"mycoder-lsp: {result.message}", file=sys.stderr)
+    return 0 if kind in ("edit", "explanation", "review") else 1
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

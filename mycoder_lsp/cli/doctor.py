@@ -1,0 +1,150 @@
+"""``mycoder-lsp doctor``: is everything MyCoder needs there, and if not, what to do.
+
+Checks each brain's endpoint (allowed? reachable?), that each model is
+pulled, the embedding model when the vault embeds with Ollama, the vault,
+and which tree-sitter grammars load. Every line says what to do about a
+problem. Exit status 0 when all is well, 1 otherwise. Never changes anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import importlib.util
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HELP = "check the LLM server, models, vault and grammars"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    # A warning does not fail the doctor (e.g. an optional grammar).
+    required: bool = True
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each server (default 5)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mycoder_lsp.config import load_settings
+
+    root: Path = args.root.resolve()
+    settings, problems = load_settings(root)
+    checks = [Check(f"settings: {p.key}", False, str(p), "fix the value in that file", required=False)
+              for p in problems]
+    checks += asyncio.run(_brain_checks(settings, args.timeout))
+    checks += _vault_checks(settings, root)
+    checks += _grammar_checks()
+    ok = all(c.ok or not c.required for c in checks)
+    if args.json:
+        print(json.dumps({"ok": ok, "checks": [asdict(c) for c in checks]}, indent=2))
+    else:
+        for c in checks:
+            mark = "ok  " if c.ok else ("FAIL" if c.required else "warn")
+            line = f"{mark} {c.name}: {c.detail}"
+            if not c.ok and c.fix:
+                line += f" — {c.fix}"
+            print(line)
+        print("All good." if ok else "Some checks failed: see the lines marked FAIL.")
+    return 0 if ok else 1
+
+
+async def _brain_checks(settings: object, timeout: float) -> list[Check]:
+    from mycoder_lsp.brains.backends import BRAIN_NAMES, BrainError, ServerInfo, check_endpoint, new_client, probe
+    from mycoder_lsp.config import Settings
+
+    assert isinstance(settings, Settings)
+    checks: list[Check] = []
+    wanted: list[tuple[str, str, str, str, str]] = []  # label, url, backend, model, api_key
+    for name in BRAIN_NAMES:
+        brain = getattr(settings.brains, name)
+        wanted.append((f"{name} brain", brain.url, brain.backend, brain.model, brain.api_key))
+    if settings.vault.enabled and settings.vault.embedder == "ollama":
+        wanted.append(("embeddings", settings.vault.embedding_url, "ollama", settings.vault.embedding_model, ""))
+    servers: dict[tuple[str, str], ServerInfo] = {}
+    async with new_client() as client:
+        for label, url, backend, model, api_key in wanted:
+            try:
+                check_endpoint(url, settings.brains.allowed_hosts, what=f"{label}'s endpoint")
+            except BrainError as exc:
+                checks.append(Check(label, False, str(exc)))
+                continue
+            key = (url.rstrip("/"), backend)
+            if key not in servers:
+                servers[key] = await probe(url, backend=backend, api_key=api_key, timeout=timeout, client=client)
+                info = servers[key]
+                what = f"Ollama {info.version}" if info.version else f"{backend} server"
+                if info.reachable:
+                    checks.append(Check(f"server {info.url}", True, f"{what}, {len(info.models)} models"))
+                else:
+                    checks.append(Check(f"server {info.url}", False, info.error or "not reachable"))
+            info = servers[key]
+            if not info.reachable:
+                continue
+            if info.has_model(model):
+                checks.append(Check(label, True, f"{model} is available"))
+            else:
+                fix = (f"run `ollama pull {model}`" if backend == "ollama"
+                       else "load it on that server or fix the model name in the settings")
+                checks.append(Check(label, False, f"{model} is not on {info.url}", fix))
+    return checks
+
+
+def _vault_checks(settings: object, root: Path) -> list[Check]:
+    """Read-only: the vault's database is opened with ``mode=ro`` and checked,
+    never created, migrated or rebuilt (``index`` does that)."""
+    from mycoder_lsp.config import Settings
+
+    assert isinstance(settings, Settings)
+    if not settings.vault.enabled:
+        return [Check("vault", True, "disabled in the settings (vault.enabled = false)")]
+    vault_dir = Path(settings.vault.path)
+    vault_dir = vault_dir if vault_dir.is_absolute() else root / vault_dir
+    db_name = "vault.db"
+    if importlib.util.find_spec("mycoder_lsp.memory.store") is not None:
+        try:
+            db_name = getattr(importlib.import_module("mycoder_lsp.memory.store"), "DB_NAME", db_name)
+        except Exception as exc:  # a broken module is a finding, not a crash
+            return [Check("vault", False, f"the vault code does not load: {exc}", "reinstall mycoder-lsp")]
+    db = vault_dir / db_name
+    if not db.exists():
+        return [Check("vault", False, f"not built yet ({db} does not exist)",
+                      "run `mycoder-lsp index` (or open the project in the editor)", required=False)]
+    try:
+        conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=5.0)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                      for t in ("files", "chunks", "patterns") if t in tables}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [Check("vault", False, f"{db} cannot be read: {exc}", "run `mycoder-lsp index` to rebuild it")]
+    if verdict != "ok":
+        return [Check("vault", False, f"{db} is damaged ({verdict})", "run `mycoder-lsp index` to rebuild it")]
+    summary = ", ".join(f"{n} {t}" for t, n in counts.items()) or "empty"
+    return [Check("vault", True, f"{db}: {summary}")]
+
+
+def _grammar_checks() -> list[Check]:
+    from mycoder_lsp.symbols import TREE_SITTER_LANGUAGES, tree_sitter_language
+
+    loaded = [lang for lang in TREE_SITTER_LANGUAGES if tree_sitter_language(lang) is not None]
+    missing = [lang for lang in TREE_SITTER_LANGUAGES if lang not in loaded]
+    checks = [Check("grammars", bool(loaded), "python (built in), " + ", ".join(loaded) if loaded else
+                    "python (built in) only", required=False)]
+    if missing:
+        checks.append(Check("grammars missing", False, ", ".join(missing),
+                            "pip install the tree-sitter-<language> wheels into this environment", required=False))
+    return checks

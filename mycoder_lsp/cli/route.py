@@ -1,0 +1,142 @@
+"""``mycoder-lsp route``: classify requests (intent and target) from the terminal.
+
+With TEXT: one decision, as text or (``--json``) one JSON object. Without:
+JSONL ``{"id", "text"}`` on stdin, one JSONL ``{"id", "intent", "target",
+"via", "confidence", "ms"}`` per line on stdout, in order. Targets are checked
+against the Python definitions under ``--root`` (scanned once, cached by
+mtime). The organizer at the configured URL is asked only about requests the
+rules are not sure of; ``--offline`` never calls a model.
+
+This module only parses arguments and prints; routing lives in
+:mod:`mycoder_lsp.brains.router`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from mycoder_lsp.brains.router import IntentRouter, RouteDecision, SymbolIndex
+from mycoder_lsp.config import Settings, load_settings
+from mycoder_lsp.symbols import workspace_symbol_names
+
+HELP = "classify requests: intent and target symbol"
+log = logging.getLogger(__name__)
+
+# After this many organizer failures in a row, a batch stops asking it (a
+# server that is down would otherwise cost a timeout per line).
+MAX_ORGANIZER_FAILURES = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("text", nargs="?", metavar="TEXT", help="the request; omit to read JSONL from stdin")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--offline", action="store_true", help="never call a model (rules only)")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve()
+    settings, problems = load_settings(root)
+    for problem in problems:
+        print(f"mycoder-lsp: {problem}", file=sys.stderr)
+    names = SymbolIndex.of(workspace_symbol_names(root, cache_file=_cache_file(root, settings)))
+    session = _Session(settings, offline=args.offline)
+    if args.text is not None:
+        decision = asyncio.run(session.route(args.text, names))
+        if args.json:
+            print(json.dumps(decision.to_json()))
+        else:
+            print(_human(decision))
+        return 0
+    return asyncio.run(_batch(session, names, sys.stdin, sys.stdout))
+
+
+def _cache_file(root: Path, settings: Settings) -> Path | None:
+    """The symbol cache lives in the vault directory, and only when the vault
+    exists: routing must not create files in a workspace."""
+    vault = Path(settings.vault.path)
+    vault = vault if vault.is_absolute() else root / vault
+    return vault / "cache" / "route-symbols.json" if vault.is_dir() else None
+
+
+class _Session:
+    """One CLI run: the router, the organizer (made on first need) and how
+    often it failed."""
+
+    def __init__(self, settings: Settings, *, offline: bool) -> None:
+        self.settings = settings
+        self.offline = offline
+        self.router = IntentRouter(settings)
+        self._organizer: Any = None
+        self._organizer_error: str | None = None
+        self.failures = 0
+
+    def organizer(self) -> Any:
+        if self.offline or self._organizer_error is not None:
+            return None
+        if self._organizer is None:
+            from mycoder_lsp.brains.backends import make_brain
+
+            try:
+                self._organizer = make_brain("organizer", self.settings)
+            except Exception as exc:  # noqa: BLE001 - e.g. a refused endpoint: say it once, go on with rules
+                self._organizer_error = str(exc)
+                print(f"mycoder-lsp: organizer not used: {exc}", file=sys.stderr)
+                return None
+        return self._organizer
+
+    async def route(self, text: str, names: SymbolIndex) -> RouteDecision:
+        organizer = self.organizer() if self.failures < MAX_ORGANIZER_FAILURES else None
+        decision = await self.router.route(text, symbols=names, organizer=organizer, offline=self.offline)
+        if organizer is not None:
+            asked = self.router.guess(text, names).via != "rules"
+            if asked and decision.via == "fallback":
+                self.failures += 1
+                if self.failures == 1:
+                    print(
+                        f"mycoder-lsp: the organizer at {self.settings.brains.organizer.url} could not be asked "
+                        "or answered nonsense; the rule-based guess stands (via=fallback)",
+                        file=sys.stderr,
+                    )
+                if self.failures == MAX_ORGANIZER_FAILURES:
+                    print("mycoder-lsp: the organizer keeps failing; using the rules for the rest", file=sys.stderr)
+            elif decision.via == "organizer":
+                self.failures = 0
+        return decision
+
+
+async def _batch(session: _Session, names: SymbolIndex, stdin: TextIO, stdout: TextIO) -> int:
+    status = 0
+    for number, line in enumerate(stdin, 1):
+        if not line.strip():
+            continue
+        item: Any = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError('expected an object with a "text" string')
+        except ValueError as exc:
+            # One bad line costs one error line, never the rest of the batch.
+            print(f"mycoder-lsp: stdin line {number} skipped: {exc}", file=sys.stderr)
+            ident = item.get("id") if isinstance(item, dict) else None
+            stdout.write(json.dumps({"id": ident, "error": f"line {number}: {exc}"}) + "\n")
+            status = 1
+            continue
+        decision = await session.route(item["text"], names)
+        stdout.write(json.dumps({"id": item.get("id"), **decision.to_json()}) + "\n")
+        stdout.flush()
+    return status
+
+
+def _human(decision: RouteDecision) -> str:
+    target = decision.target or "(none)"
+    return (
+        f"intent: {decision.intent}\n"
+        f"target: {target}\n"
+        f"via: {decision.via} (confidence {decision.confidence:.2f}, {decision.ms:.2f} ms)"
+    )

@@ -1,0 +1,542 @@
+"""The brains in the editor: code actions, commands, hover explanations.
+
+Code actions are listed at once from what the document already says (its
+diagnostics, the symbol under the cursor) and never call a model. Choosing
+one runs a ``workspace/executeCommand`` that goes through the request flow
+(:mod:`mycoder_lsp.brains.orchestrator`) and then applies the edit with
+``workspace/applyEdit``, shows the explanation, or publishes the review
+findings as diagnostics (source ``mycoder-review``). Every command answers a
+JSON result ``{"kind": "edit" | "explanation" | "review" | "refused" |
+"error" | "cancelled", "message": ...}``.
+
+Hover shows what is known at once and adds the reasoning brain's
+explanation when it arrives within ``hover.wait_ms``; explanations are cached
+by the symbol's content hash. Model calls stream ``$/progress`` and stop on
+``$/cancelRequest`` or a cancelled progress.
+
+Handlers stay glue: the flow lives in the orchestrator, not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import httpx
+from lsprotocol import types
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+from mycoder_lsp.brains.backends import new_client
+from mycoder_lsp.brains.context import AcceptedEdit
+from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result, content_hash
+from mycoder_lsp.server.app import MyCoderServer
+from mycoder_lsp.server.diagnostics import DiagnosticsFeature
+from mycoder_lsp.server.feature import Feature
+from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
+from mycoder_lsp.validation.findings import Finding, Severity
+from mycoder_lsp.validation.pipeline import LANGUAGE_IDS, language_for_path
+
+log = logging.getLogger(__name__)
+
+REVIEW_SOURCE = "mycoder-review"
+COMMANDS = ("mycoder.ask", "mycoder.explain", "mycoder.review", "mycoder.fix", "mycoder.modify")
+# $/progress reports at most this often (a token per report would flood the editor).
+PROGRESS_INTERVAL = 0.1
+
+
+@dataclass
+class _Symbols:
+    version: int | None
+    digest: str
+    symbols: list[Symbol]
+
+
+class BrainFeature(Feature):
+    def __init__(self, server: MyCoderServer) -> None:
+        super().__init__(server)
+        self._client: httpx.AsyncClient | None = None
+        self._symbols: dict[str, _Symbols] = {}
+        self._explained: dict[str, str] = {}
+        self._explaining: dict[str, asyncio.Task[Result]] = {}
+        # The last model trouble the user was told about: hovers do not
+        # repeat it until a model call succeeds again.
+        self._told: str | None = None
+
+    # -- hooks ------------------------------------------------------------------
+
+    async def settings_changed(self) -> None:
+        self._told = None
+
+    async def document_closed(self, uri: str) -> None:
+        self._symbols.pop(uri, None)
+
+    async def shutdown(self) -> None:
+        for task in list(self._explaining.values()):
+            task.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- shared pieces ----------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        # One client for the server's life: connections to the model server
+        # are reused, and building a client is not free.
+        if self._client is None:
+            self._client = new_client()
+        return self._client
+
+    def orchestrator(self) -> Orchestrator:
+        server = self.server
+        return Orchestrator(server.settings, client=self.client, context_provider=server.context_provider,
+                            run_in_thread=server.run_in_thread, workspace_root=server.root)
+
+    def document(self, uri: str) -> TextDocument:
+        return self.server.workspace.get_text_document(uri)
+
+    def language(self, doc: TextDocument) -> str | None:
+        return LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(self.server.path_of(doc.uri))
+
+    async def symbols(self, doc: TextDocument) -> list[Symbol]:
+        """The document's symbols, parsed once per content (in a thread)."""
+        source = doc.source
+        digest = content_hash(source)
+        cached = self._symbols.get(doc.uri)
+        if cached is not None and cached.digest == digest:
+            return cached.symbols
+        symbols = await self.server.run_in_thread(document_symbols, source, self.language(doc))
+        self._symbols[doc.uri] = _Symbols(doc.version, digest, symbols)
+        return symbols
+
+    def tell(self, result: Result) -> None:
+        """Show a failed result once, not once per hover."""
+        if result.message != self._told:
+            self._told = result.message
+            self.server.show_message(result.message, types.MessageType.Error)
+
+    # -- code actions -----------------------------------------------------------
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        doc = self.document(uri)
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+
+        def wanted(kind: str) -> bool:
+            return not only or any(kind == k or kind.startswith(f"{k}.") or k == "" for k in only)
+
+        if wanted(types.CodeActionKind.QuickFix):
+            for diagnostic in params.context.diagnostics:
+                first = diagnostic.message.strip().splitlines()[0] if diagnostic.message.strip() else "problem"
+                short = first if len(first) <= 60 else first[:57] + "..."
+                actions.append(types.CodeAction(
+                    title=f"Fix with MyCoder: {short}",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    command=types.Command(title=f"Fix with MyCoder: {short}", command="mycoder.fix", arguments=[{
+                        "uri": uri, "range": _range_json(diagnostic.range),
+                        "diagnostics": [_diagnostic_json(diagnostic)]}]),
+                ))
+        rng = params.range
+        selected = (rng.start.line, rng.start.character) != (rng.end.line, rng.end.character)
+        start = doc.position_from_client_units(rng.start) if doc.lines else ServerTextPosition(0, 0)
+        symbol = symbol_at(await self.symbols(doc), start.line, None)
+        if symbol is None and not selected:
+            return actions
+        what = "selection" if selected else symbol.qualname if symbol else "code"
+        target: dict[str, Any] = {"uri": uri}
+        if selected:
+            target["range"] = _range_json(rng)
+        else:
+            target["position"] = {"line": rng.start.line, "character": rng.start.character}
+            target["symbol"] = symbol.qualname if symbol else None
+        for title, command, kind in (
+            (f"Explain {what} with MyCoder", "mycoder.explain", types.CodeActionKind.Empty),
+            (f"Review {what} with MyCoder", "mycoder.review", types.CodeActionKind.Empty),
+            (f"Modify {what} with MyCoder…", "mycoder.modify", types.CodeActionKind.RefactorRewrite),
+        ):
+            if wanted(kind):
+                actions.append(types.CodeAction(title=title, kind=kind,
+                                                command=types.Command(title=title, command=command,
+                                                                      arguments=[dict(target)])))
+        return actions
+
+    # -- commands ---------------------------------------------------------------
+
+    async def execute(self, name: str, args: tuple[Any, ...]) -> dict[str, Any]:
+        """Run a command; cancellable by ``$/cancelRequest`` for it and by the
+        progress' cancel button."""
+        work = asyncio.ensure_future(self._execute(name, args))
+        request_id = self.server.protocol.msg_id
+        # pygls cancels the executeCommand request's own future, not the
+        # task running our handler: link the two.
+        outer = self.server.protocol._request_futures.get(request_id) if request_id is not None else None
+        if outer is not None:
+            outer.add_done_callback(lambda f: work.cancel() if f.cancelled() else None)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if not work.cancelled():  # this handler itself was cancelled (shutdown)
+                work.cancel()
+                raise
+            self.server.show_message("Cancelled.", types.MessageType.Info)
+            return {"kind": "cancelled", "message": "Cancelled."}
+
+    async def _execute(self, name: str, args: tuple[Any, ...]) -> dict[str, Any]:
+        kind = name.removeprefix("mycoder.")
+        try:
+            request, doc = self._request(kind, args)
+        except _BadArguments as exc:
+            self.server.show_message(str(exc), types.MessageType.Error)
+            return {"kind": "error", "message": str(exc)}
+        try:
+            async with self._progress(kind, request) as on_progress:
+                result = await self.orchestrator().run(request, on_progress=on_progress)
+            # An editor that shows the answer itself (a Neovim scratch window)
+            # passes "show": false so it does not appear twice.
+            show = not (args and isinstance(args[0], dict) and args[0].get("show") is False)
+            return await self._deliver(result, request, doc, show=show)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug, not a model fault: logged with its traceback; the user
+            # gets a short message and the server keeps serving.
+            log.exception("mycoder.%s failed", kind)
+            message = f"mycoder.{kind} failed with an internal error; the server log has the details."
+            self.server.show_message(message, types.MessageType.Error)
+            return {"kind": "error", "message": message}
+
+    def _request(self, kind: str, args: tuple[Any, ...]) -> tuple[Request, TextDocument]:
+        arg = args[0] if args else None
+        if not isinstance(arg, dict) or not isinstance(arg.get("uri"), str):
+            raise _BadArguments(f"mycoder.{kind} needs one argument {{\"uri\": ..., \"range\" or \"position\", "
+                                "\"instruction\"}.")
+        uri = arg["uri"]
+        if uri not in self.server.workspace.text_documents and not (to_fs_path(uri) or "").strip():
+            raise _BadArguments(f"{uri} is not open in the editor.")
+        try:
+            doc = self.document(uri)
+            source = doc.source
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _BadArguments(f"Cannot read {uri}: {exc}") from None
+        instruction = arg.get("instruction") or ""
+        if kind in ("modify", "ask") and not str(instruction).strip():
+            raise _BadArguments(f"mycoder.{kind} needs an instruction: say what to change.")
+        request = Request(kind=kind, instruction=str(instruction), path=self.server.path_of(uri), text=source,
+                          language=self.language(doc), symbol=arg.get("symbol") or None, uri=uri,
+                          verify=arg["verify"] if isinstance(arg.get("verify"), bool) else None)
+        try:
+            if isinstance(arg.get("range"), dict):
+                rng = doc.range_from_client_units(_range(arg["range"]))
+                request.selection = (rng.start.line, rng.start.character, rng.end.line, rng.end.character)
+                request.position = (rng.start.line, rng.start.character)
+            if isinstance(arg.get("position"), dict):
+                pos = doc.position_from_client_units(_position(arg["position"]))
+                request.position = (pos.line, pos.character)
+            for item in arg.get("diagnostics") or []:
+                request.diagnostics.append(_finding(doc, item))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _BadArguments(f"mycoder.{kind}: bad range or position ({exc}).") from None
+        if kind == "fix":
+            if not request.diagnostics:
+                request.diagnostics = self._diagnostics_near(doc, request)
+            # A fix targets the problem's code, not a selection around it.
+            request.selection = None
+        return request, doc
+
+    def _diagnostics_near(self, doc: TextDocument, request: Request) -> list[Finding]:
+        feature = self.server.get_feature(DiagnosticsFeature)
+        if feature is None:
+            return []
+        line = request.position[0] if request.position else None
+        found = []
+        for diagnostic in feature.diagnostics_for(doc.uri):
+            finding = _finding(doc, _diagnostic_json(diagnostic))
+            if line is None or finding.line <= line <= finding.end_line:
+                found.append(finding)
+        return found
+
+    async def _deliver(self, result: Result, request: Request, doc: TextDocument, *,
+                       show: bool = True) -> dict[str, Any]:
+        data = result.to_json()
+        if result.kind == "edit" and result.edit is not None:
+            return await self._apply(result, request, doc, data)
+        if result.kind == "explanation":
+            if show:
+                self.server.show_message(result.text, types.MessageType.Info)
+        elif result.kind == "review":
+            self._publish_review(doc, result)
+            self.server.show_message(result.message, types.MessageType.Info)
+        elif result.kind == "refused":
+            self.server.show_message(result.message, types.MessageType.Warning)
+        elif result.kind == "error":
+            self.server.show_message(result.message, types.MessageType.Error)
+        return data
+
+    async def _apply(self, result: Result, request: Request, doc: TextDocument, data: dict[str, Any]) -> dict[str, Any]:
+        edit = result.edit
+        assert edit is not None
+        if doc.source != request.text:
+            message = "Not applied: the document changed while MyCoder was working. Run it again."
+            self.server.show_message(message, types.MessageType.Warning)
+            return {**data, "kind": "refused", "message": message}
+        replacements = [(edit.start_line, edit.start_col, edit.end_line, edit.end_col, edit.new_text)]
+        replacements += [(p.start_line, p.start_col, p.end_line, p.end_col, p.new_text) for p in edit.extra]
+        text_edits = [
+            types.TextEdit(range=doc.range_to_client_units(ServerTextRange(ServerTextPosition(sl, sc),
+                                                                           ServerTextPosition(el, ec))),
+                           new_text=text)
+            for sl, sc, el, ec, text in replacements
+        ]
+        ws = self.server.client_capabilities.workspace
+        versioned = bool(ws and ws.workspace_edit and ws.workspace_edit.document_changes)
+        if versioned:
+            workspace_edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+                edits=text_edits)])
+        else:
+            workspace_edit = types.WorkspaceEdit(changes={doc.uri: text_edits})
+        try:
+            applied = await asyncio.wait_for(self.server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=workspace_edit, label=f"MyCoder: {result.message}")), 30)
+        except Exception as exc:  # the client failed the request: tell the user, keep serving
+            log.warning("workspace/applyEdit failed: %s", exc)
+            message = f"Not applied: the editor refused the edit ({exc})."
+            self.server.show_message(message, types.MessageType.Warning)
+            return {**data, "kind": "refused", "message": message}
+        if not applied.applied:
+            message = f"Not applied: the editor refused the edit ({applied.failure_reason or 'no reason given'})."
+            self.server.show_message(message, types.MessageType.Warning)
+            return {**data, "kind": "refused", "message": message}
+        self.server.show_message(result.message, types.MessageType.Info)
+        await self.server.dispatch("edit_applied", AcceptedEdit(
+            uri=doc.uri, path=request.path, intent=result.intent, instruction=request.instruction,
+            target=result.target, signature=edit.new_code.strip().splitlines()[0] if edit.new_code.strip() else "",
+            new_code=edit.new_code, old_code=edit.old_code,
+            confidence=result.validation.confidence if result.validation else 0.9))
+        return {**data, "applied": True}
+
+    def _publish_review(self, doc: TextDocument, result: Result) -> None:
+        feature = self.server.get_feature(DiagnosticsFeature)
+        lines = doc.lines
+        diagnostics = []
+        for finding in result.findings:
+            line = min(max(int(getattr(finding, "line", 0)), 0), max(len(lines) - 1, 0))
+            text = lines[line].rstrip("\r\n") if lines else ""
+            indent = len(text) - len(text.lstrip())
+            rng = doc.range_to_client_units(ServerTextRange(ServerTextPosition(line, indent),
+                                                            ServerTextPosition(line, len(text))))
+            severity = _severity(getattr(finding, "severity", "warning"))
+            diagnostics.append(types.Diagnostic(range=rng, message=str(getattr(finding, "message", finding)),
+                                                severity=severity, source=REVIEW_SOURCE,
+                                                code=getattr(finding, "code", None) or "review"))
+        if feature is not None:
+            feature.set_extra(doc.uri, REVIEW_SOURCE, diagnostics)
+        else:
+            self.server.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=diagnostics, version=doc.version))
+
+    # -- progress -----------------------------------------------------------------
+
+    def _progress(self, kind: str, request: Request) -> _ProgressReporter:
+        return _ProgressReporter(self.server, f"MyCoder: {kind}", asyncio.current_task())
+
+    # -- hover --------------------------------------------------------------------
+
+    async def hover(self, params: types.HoverParams) -> types.Hover | None:
+        doc = self.document(params.text_document.uri)
+        if not doc.lines:
+            return None
+        pos = doc.position_from_client_units(params.position)
+        symbols = await self.symbols(doc)
+        # On a definition line: that definition. Elsewhere: the symbol the
+        # word under the cursor names (a call, a reference), if we know it.
+        symbol = symbol_at(symbols, pos.line, None)
+        if symbol is None or symbol.def_line != pos.line:
+            word = _word_at(doc.lines[pos.line] if pos.line < len(doc.lines) else "", pos.character)
+            symbol = find_symbol(symbols, word) if word else None
+        if symbol is None:
+            return None
+        parts = [self._known(doc, symbol)]
+        if self.server.settings.hover.explain:
+            explanation = await self._explanation(doc, symbol)
+            if explanation:
+                parts.append("---\n" + explanation)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n".join(parts)))
+
+    def _known(self, doc: TextDocument, symbol: Symbol) -> str:
+        language = self.language(doc) or ""
+        path = self.server.path_of(doc.uri)
+        root = self.server.root
+        if root is not None and path.startswith(str(root)):
+            path = path[len(str(root)):].lstrip("/\\")
+        uses = len(re.findall(rf"(?<![\w.]){re.escape(symbol.name)}\b", doc.source)) - 1
+        out = [f"```{language}\n{symbol.signature or symbol.name}\n```"]
+        if symbol.docstring:
+            out.append(symbol.docstring)
+        refs = f"{uses} reference{'s' if uses != 1 else ''} in this file"
+        out.append(f"*{symbol.kind} `{symbol.qualname}` · {path}:{symbol.def_line + 1} · {refs}*")
+        return "\n\n".join(out)
+
+    async def _explanation(self, doc: TextDocument, symbol: Symbol) -> str | None:
+        code = symbol.text(doc.source)
+        key = content_hash(f"{self.language(doc)}\n{code}")
+        if key in self._explained:
+            return self._explained[key]
+        task = self._explaining.get(key)
+        if task is None:
+            request = Request(kind="explain", instruction="", path=self.server.path_of(doc.uri), text=doc.source,
+                              language=self.language(doc), symbol=symbol.qualname, uri=doc.uri, record=False)
+            task = self.server.spawn(self.orchestrator().run(request), f"explain:{symbol.qualname}")
+            self._explaining[key] = task
+            task.add_done_callback(lambda t: self._explained_done(key, t))
+        wait = self.server.settings.hover.wait_ms / 1000
+        try:
+            # shield: a hover that gives up (or is cancelled) leaves the
+            # explanation running, to fill the cache for the next hover.
+            result = await asyncio.wait_for(asyncio.shield(task), wait)
+        except asyncio.TimeoutError:
+            return "*MyCoder is still thinking about this one — hover again in a moment.*"
+        if result.kind == "explanation":
+            return result.text
+        return None
+
+    def _explained_done(self, key: str, task: asyncio.Task[Result]) -> None:
+        self._explaining.pop(key, None)
+        if task.cancelled() or task.exception() is not None:
+            return
+        result = task.result()
+        if result.kind == "explanation":
+            self._explained[key] = result.text
+            self._told = None
+        else:
+            self.tell(result)
+
+
+class _BadArguments(Exception):
+    pass
+
+
+class _ProgressReporter:
+    """``$/progress`` for one command: begin, "generating… N tokens" at most
+    every PROGRESS_INTERVAL, end. Cancelling the progress cancels ``task``."""
+
+    def __init__(self, server: MyCoderServer, title: str, task: asyncio.Task[Any] | None) -> None:
+        self.server = server
+        self.title = title
+        self.task = task
+        self.token: str | None = None
+        self._last = 0.0
+
+    async def __aenter__(self) -> Callable[[Progress], None]:
+        if self.server.supports_work_done_progress:
+            token = f"mycoder-{uuid.uuid4().hex[:12]}"
+            try:
+                await asyncio.wait_for(self.server.work_done_progress.create_async(token), 5)
+            except Exception:  # a client that cannot show progress still gets its answer
+                log.info("window/workDoneProgress/create failed; no progress shown", exc_info=True)
+            else:
+                self.token = token
+                future = self.server.work_done_progress.tokens.get(token)
+                if future is not None and self.task is not None:
+                    task = self.task
+                    future.add_done_callback(lambda f: task.cancel() if f.cancelled() else None)
+                self.server.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title=self.title, message="thinking…", cancellable=True, percentage=None))
+        return self.report
+
+    def report(self, progress: Progress) -> None:
+        if self.token is None:
+            return
+        now = time.monotonic()
+        if now - self._last < PROGRESS_INTERVAL and progress.tokens > 1:
+            return
+        self._last = now
+        self.server.work_done_progress.report(self.token, types.WorkDoneProgressReport(
+            message=f"{progress.phase}… {progress.tokens} tokens"))
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.token is None:
+            return
+        message = "cancelled" if exc_type is asyncio.CancelledError else "done"
+        self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+        self.server.work_done_progress.tokens.pop(self.token, None)
+
+
+# -- conversions ------------------------------------------------------------------
+
+
+def _position(data: dict[str, Any]) -> types.Position:
+    return types.Position(line=int(data["line"]), character=int(data["character"]))
+
+
+def _range(data: dict[str, Any]) -> types.Range:
+    return types.Range(start=_position(data["start"]), end=_position(data["end"]))
+
+
+def _range_json(rng: types.Range) -> dict[str, Any]:
+    return {"start": {"line": rng.start.line, "character": rng.start.character},
+            "end": {"line": rng.end.line, "character": rng.end.character}}
+
+
+def _diagnostic_json(d: types.Diagnostic) -> dict[str, Any]:
+    return {"range": _range_json(d.range), "message": d.message, "code": d.code, "source": d.source,
+            "severity": int(d.severity) if d.severity else None}
+
+
+def _finding(doc: TextDocument, data: dict[str, Any]) -> Finding:
+    rng = doc.range_from_client_units(_range(data["range"])) if doc.lines else ServerTextRange(
+        ServerTextPosition(0, 0), ServerTextPosition(0, 0))
+    severity = Severity(int(data.get("severity") or 1))
+    return Finding(str(data.get("code") or ""), str(data.get("message") or ""), severity, rng.start.line,
+                   rng.start.character, rng.end.line, rng.end.character, source=str(data.get("source") or "editor"))
+
+
+def _severity(value: Any) -> types.DiagnosticSeverity:
+    if isinstance(value, int):
+        return types.DiagnosticSeverity(min(max(value, 1), 4))
+    name = str(getattr(value, "name", value)).lower()
+    return {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
+            "info": types.DiagnosticSeverity.Information, "information": types.DiagnosticSeverity.Information,
+            "hint": types.DiagnosticSeverity.Hint}.get(name, types.DiagnosticSeverity.Warning)
+
+
+def _word_at(line: str, col: int) -> str:
+    for m in re.finditer(r"\w+", line):
+        if m.start() <= col <= m.end():
+            return m.group()
+    return ""
+
+
+def register(server: MyCoderServer) -> None:
+    feature = BrainFeature(server)
+    server.add_feature(feature)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix,
+                                                   types.CodeActionKind.RefactorRewrite,
+                                                   types.CodeActionKind.Empty]),
+    )
+    async def code_action(ls: MyCoderServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return await feature.code_actions(params)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: MyCoderServer, params: types.HoverParams) -> types.Hover | None:
+        return await feature.hover(params)
+
+    def command(name: str) -> None:
+        @server.command(name)
+        async def run(ls: MyCoderServer, *args: Any) -> dict[str, Any]:
+            return await feature.execute(name, args)
+
+    for name in COMMANDS:
+        command(name)

@@ -1,0 +1,21 @@
+"""Fixtures shared by every test suite."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.support.fake_ollama import FakeOllama
+
+
+@pytest.fixture
+def fake_ollama() -> Iterator[FakeOllama]:
+    """A scripted Ollama/OpenAI-compatible server on a free loopback port.
+
+    Script it with ``fake_ollama.reply(text, model=..., contains=...)`` or
+    ``fake_ollama.set_script({...})``; read what it was sent in
+    ``fake_ollama.requests`` / ``fake_ollama.chats()``.
+    """
+    with FakeOllama() as fake:
+        yield fake

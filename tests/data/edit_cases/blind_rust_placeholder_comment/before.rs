@@ -1,0 +1,3 @@
+fn parse(s: &str) -> i32 {
+    s.parse().unwrap()
+}

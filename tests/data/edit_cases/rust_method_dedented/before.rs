@@ -1,0 +1,14 @@
+pub struct Counter {
+    count: u32,
+}
+
+impl Counter {
+    pub fn new() -> Self {
+        Counter { count: 0 }
+    }
+
+    pub fn incr(&mut self) -> u32 {
+        self.count += 1;
+        self.count
+    }
+}

@@ -1,0 +1,1 @@
+"""Test support shared by every suite: the scripted Ollama server."""

@@ -1,0 +1,207 @@
+"""The backends against the scripted server: real HTTP, real streaming."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from mycoder_lsp.brains.backends import BrainError, embed, make_brain, num_ctx_for, probe
+from mycoder_lsp.config import Settings
+from tests.support.fake_ollama import FakeOllama
+
+MSG = [{"role": "system", "content": "be terse"}, {"role": "user", "content": "say hello"}]
+
+
+def settings_for(url: str, *, backend: str = "ollama", **brain: object) -> Settings:
+    settings = Settings()
+    for name in ("organizer", "coding", "reasoning"):
+        b = getattr(settings.brains, name)
+        b.url = url
+        b.backend = backend  # type: ignore[assignment]
+        for key, value in brain.items():
+            setattr(b, key, value)
+    return settings
+
+
+async def test_streams_pieces_and_sends_the_documented_payload(fake_ollama: FakeOllama):
+    fake_ollama.reply("Hello there, world", model="codellama:7b", pieces=4)
+    brain = make_brain("coding", settings_for(fake_ollama.url))
+    seen: list[str] = []
+    text = await brain.complete(MSG, on_piece=seen.append)
+    assert text == "Hello there, world"
+    assert len(seen) == 4 and "".join(seen) == text
+    (req,) = fake_ollama.chats()
+    assert req.path == "/api/chat"
+    body = req.body
+    assert body["model"] == "codellama:7b" and body["stream"] is True
+    assert body["messages"] == MSG
+    assert body["options"]["num_predict"] == 2048
+    assert body["options"]["temperature"] == 0.4
+    assert body["options"]["num_ctx"] >= 2048 + 2048 - 1 and body["options"]["num_ctx"] % 2048 == 0
+    assert body["keep_alive"] == "30m"
+    assert "format" not in body
+    assert brain.last.output_tokens == 4 and brain.last.done_reason == "stop"
+
+
+async def test_json_mode_and_max_tokens_and_constitution_cap(fake_ollama: FakeOllama):
+    fake_ollama.reply('{"intent": "fix"}', model="llama3.2:1b-instruct-q4_K_M")
+    settings = settings_for(fake_ollama.url)
+    settings.brains.organizer.max_tokens = 500
+    settings.constitution.max_token_limits["organizer"] = 64
+    brain = make_brain("organizer", settings)
+    assert json.loads(await brain.complete(MSG, json_mode=True)) == {"intent": "fix"}
+    body = fake_ollama.chats()[0].body
+    assert body["format"] == "json"
+    assert body["options"]["num_predict"] == 64  # the constitution wins
+    assert body["options"]["temperature"] == 0.0
+    fake_ollama.reply("x", model="llama3.2:1b-instruct-q4_K_M")
+    await brain.complete(MSG, max_tokens=10)
+    assert fake_ollama.chats()[1].body["options"]["num_predict"] == 10
+
+
+def test_num_ctx_grows_with_the_prompt_and_is_capped():
+    small = num_ctx_for([{"role": "user", "content": "x"}], 64)
+    assert small == 2048
+    big = num_ctx_for([{"role": "user", "content": "x" * 30000}], 2048)
+    assert big >= 30000 // 4 + 2048 and big % 2048 == 0
+    assert num_ctx_for([{"role": "user", "content": "x" * 10_000_000}], 2048) == 32768
+
+
+async def test_openai_compatible_server_sent_events(fake_ollama: FakeOllama):
+    fake_ollama.reply("def add(a, b):\n    return a + b\n", model="qwen", pieces=5, path="/v1/chat/completions")
+    settings = settings_for(fake_ollama.url + "/v1", backend="openai", model="qwen", api_key="sekret")
+    seen: list[str] = []
+    text = await make_brain("coding", settings).complete(MSG, json_mode=True, on_piece=seen.append)
+    assert text == "def add(a, b):\n    return a + b\n" and len(seen) == 5
+    req = fake_ollama.chats()[0]
+    assert req.path == "/v1/chat/completions"
+    assert req.headers["authorization"] == "Bearer sekret"
+    assert req.body["max_tokens"] == 2048 and req.body["response_format"] == {"type": "json_object"}
+
+
+async def test_server_down_says_how_to_start_it():
+    url = FakeOllama.down_url()
+    with pytest.raises(BrainError, match=r"not reachable at .*ollama serve"):
+        await make_brain("coding", settings_for(url)).complete(MSG)
+
+
+async def test_model_not_pulled_says_ollama_pull(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"models": ["llama3.2:3b-instruct-q8_0"], "rules": [{"reply": "x"}]})
+    with pytest.raises(BrainError, match=r"run `ollama pull codellama:7b`"):
+        await make_brain("coding", settings_for(fake_ollama.url)).complete(MSG)
+
+
+async def test_http_500_shows_the_servers_error(fake_ollama: FakeOllama):
+    fake_ollama.reply("", status=500, error="out of memory loading model")
+    with pytest.raises(BrainError, match=r"HTTP 500: out of memory loading model"):
+        await make_brain("coding", settings_for(fake_ollama.url)).complete(MSG)
+
+
+async def test_openai_404_and_500(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"models": ["other"], "rules": [{"reply": "x"}]})
+    settings = settings_for(fake_ollama.url, backend="openai", model="qwen")
+    with pytest.raises(BrainError, match=r"model qwen is not available"):
+        await make_brain("coding", settings).complete(MSG)
+    fake_ollama.set_script({"rules": [{"status": 500, "error": "kv cache full"}]})
+    with pytest.raises(BrainError, match=r"HTTP 500: kv cache full"):
+        await make_brain("coding", settings).complete(MSG)
+
+
+async def test_timeout_is_reported_with_the_setting_to_raise(fake_ollama: FakeOllama):
+    fake_ollama.reply("slow answer", delay=0.5, pieces=5)
+    settings = settings_for(fake_ollama.url, timeout=0.3)
+    with pytest.raises(BrainError, match=r"did not answer within 0.3 s.*brains.coding.timeout"):
+        await make_brain("coding", settings).complete(MSG)
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_stream_cut_off(fake_ollama: FakeOllama, backend: str):
+    fake_ollama.reply("a b c d e f", pieces=6, cut=3)
+    with pytest.raises(BrainError, match=r"broke off"):
+        await make_brain("coding", settings_for(fake_ollama.url, backend=backend)).complete(MSG)
+
+
+async def test_connection_dropped_without_answer(fake_ollama: FakeOllama):
+    fake_ollama.reply("x", drop=True)
+    with pytest.raises(BrainError, match=r"broke off"):
+        await make_brain("coding", settings_for(fake_ollama.url)).complete(MSG)
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_garbage_line_is_not_json(fake_ollama: FakeOllama, backend: str):
+    fake_ollama.reply("a b c d", pieces=4, garbage=True)
+    with pytest.raises(BrainError, match=r"not JSON"):
+        await make_brain("coding", settings_for(fake_ollama.url, backend=backend)).complete(MSG)
+
+
+async def test_cancelling_closes_the_stream(fake_ollama: FakeOllama):
+    fake_ollama.reply("x" * 50, delay=0.2, pieces=50)
+    brain = make_brain("coding", settings_for(fake_ollama.url))
+    seen: list[str] = []
+    task = asyncio.create_task(brain.complete(MSG, on_piece=seen.append))
+    while not seen:
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The server notices the closed connection and stops generating.
+    (req,) = fake_ollama.chats()
+    for _ in range(50):
+        if req.outcome == "aborted":
+            break
+        await asyncio.sleep(0.05)
+    assert req.outcome == "aborted"
+    assert len(seen) < 10
+
+
+def test_non_loopback_endpoint_is_refused_unless_allowed():
+    settings = settings_for("http://10.1.2.3:11434")
+    with pytest.raises(BrainError, match=r'not on this machine.*add "10.1.2.3" to brains.allowed_hosts'):
+        make_brain("coding", settings)
+    settings.brains.allowed_hosts = ["10.1.2.3"]
+    assert make_brain("coding", settings).url == "http://10.1.2.3:11434"
+    for url in ("http://localhost:11434", "http://127.0.0.2:1", "http://[::1]:11434"):
+        make_brain("coding", settings_for(url))
+    with pytest.raises(BrainError, match="not an http"):
+        make_brain("coding", settings_for("ftp://127.0.0.1/x"))
+
+
+async def test_embed_batches_and_keeps_order(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"embed_dim": 8})
+    texts = [f"text {i}" for i in range(7)]
+    vectors = await embed(texts, model="nomic-embed-text", url=fake_ollama.url, batch_size=3)
+    assert len(vectors) == 7 and all(len(v) == 8 for v in vectors)
+    assert [len(r.body["input"]) for r in fake_ollama.requests] == [3, 3, 1]
+    again = await embed(["text 5"], model="nomic-embed-text", url=fake_ollama.url)
+    assert again[0] == vectors[5]
+    assert vectors[0] != vectors[1]
+    openai = await embed(texts, model="e", url=fake_ollama.url + "/v1", backend="openai", batch_size=4)
+    assert openai == vectors
+    assert fake_ollama.requests[-1].path == "/v1/embeddings"
+
+
+async def test_embed_faults():
+    with pytest.raises(BrainError, match="ollama serve"):
+        await embed(["a"], model="m", url=FakeOllama.down_url())
+    with pytest.raises(BrainError, match="not on this machine"):
+        await embed(["a"], model="m", url="http://10.1.2.3:11434")
+
+
+async def test_embed_model_not_pulled(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"models": ["codellama:7b"]})
+    with pytest.raises(BrainError, match=r"ollama pull nomic-embed-text"):
+        await embed(["a"], model="nomic-embed-text", url=fake_ollama.url)
+
+
+async def test_probe_lists_models_and_reports_down(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"models": ["codellama:7b", "nomic-embed-text:latest"]})
+    info = await probe(fake_ollama.url)
+    assert info.reachable and info.version == "0.6.99-fake"
+    assert info.has_model("codellama:7b") and info.has_model("nomic-embed-text")
+    assert not info.has_model("llama3.2:1b-instruct-q4_K_M")
+    down = await probe(FakeOllama.down_url())
+    assert not down.reachable and "ollama serve" in (down.error or "")
+    oa = await probe(fake_ollama.url, backend="openai")
+    assert oa.models == ["codellama:7b", "nomic-embed-text:latest"]

@@ -1,0 +1,64 @@
+"""Cleaning brain output and deciding token budgets."""
+
+from __future__ import annotations
+
+import pytest
+
+from mycoder_lsp.brains.governance import clean_output, fenced_blocks, token_limit
+from mycoder_lsp.config import Settings
+
+CODE = "def f(x):\n    return x + 1"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"```python\n{CODE}\n```",
+        f"Sure! Here's the updated function:\n\n```python\n{CODE}\n```\n\nThis version adds one.",
+        f"Certainly.\n```\n{CODE}\n```\nI hope this helps!",
+        f"Here is the code:\n{CODE}\n\nLet me know if you need anything else.",
+        f"I apologize for the confusion. Here is the corrected version:\n{CODE}",
+        f"~~~py\n{CODE}\n~~~",
+        f"{CODE}\n\nNote: I added one to x.",
+        f"Updated code:\n{CODE}\n",
+    ],
+)
+def test_clean_output_leaves_only_the_code(raw):
+    assert clean_output(raw) == CODE
+
+
+def test_clean_output_keeps_code_that_looks_like_chatter():
+    code = "ok = check()\nsorry(ok)\nnote = 1\nhere = 2"
+    assert clean_output(code) == code
+
+
+def test_clean_output_keeps_comments_and_hashes_in_code():
+    code = "# Note this matters\nx = 1  # **not bold**\n## section\n"
+    assert clean_output(code) == code.rstrip("\n")
+
+
+def test_prose_mode_drops_markdown_and_chatter():
+    raw = "Sure! Here's an explanation:\n\n## Overview\nThe function **adds** one to `x`.\n\nI hope this helps!"
+    assert clean_output(raw, prose=True) == "Overview\nThe function adds one to `x`."
+
+
+def test_unclosed_fence_keeps_content():
+    assert fenced_blocks("```python\ndef f(:\n") == [("python", "def f(:")]
+
+
+def test_empty():
+    assert clean_output("") == ""
+    assert clean_output("\n\n") == ""
+
+
+def test_token_limit_is_min_of_brain_and_constitution():
+    settings = Settings()
+    assert token_limit("coding", settings) == 2048
+    assert token_limit("organizer", settings) == 64
+    settings.brains.coding.max_tokens = 4096
+    settings.constitution.max_token_limits["coding"] = 1000
+    assert token_limit("coding", settings) == 1000
+    settings.constitution.max_token_limits.pop("reasoning")
+    settings.brains.reasoning.max_tokens = 300
+    assert token_limit("reasoning", settings) == 300
+    assert token_limit("coding", None) == 2048

@@ -1,0 +1,90 @@
+"""System prompts and message lists for the brains."""
+
+from __future__ import annotations
+
+from mycoder_lsp.brains.context import ContextPiece
+from mycoder_lsp.brains.edits import parse_review
+from mycoder_lsp.brains.prompts import (
+    brain_for,
+    build_messages,
+    organizer_messages,
+    repair_messages,
+    system_prompt,
+)
+from mycoder_lsp.config import Constitution
+from mycoder_lsp.validation.findings import Finding, Severity
+
+CODE = "def f(x):\n    return eval(x)\n"
+
+
+def test_every_prompt_forbids_chatter_and_markdown():
+    for brain, intent in [("coding", "modify-target"), ("coding", "fix"), ("coding", "general"),
+                          ("reasoning", "review"), ("reasoning", "explain")]:
+        text = system_prompt(brain, intent, language="python")
+        lowered = text.lower()
+        for word in ("preamble", "apology", "markdown", "fences"):
+            assert word in lowered, (brain, intent, word)
+
+
+def test_constitution_is_in_the_prompt():
+    constitution = Constitution(owner="ACME Corp", block_hierarchy=["module", "class", "method"],
+                                forbidden_sources=["eval", "exec", "pickle"])
+    messages = build_messages("modify-target", instruction="make it safe", code=CODE, language="python",
+                              constitution=constitution, target="f")
+    system = messages[0]["content"]
+    assert "eval, exec, pickle" in system
+    assert "ACME Corp" in system
+    assert "module > class > method" in system
+
+
+def test_edit_messages_carry_code_context_findings_and_origin():
+    finding = Finding("MC401", "eval() runs arbitrary code", Severity.ERROR, 1, 11, 1, 18)
+    pieces = [ContextPiece("retrieved lib/safe.py:1-9 (safe_eval)", "def safe_eval(s): ...")]
+    messages = build_messages("fix", instruction="", code=CODE, language="python", context=pieces,
+                              findings=[finding], target="f", enclosing="class Outer:\n    ...")
+    assert [m["role"] for m in messages] == ["system", "user"]
+    user = messages[1]["content"]
+    assert "[from retrieved lib/safe.py:1-9 (safe_eval)]" in user
+    assert "line 2: MC401 eval() runs arbitrary code" in user
+    assert CODE.strip() in user
+    assert "class Outer" in user
+    assert "`f`" in user
+
+
+def test_review_prompt_numbers_lines_and_its_format_parses():
+    messages = build_messages("review", instruction="", code=CODE, language="python", first_line=10)
+    user = messages[1]["content"]
+    assert "10| def f(x):" in user and "11|     return eval(x)" in user
+    assert "LINE: SEVERITY: message" in messages[0]["content"]
+    # An answer in the asked format maps back to document lines (0-based).
+    findings = parse_review("11: error: eval runs arbitrary code; use ast.literal_eval", first_line=10, line_count=2)
+    assert findings[0].line == 10 and findings[0].severity == "error"
+
+
+def test_explain_and_general_prompts():
+    explain = build_messages("explain", instruction="", code=CODE, language="go")
+    assert "Go" in explain[0]["content"] and "plain" in explain[0]["content"]
+    general = build_messages("general", instruction="how do I parse json", code="", language=None)
+    assert general[1]["content"].strip() == "how do I parse json"
+
+
+def test_brain_for_intent():
+    assert brain_for("review") == brain_for("explain") == "reasoning"
+    assert brain_for("fix") == brain_for("modify-target") == brain_for("general") == "coding"
+
+
+def test_repair_messages_feed_findings_back():
+    first = build_messages("fix", instruction="fix it", code=CODE, language="python")
+    finding = Finding("MC501", "import of unknown module 'magic'", Severity.ERROR, 0, 0, 0, 12)
+    messages = repair_messages(first, "import magic\n", [finding])
+    assert messages[:2] == first
+    assert messages[2] == {"role": "assistant", "content": "import magic\n"}
+    assert "MC501" in messages[3]["content"] and "unknown module" in messages[3]["content"]
+
+
+def test_organizer_messages_ask_for_json():
+    messages = organizer_messages("rename foo", candidates=["foo", "Bar.foo"])
+    assert '"intent"' in messages[0]["content"]
+    for intent in ("general", "modify-target", "review", "fix", "explain"):
+        assert f'"{intent}"' in messages[0]["content"]
+    assert "foo, Bar.foo" in messages[1]["content"]

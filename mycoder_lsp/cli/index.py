@@ -1,0 +1,74 @@
+"""``mycoder-lsp index``: build or update the workspace's vault from the terminal.
+
+The same :meth:`Vault.index` the server runs on initialize: only what changed
+is re-read and re-embedded. A progress bar on a TTY (stderr), nothing while
+working otherwise; a summary (or JSON with ``--json``) on stdout at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from mycoder_lsp.config import load_settings
+from mycoder_lsp.errors import UserError
+
+HELP = "build or update the vault for a workspace"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+class ProgressBar:
+    """One line on stderr, redrawn at most every 0.1 s."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, path: str) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        width = 30
+        filled = int(width * done / total) if total else width
+        name = path if len(path) <= 40 else "…" + path[-39:]
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r" + " " * 90 + "\r")
+        self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from mycoder_lsp.memory.vault import Vault
+
+    root = args.root.resolve()
+    if not root.is_dir():
+        raise UserError(f"{root} is not a directory: pass the workspace with --root DIR.")
+    settings, problems = load_settings(root)
+    for problem in problems:
+        print(f"mycoder-lsp: {problem}", file=sys.stderr)
+    vault = Vault.open(root, settings)
+    if vault.notice:
+        print(f"mycoder-lsp: {vault.notice}", file=sys.stderr)
+    bar = ProgressBar() if sys.stderr.isatty() and not args.json else None
+    try:
+        report = asyncio.run(vault.index(bar))
+    finally:
+        if bar:
+            bar.close()
+        vault.close()
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(f"Indexed {root}: {report.files} files, {report.chunks} chunks "
+              f"({report.changed} files changed, {report.removed} removed, {report.embedded} chunks embedded) "
+              f"in {report.seconds:.2f} s.")
+    return 0

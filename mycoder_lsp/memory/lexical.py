@@ -1,0 +1,115 @@
+"""Lexical search: BM25 over identifier-split code tokens, names and paths.
+
+Tokens are split before they reach SQLite (``parseHTTPResponse`` and
+``parse_http_response`` both give ``parse http response``; the whole
+identifier is kept too, lower-cased, so an exact name still wins), then stored
+in the FTS5 table ``lexical`` with three columns: the qualified name, the path
+and the body. FTS5 keeps the postings on disk and updates them inside the same
+transaction as the chunk, so the lexical index is incremental and crash-safe
+for free; ``bm25()`` with per-column weights gives the field boosts.
+
+This module must not embed or fuse scores; :mod:`.vault` does that.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from functools import lru_cache
+from dataclasses import dataclass
+
+from mycoder_lsp.memory.embedders import split_identifier
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[^\W\d_]+|\d+", re.UNICODE)
+# Words that match nearly every chunk (or every docstring-style query) and
+# only cost time: an OR over them scores the whole index.
+STOPWORDS = frozenset(
+    """a an and are as at be by for from has have if in into is it its of on or that the this to was were
+    will with which when what who how not no can do does return returns self cls none true false def class
+    import pass""".split()
+)
+# Default field weights for bm25(name, path, body); tuned in bench/bench_retrieval.py.
+FIELD_WEIGHTS = (4.0, 1.0, 1.0)
+
+
+@lru_cache(maxsize=200_000)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    parts = [p.lower() for p in split_identifier(word) if p and p != "_"]
+    whole = word.lower().strip("_")
+    if len(parts) > 1 and whole:
+        parts.append(whole)
+    return tuple(parts)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case tokens of code or prose: identifier parts, plus the whole
+    identifier when it has several parts."""
+    out: list[str] = []
+    for word in _IDENT.findall(text):
+        out.extend(_word_tokens(word))
+    return out
+
+
+def query_terms(text: str, limit: int = 32) -> list[str]:
+    """The distinct terms of a query worth looking up."""
+    seen: dict[str, None] = {}
+    for tok in tokens(text):
+        if tok not in STOPWORDS and len(tok) > 1:
+            seen.setdefault(tok, None)
+    return list(seen)[:limit]
+
+
+def document(name: str, path: str, body: str) -> tuple[str, str, str]:
+    """The three pre-split columns of one chunk (computed outside any transaction)."""
+    return " ".join(tokens(name)), " ".join(tokens(path)), " ".join(tokens(body))
+
+
+def add(conn: sqlite3.Connection, chunk_id: int, columns: tuple[str, str, str]) -> None:
+    conn.execute("INSERT INTO lexical(rowid, name, path, body) VALUES (?, ?, ?, ?)", (chunk_id, *columns))
+
+
+def remove(conn: sqlite3.Connection, chunk_ids: list[int]) -> None:
+    for start in range(0, len(chunk_ids), 500):
+        part = chunk_ids[start : start + 500]
+        conn.execute(f"DELETE FROM lexical WHERE rowid IN ({','.join('?' * len(part))})", part)
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    chunk_id: int
+    score: float  # BM25, higher is better
+
+
+def search(
+    conn: sqlite3.Connection, text: str, limit: int, weights: tuple[float, float, float] = FIELD_WEIGHTS
+) -> list[LexicalHit]:
+    terms = query_terms(text)
+    if not terms:
+        return []
+    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    w = ", ".join(f"{float(x):.3f}" for x in weights)
+    rows = conn.execute(
+        f"SELECT rowid, bm25(lexical, {w}) AS s FROM lexical WHERE lexical MATCH ? ORDER BY s LIMIT ?",
+        (match, limit),
+    ).fetchall()
+    # FTS5's bm25() is negative (more negative = better).
+    return [LexicalHit(int(r[0]), -float(r[1])) for r in rows]
+
+
+def document_counts(conn: sqlite3.Connection, words: list[str]) -> dict[str, int]:
+    """In how many chunks each (lower-cased, whole) word occurs: the
+    "references in the workspace" part of importance."""
+    if not words:
+        return {}
+    uniq = sorted({w.lower() for w in words if w})
+    out: dict[str, int] = {}
+    for start in range(0, len(uniq), 200):
+        part = uniq[start : start + 200]
+        rows = conn.execute(
+            f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(part))})", part
+        ).fetchall()
+        out.update({str(t): int(d) for t, d in rows})
+    return out
+
+
+__all__ = ["FIELD_WEIGHTS", "LexicalHit", "STOPWORDS", "add", "document", "document_counts", "query_terms", "remove", "search", "tokens"]

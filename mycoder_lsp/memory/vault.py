@@ -1,0 +1,787 @@
+"""The vault: one workspace's persistent memory, and the only door to it.
+
+``Vault.open(root, settings)`` opens (or creates, or rebuilds) ``<root>/.mycoder``;
+``index()`` brings it up to date with the files (only what changed: files by
+mtime/size then content hash, chunks by content hash, so an unchanged chunk is
+never embedded again); ``reindex_file`` / ``remove_file`` follow single
+files; ``search`` is the hybrid retrieval; ``symbols`` answers
+``workspace/symbol``; ``gather`` / ``record_exchange`` implement the
+request flow's :class:`~mycoder_lsp.brains.context.ContextProvider`.
+
+Methods that embed are ``async`` (an embedder may be a server); their CPU and
+disk work runs through ``run_in_thread`` (the server passes its own). Plain
+methods are blocking and are meant to be called from a worker thread.
+This module must not import pygls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import fnmatch
+import hashlib
+import logging
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterable, Sequence
+
+import numpy as np
+
+from mycoder_lsp.brains.context import ContextPiece, ContextRequest
+from mycoder_lsp.config import Settings
+from mycoder_lsp.memory import lexical, patterns
+from mycoder_lsp.memory.chunking import Chunk, chunk_file, reference_bonus
+from mycoder_lsp.memory.embedders import Embedder, make_embedder
+from mycoder_lsp.memory.redaction import redact
+from mycoder_lsp.memory.session import Session
+from mycoder_lsp.memory.store import IndexLock, Store
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int, str], None]
+ThreadRunner = Callable[..., Awaitable[Any]]
+
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox",
+             ".nox", ".venv", "venv", ".ruff_cache"}
+# Files embedded per embedder call / written per transaction during index().
+BATCH_FILES = 64
+EMBED_BATCH = 256
+# What the embedder sees of a chunk: its name and the start of its text.
+EMBED_CHARS = 4000
+CANDIDATES = 100
+# Fusion modes measured in bench/bench_retrieval.py (bench/RESULTS.md, "## Vault"):
+# hybrid = 0.4 × BM25/max(BM25) + 0.6 × cosine won on the tune split and held
+# on the test split; importance only hurt there (the mission's 0.7 × cosine +
+# 0.3 × importance halves MRR: it ranks long, documented classes above the
+# function asked for), and reciprocal-rank fusion throws away the score gaps
+# that make BM25 useful on exact names.
+MODES = ("lexical", "dense", "mission", "hybrid", "rrf")
+DEFAULT_MODE = "hybrid"
+HYBRID_WEIGHTS = (0.4, 0.6, 0.0)  # normalised BM25, cosine, importance
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    path: str  # relative to the root, "/" separators
+    name: str
+    kind: str
+    start_line: int  # 1-based, inclusive
+    end_line: int
+    score: float
+    importance: float = 0.0
+    content: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "name": self.name,
+            "kind": self.kind,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "score": round(float(self.score), 6),
+        }
+
+
+@dataclass
+class IndexReport:
+    files: int = 0  # files in the index after the run
+    chunks: int = 0  # chunks in the index after the run
+    changed: int = 0  # files (re)chunked in this run
+    removed: int = 0
+    embedded: int = 0  # chunks embedded in this run (0 when nothing changed)
+    seconds: float = 0.0
+    skipped_locked: bool = False  # another process was indexing; this one only read
+    # Why embedding stopped (the embedding server is down...): lexical search still works.
+    embed_error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": self.files, "chunks": self.chunks, "changed": self.changed, "removed": self.removed,
+                "embedded": self.embedded, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class _FileWork:
+    rel: str
+    mtime_ns: int
+    size: int
+    hash: str = ""
+    chunks: list[Chunk] = field(default_factory=list)
+    lexical: list[tuple[str, str, str]] = field(default_factory=list)  # per chunk, pre-split
+    unchanged: bool = False
+
+
+async def _to_thread(func: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.to_thread(func, *args)
+
+
+class IgnoreRules:
+    """What the vault never indexes: the vault itself, VCS and dependency
+    directories, virtualenvs, and what ``.gitignore`` says (git answers when
+    the root is a repository; otherwise the root ``.gitignore`` patterns)."""
+
+    def __init__(self, root: Path, vault_dir: Path) -> None:
+        self.root = root
+        self.vault_dir = vault_dir
+        self.patterns: list[tuple[str, bool, bool]] = []  # (glob, negated, dir_only)
+        gi = root / ".gitignore"
+        if gi.is_file():
+            try:
+                for line in gi.read_text(encoding="utf-8", errors="replace").splitlines():
+                    line = line.strip()
+                    if not line or line.startswith("#"):
+                        continue
+                    neg = line.startswith("!")
+                    line = line[1:] if neg else line
+                    self.patterns.append((line.strip("/") if line != "/" else line, neg, line.endswith("/")))
+            except OSError:
+                pass
+        self.git = (root / ".git").exists() and _has_git()
+
+    def skip_dir(self, rel_dir: str, abs_dir: Path) -> bool:
+        name = rel_dir.rsplit("/", 1)[-1]
+        if name in SKIP_DIRS or abs_dir == self.vault_dir:
+            return True
+        if (abs_dir / "pyvenv.cfg").exists():
+            return True
+        return self._matches(rel_dir, True)
+
+    def _matches(self, rel: str, is_dir: bool) -> bool:
+        ignored = False
+        name = rel.rsplit("/", 1)[-1]
+        for glob, neg, dir_only in self.patterns:
+            if dir_only and not is_dir:
+                # "build/" also covers files below it: checked through their directory.
+                continue
+            target = rel if "/" in glob else name
+            if fnmatch.fnmatchcase(target, glob) or fnmatch.fnmatchcase(rel, glob + "/*"):
+                ignored = not neg
+        return ignored
+
+    def skip_file(self, rel: str) -> bool:
+        if self._matches(rel, False):
+            return True
+        parts = rel.split("/")[:-1]
+        for i in range(len(parts)):
+            sub = "/".join(parts[: i + 1])
+            if parts[i] in SKIP_DIRS or self._matches(sub, True):
+                return True
+        return False
+
+    def git_files(self) -> set[str] | None:
+        """Tracked and untracked-but-not-ignored files, from git itself."""
+        if not self.git:
+            return None
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(self.root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                capture_output=True, timeout=30, check=True,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+    def git_ignored(self, rel: str) -> bool:
+        if not self.git:
+            return False
+        try:
+            return subprocess.run(["git", "-C", str(self.root), "check-ignore", "-q", rel],
+                                  capture_output=True, timeout=10).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            return False
+
+
+def _has_git() -> bool:
+    from shutil import which
+
+    return which("git") is not None
+
+
+def _read_text(path: Path, max_size: int) -> tuple[str | None, int, int]:
+    """(text or None when binary/too large/unreadable, mtime_ns, size)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None, 0, 0
+    if st.st_size > max_size:
+        return None, st.st_mtime_ns, st.st_size
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, st.st_mtime_ns, st.st_size
+    if b"\0" in data[:8192]:
+        return None, st.st_mtime_ns, st.st_size
+    try:
+        return data.decode("utf-8"), st.st_mtime_ns, st.st_size
+    except UnicodeDecodeError:
+        return None, st.st_mtime_ns, st.st_size
+
+
+class Vault:
+    """One open vault. Thread-safe: the store serialises access."""
+
+    def __init__(self, root: Path, settings: Settings, store: Store, embedder: Embedder,
+                 run_in_thread: ThreadRunner | None = None) -> None:
+        self.root = root
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.session = Session(store)
+        self.run_in_thread: ThreadRunner = run_in_thread or _to_thread
+        self.ignore = IgnoreRules(root, store.dir)
+        self.index_lock = IndexLock(store.dir)
+        self._dense_lock = threading.Lock()
+        self._dense_ids = np.zeros(0, dtype=np.int64)
+        self._dense = np.zeros((0, 0), dtype=np.float32)
+        self._dense_version: int | None = None
+        self.mode = DEFAULT_MODE
+        self.field_weights = lexical.FIELD_WEIGHTS
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: Path | str, settings: Settings, *, embedder: Embedder | None = None,
+             run_in_thread: ThreadRunner | None = None) -> Vault:
+        """Open the vault of ``root`` (blocking: call it in a thread from the server).
+        ``vault.notice`` says if a broken vault was moved aside and rebuilt."""
+        root = Path(root).resolve()
+        vault_dir = Path(settings.vault.path)
+        if not vault_dir.is_absolute():
+            vault_dir = root / vault_dir
+        store = Store(vault_dir)
+        vault = cls(root, settings, store, embedder or make_embedder(settings), run_in_thread)
+        vault._check_embedder()
+        return vault
+
+    @property
+    def notice(self) -> str | None:
+        return self.store.notice
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _check_embedder(self) -> None:
+        """Vectors of another embedder are useless: forget them (re-embedded by index())."""
+        name = self.embedder.name
+        if self.store.get_meta("embedder") != name:
+            with self.store.transaction() as conn:
+                conn.execute("DELETE FROM vectors")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (name,))
+
+    # -- indexing ----------------------------------------------------------------
+
+    def _rel(self, path: Path | str) -> str | None:
+        p = Path(path)
+        if not p.is_absolute():
+            p = self.root / p
+        try:
+            rel = p.resolve().relative_to(self.root) if p.exists() else p.absolute().relative_to(self.root)
+        except ValueError:
+            return None
+        return rel.as_posix()
+
+    def scan(self) -> dict[str, Path]:
+        """Every indexable file of the workspace: rel path -> absolute path."""
+        found: dict[str, Path] = {}
+        git = self.ignore.git_files()
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            base = Path(dirpath)
+            rel_base = base.relative_to(self.root).as_posix()
+            rel_base = "" if rel_base == "." else rel_base
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if not self.ignore.skip_dir(f"{rel_base}/{d}" if rel_base else d, base / d)
+            )
+            for name in filenames:
+                rel = f"{rel_base}/{name}" if rel_base else name
+                if git is not None:
+                    if rel not in git:
+                        continue
+                elif self.ignore.skip_file(rel):
+                    continue
+                abs_path = base / name
+                if abs_path.is_symlink() or not abs_path.is_file():
+                    continue
+                found[rel] = abs_path
+        return found
+
+    def _prepare(self, rel: str, abs_path: Path, known_hash: str | None) -> _FileWork | None:
+        """Read, hash and chunk one file (None when it must not be indexed)."""
+        text, mtime_ns, size = _read_text(abs_path, self.settings.validation.max_file_size)
+        if text is None:
+            return None
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        work = _FileWork(rel, mtime_ns, size, digest)
+        if digest == known_hash:
+            work.unchanged = True
+            return work
+        work.chunks = chunk_file(rel, redact(text))
+        work.lexical = [lexical.document(c.name, c.path, c.content) for c in work.chunks]
+        return work
+
+    def _write_files(self, works: list[_FileWork], removed: Iterable[str] = ()) -> None:
+        """One transaction: old chunks of these files out, new ones in."""
+        with self.store.transaction() as conn:
+            for rel in removed:
+                self._delete_file(conn, rel)
+            for work in works:
+                if work.unchanged:
+                    conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
+                                 (work.mtime_ns, work.size, work.rel))
+                    continue
+                self._delete_file(conn, work.rel)
+                for c, columns in zip(work.chunks, work.lexical):
+                    cur = conn.execute(
+                        "INSERT INTO chunks (path, name, kind, start_line, end_line, hash, importance, content)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, c.content),
+                    )
+                    lexical.add(conn, int(cur.lastrowid), columns)
+                conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                             (work.rel, work.mtime_ns, work.size, work.hash))
+
+    @staticmethod
+    def _delete_file(conn: Any, rel: str) -> None:
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE path = ?", (rel,))]
+        if ids:
+            lexical.remove(conn, ids)
+            conn.execute("DELETE FROM chunks WHERE path = ?", (rel,))
+        conn.execute("DELETE FROM files WHERE path = ?", (rel,))
+        # Vectors are kept by hash: a chunk that comes back (undo, rename) costs nothing.
+
+    def _missing_vectors(self, limit: int, path: str | None = None) -> list[tuple[str, str]]:
+        """(hash, text to embed) of chunks (of one file, if given) that have no vector yet."""
+        where = "v.hash IS NULL" + (" AND c.path = ?" if path is not None else "")
+        rows = self.store.query(
+            "SELECT c.hash, MIN(c.name), MIN(c.content) FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash"
+            f" WHERE {where} GROUP BY c.hash LIMIT ?",
+            (path, limit) if path is not None else (limit,),
+        )
+        return [(h, f"{name}\n{content[:EMBED_CHARS]}") for h, name, content in rows]
+
+    def _store_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self.store.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                             [(h, vectors[i].tobytes()) for i, h in enumerate(hashes)])
+
+    async def _embed_missing_into(self, report: IndexReport, path: str | None = None) -> None:
+        """Embed what lacks a vector; a failing embedder stops embedding for
+        this run (reported), never the indexing itself."""
+        if report.embed_error is not None:
+            return
+        try:
+            report.embedded += await self._embed_missing(path)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - chunks and lexical search stay useful without vectors
+            log.warning("embedding failed; the vault is searched lexically until it works", exc_info=True)
+            report.embed_error = str(exc) or type(exc).__name__
+
+    async def _embed_missing(self, path: str | None = None) -> int:
+        done = 0
+        while True:
+            todo = await self.run_in_thread(self._missing_vectors, EMBED_BATCH, path)
+            if not todo:
+                return done
+            vectors = await self._embed([t for _, t in todo])
+            await self.run_in_thread(self._store_vectors, [h for h, _ in todo], vectors)
+            done += len(todo)
+            if len(todo) < EMBED_BATCH:
+                return done
+
+    async def _embed(self, texts: list[str]) -> np.ndarray:
+        sync = getattr(self.embedder, "embed_sync", None)
+        if sync is not None:
+            return await self.run_in_thread(sync, texts)
+        return await self.embedder.embed(texts)
+
+    async def index(self, progress: ProgressCallback | None = None, *, wait: bool = True) -> IndexReport:
+        """Bring the vault up to date with the workspace. With ``wait=False``
+        and another process indexing, only report what is there."""
+        started = time.perf_counter()
+        got = await self.run_in_thread(self.index_lock.acquire, wait)
+        if not got:
+            report = await self.run_in_thread(self._counts, IndexReport(skipped_locked=True))
+            report.seconds = time.perf_counter() - started
+            return report
+        try:
+            report = IndexReport()
+            files = await self.run_in_thread(self.scan)
+            known = {r[0]: (r[1], r[2], r[3]) for r in await self.run_in_thread(
+                self.store.query, "SELECT path, mtime_ns, size, hash FROM files")}
+            removed = [rel for rel in known if rel not in files]
+            todo: list[tuple[str, Path]] = []
+            for rel, abs_path in files.items():
+                old = known.get(rel)
+                try:
+                    st = abs_path.stat()
+                except OSError:
+                    continue
+                if old is None or old[0] != st.st_mtime_ns or old[1] != st.st_size:
+                    todo.append((rel, abs_path))
+            total = len(todo)
+            if progress:
+                progress(0, total, "")
+            if removed:
+                await self.run_in_thread(self._write_files, [], removed)
+                report.removed = len(removed)
+            for start in range(0, total, BATCH_FILES):
+                batch = todo[start : start + BATCH_FILES]
+                works = await self.run_in_thread(self._prepare_batch, batch, known)
+                await self.run_in_thread(self._write_files, works, [w for w in self._vanished(batch, works, known)])
+                report.changed += sum(1 for w in works if not w.unchanged)
+                await self._embed_missing_into(report)
+                if progress:
+                    progress(min(total, start + len(batch)), total, batch[-1][0])
+            # Chunks left without a vector (another embedder before, a crash mid-run).
+            await self._embed_missing_into(report)
+            await self.run_in_thread(self._counts, report)
+            report.seconds = time.perf_counter() - started
+            return report
+        finally:
+            await self.run_in_thread(self.index_lock.release)
+
+    @staticmethod
+    def _vanished(batch: list[tuple[str, Path]], works: list[_FileWork], known: dict) -> list[str]:
+        """Files that were indexed but now must not be (binary, too large, unreadable)."""
+        kept = {w.rel for w in works}
+        return [rel for rel, _ in batch if rel not in kept and rel in known]
+
+    def _prepare_batch(self, batch: list[tuple[str, Path]], known: dict) -> list[_FileWork]:
+        out = []
+        for rel, abs_path in batch:
+            work = self._prepare(rel, abs_path, known.get(rel, (0, 0, None))[2])
+            if work is not None:
+                out.append(work)
+        return out
+
+    def _counts(self, report: IndexReport) -> IndexReport:
+        report.files = self.store.query("SELECT COUNT(*) FROM files")[0][0]
+        report.chunks = self.store.query("SELECT COUNT(*) FROM chunks")[0][0]
+        return report
+
+    def indexable(self, path: Path | str) -> str | None:
+        """The relative path if ``path`` is a file of this workspace the vault indexes."""
+        rel = self._rel(path)
+        if rel is None or rel.startswith("../"):
+            return None
+        abs_path = self.root / rel
+        if abs_path.resolve().is_relative_to(self.store.dir.resolve()):
+            return None
+        parent_rel = ""
+        for part in rel.split("/")[:-1]:
+            parent_rel = f"{parent_rel}/{part}" if parent_rel else part
+            if self.ignore.skip_dir(parent_rel, self.root / parent_rel):
+                return None
+        if self.ignore.skip_file(rel) or self.ignore.git_ignored(rel):
+            return None
+        return rel
+
+    def _locate(self, path: Path | str) -> tuple[str | None, bool]:
+        rel = self.indexable(path)
+        return rel, rel is not None and (self.root / rel).is_dir()
+
+    async def reindex_file(self, path: Path | str) -> int:
+        """Re-index one file (on save); returns its chunk count. A file that is
+        gone, ignored, binary or too large leaves the index."""
+        # git check-ignore and stat calls: not on the event loop.
+        rel, is_dir = await self.run_in_thread(self._locate, path)
+        if rel is None:
+            return 0
+        abs_path = self.root / rel
+        if is_dir:
+            # A directory created or moved in: whatever it holds is new.
+            report = await self.index(wait=False)
+            return report.chunks
+        known = await self.run_in_thread(self.store.query, "SELECT hash FROM files WHERE path = ?", (rel,))
+        work = await self.run_in_thread(self._prepare, rel, abs_path, known[0][0] if known else None)
+        if work is None:
+            await self.run_in_thread(self._write_files, [], [rel])
+            return 0
+        await self.run_in_thread(self._write_files, [work])
+        await self._embed_missing_into(IndexReport(), rel)
+        if work.unchanged:
+            return (await self.run_in_thread(self.store.query, "SELECT COUNT(*) FROM chunks WHERE path = ?",
+                                             (rel,)))[0][0]
+        return len(work.chunks)
+
+    def remove_file(self, path: Path | str) -> None:
+        """Forget a deleted file, or everything under a deleted directory."""
+        rel = self._rel(path)
+        if rel is None:
+            return
+        rows = self.store.query("SELECT path FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\'",
+                                (rel, _like_prefix(rel) + "/%"))
+        if rows:
+            self._write_files([], [r[0] for r in rows])
+
+    # -- search ------------------------------------------------------------------
+
+    def _dense_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, matrix) of every chunk with a vector, reloaded when any
+        process committed a change since the last load."""
+        with self._dense_lock:
+            version = self.store.query("PRAGMA data_version")[0][0]
+            changes = self.store.conn.total_changes
+            key = (version, changes)
+            if self._dense_version != key:
+                rows = self.store.query("SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.hash = c.hash ORDER BY c.id")
+                if rows:
+                    self._dense_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                    blob = b"".join(r[1] for r in rows)
+                    self._dense = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), -1)
+                else:
+                    self._dense_ids = np.zeros(0, dtype=np.int64)
+                    self._dense = np.zeros((0, max(1, self.embedder.dim)), dtype=np.float32)
+                self._dense_version = key
+            return self._dense_ids, self._dense
+
+    def warm(self) -> None:
+        """Load the vectors now (blocking) so the first search does not pay for it."""
+        self._dense_index()
+
+    def _rank(self, query: str, qvec: np.ndarray | None, k: int, mode: str) -> list[SearchResult]:
+        lex: list[lexical.LexicalHit] = []
+        if mode != "dense":
+            with self.store.lock:
+                lex = lexical.search(self.store.conn, query, CANDIDATES, self.field_weights)
+        ids, matrix = self._dense_index() if qvec is not None and mode != "lexical" else (None, None)
+        cos_all = None
+        dense_rank: list[int] = []
+        if ids is not None and len(ids) and matrix.shape[1] == qvec.shape[0]:
+            cos_all = matrix @ qvec
+            top = min(CANDIDATES, len(ids))
+            part = np.argpartition(-cos_all, top - 1)[:top]
+            part = part[np.argsort(-cos_all[part])]
+            dense_rank = [int(ids[i]) for i in part]
+        candidates = list(dict.fromkeys([h.chunk_id for h in lex] + dense_rank))
+        if not candidates:
+            return []
+        meta = self._chunk_meta(candidates, with_references=False)
+        cos: dict[int, float] = {}
+        if cos_all is not None:
+            # ids are sorted (ORDER BY id): a binary search beats a 20k-entry dict.
+            cand = np.asarray(candidates, dtype=np.int64)
+            at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+            hit = ids[at] == cand
+            cos = {int(c): (float(cos_all[a]) if h else 0.0) for c, a, h in zip(cand, at, hit)}
+        bm25 = {h.chunk_id: h.score for h in lex}
+        lex_rank = {h.chunk_id: i for i, h in enumerate(lex)}
+        dense_pos = {cid: i for i, cid in enumerate(dense_rank)}
+        top_bm25 = max(bm25.values(), default=1.0) or 1.0
+
+        def fuse(cid: int, imp: float) -> float:
+            if mode == "lexical":
+                return bm25.get(cid, 0.0)
+            if mode == "dense":
+                return cos.get(cid, 0.0)
+            if mode == "mission":
+                return 0.7 * cos.get(cid, 0.0) + 0.3 * imp
+            if mode == "rrf":
+                s = 0.0
+                if cid in lex_rank:
+                    s += 1.0 / (RRF_K + 1 + lex_rank[cid])
+                if cid in dense_pos:
+                    s += 1.0 / (RRF_K + 1 + dense_pos[cid])
+                return s + 0.001 * imp
+            a, b, c = HYBRID_WEIGHTS
+            return a * bm25.get(cid, 0.0) / top_bm25 + b * cos.get(cid, 0.0) + c * imp
+
+        scores = {cid: fuse(cid, meta[cid][-1]) for cid in candidates if cid in meta}
+        # The references bonus needs a lookup per name: only for those that can still make the top k.
+        short = sorted(scores, key=lambda cid: -scores[cid])[: k + 20]
+        meta.update(self._chunk_meta(short, with_references=True))
+        scores.update({cid: fuse(cid, meta[cid][-1]) for cid in short if cid in meta})
+        best = sorted(scores, key=lambda cid: -scores[cid])[:k]
+        contents = self._contents(best)
+        out = []
+        for cid in best:
+            path, name, kind, start, end, imp = meta[cid]
+            out.append(SearchResult(path, name, kind, start, end, scores[cid], imp, contents.get(cid, "")))
+        return out
+
+    def _chunk_meta(self, ids: list[int], with_references: bool = True) -> dict[int, tuple]:
+        """id -> (path, name, kind, start, end, importance (incl. references)); no
+        content: candidates are many, only the top k need their text."""
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"SELECT id, path, name, kind, start_line, end_line, importance FROM chunks"
+            f" WHERE id IN ({','.join('?' * len(ids))})", ids)
+        counts: dict[str, int] = {}
+        if with_references:
+            words = [r[2].rsplit(".", 1)[-1].lower() for r in rows if not r[2].startswith("<")]
+            with self.store.lock:
+                counts = lexical.document_counts(self.store.conn, words)
+        out = {}
+        for cid, path, name, kind, start, end, imp in rows:
+            refs = counts.get(name.rsplit(".", 1)[-1].lower(), 1) - 1 if with_references and name[0] != "<" else 0
+            out[cid] = (path, name, kind, start, end, imp + reference_bonus(refs))
+        return out
+
+    def _contents(self, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        rows = self.store.query(f"SELECT id, content FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)
+        return {int(cid): content for cid, content in rows}
+
+    async def search(self, query: str, k: int = 10, *, mode: str | None = None) -> list[SearchResult]:
+        """The ``k`` chunks that answer ``query`` best (hybrid by default)."""
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}")
+        query = (query or "").strip()
+        if not query or k <= 0:
+            return []
+        sync = getattr(self.embedder, "embed_sync", None)
+        if sync is not None or mode == "lexical":
+            # One hop to a worker thread, not two: on a busy machine each hop costs.
+            return await self.run_in_thread(self._search_local, query, k, mode)
+        qvec = None
+        try:
+            qvec = (await self.embedder.embed([query]))[0]
+        except Exception:  # noqa: BLE001 - a dead embedding server must not stop lexical search
+            log.warning("query embedding failed; lexical search only", exc_info=True)
+        return await self.run_in_thread(self._rank, query, qvec, k, mode)
+
+    def _search_local(self, query: str, k: int, mode: str) -> list[SearchResult]:
+        qvec = self.embedder.embed_sync([query])[0] if mode != "lexical" else None  # type: ignore[attr-defined]
+        return self._rank(query, qvec, k, mode)
+
+    def search_sync(self, query: str, k: int = 10, *, mode: str | None = None) -> list[SearchResult]:
+        """:meth:`search` for the CLI and benchmarks (no running event loop)."""
+        return asyncio.run(self.search(query, k, mode=mode))
+
+    def symbols(self, query: str, limit: int = 200) -> list[SearchResult]:
+        """Definitions whose qualified name contains ``query`` (case-insensitive),
+        exact and prefix matches first: ``workspace/symbol``."""
+        q = (query or "").strip()
+        rows = self.store.query(
+            "SELECT path, name, kind, start_line, end_line, importance FROM chunks"
+            " WHERE kind NOT IN ('module', 'text') AND name LIKE ? ESCAPE '\\' LIMIT ?",
+            ("%" + _like_prefix(q) + "%", limit * 5),
+        )
+        ql = q.lower()
+
+        def rank(row: tuple) -> tuple:
+            name = row[1].lower()
+            short = name.rsplit(".", 1)[-1]
+            return (short != ql and name != ql, not short.startswith(ql), len(name), row[0], row[3])
+
+        rows.sort(key=rank)
+        return [SearchResult(p, n, kd, s, e, 1.0, imp) for p, n, kd, s, e, imp in rows[:limit]]
+
+    def chunks_of(self, rel: str) -> list[SearchResult]:
+        rows = self.store.query(
+            "SELECT path, name, kind, start_line, end_line, importance, content FROM chunks WHERE path = ?"
+            " ORDER BY start_line, -end_line", (rel,))
+        return [SearchResult(p, n, kd, s, e, 0.0, imp, c) for p, n, kd, s, e, imp, c in rows]
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "files": self.store.query("SELECT COUNT(*) FROM files")[0][0],
+            "chunks": self.store.query("SELECT COUNT(*) FROM chunks")[0][0],
+            "vectors": self.store.query("SELECT COUNT(*) FROM vectors")[0][0],
+            "patterns": self.store.query("SELECT COUNT(*) FROM patterns")[0][0],
+            "bytes": self.store.size_bytes(),
+            "embedder": self.embedder.name,
+        }
+
+    # -- learned patterns --------------------------------------------------------
+
+    def record_pattern(self, *, signature: str, user_intent: str, old_code: str, new_code: str,
+                       confidence: float = patterns.DEFAULT_CONFIDENCE, path: str = "",
+                       target: str = "") -> patterns.Pattern:
+        if old_code.strip():
+            delta = "".join(difflib.unified_diff(old_code.splitlines(keepends=True),
+                                                 new_code.splitlines(keepends=True), "before", "after", n=2))
+        else:
+            delta = new_code
+        return patterns.record(self.store, signature=signature, user_intent=user_intent, code_delta=delta,
+                               confidence=confidence, path=path, target=target,
+                               keep=self.settings.vault.max_patterns)
+
+    def related_patterns(self, symbol_name: str, k: int = 3) -> list[patterns.Pattern]:
+        """Patterns recorded for a symbol, newest first (for hover). Blocking."""
+        return patterns.related(self.store, symbol_name, k)
+
+    # -- the ContextProvider seam -----------------------------------------------
+
+    def _neighbours(self, path: str | None, target: str | None) -> list[SearchResult]:
+        if not path:
+            return []
+        rel = self._rel(path) or path
+        chunks = [c for c in self.chunks_of(rel) if c.kind not in ("module", "text")]
+        if not target:
+            return []
+        me = next((c for c in chunks if c.name == target), None) or next(
+            (c for c in chunks if c.name.rsplit(".", 1)[-1] == target.rsplit(".", 1)[-1]), None)
+        if me is None:
+            return []
+        parent = me.name.rsplit(".", 1)[0] if "." in me.name else None
+        siblings = [c for c in chunks if c.name != me.name
+                    and (c.name.rsplit(".", 1)[0] if "." in c.name else None) == parent]
+        before = [c for c in siblings if c.end_line < me.start_line][-1:]
+        after = [c for c in siblings if c.start_line > me.end_line][:1]
+        return before + after
+
+    async def gather(self, request: ContextRequest) -> list[ContextPiece]:
+        """Context for one request, within ``request.budget_tokens`` (~4 chars each):
+        the locked feature's scratchpad, the target's neighbours, the best two
+        learned patterns, then the top retrieved chunks."""
+        budget = max(0, request.budget_tokens) * 4
+        pieces: list[ContextPiece] = []
+
+        def add(origin: str, text: str, score: float = 0.0) -> None:
+            nonlocal budget
+            text = redact(text)
+            cost = len(origin) + len(text) + 8
+            if cost > budget:
+                if budget > 200 and not pieces:
+                    text = text[: budget - len(origin) - 8 - 4] + "\n..."
+                    cost = budget
+                else:
+                    return
+            pieces.append(ContextPiece(origin=origin, text=text, score=score))
+            budget -= cost
+
+        scratch = await self.run_in_thread(self.session.prompt_scratchpad)
+        if scratch is not None:
+            lines = [f"Feature {scratch.id}: {scratch.title}"]
+            for key in ("user_instruction", "target_symbol", "code_to_propose"):
+                value = getattr(scratch, key)
+                if value:
+                    lines.append(f"{key}: {value}")
+            add(f"feature {scratch.id} scratchpad", "\n".join(lines))
+        target_rel = (await self.run_in_thread(self._rel, request.path) if request.path else None) or request.path
+        for n in await self.run_in_thread(self._neighbours, request.path, request.target):
+            add(f"neighbour {n.path}:{n.start_line}-{n.end_line} ({n.name})", n.content)
+        signature = ""
+        if request.target and target_rel:
+            me = [c for c in await self.run_in_thread(self.chunks_of, target_rel) if c.name == request.target]
+            signature = me[0].content.splitlines()[0] if me and me[0].content else request.target
+        for pattern, score in await self.run_in_thread(patterns.best, self.store, request.query, signature, 2):
+            add(f"learned pattern {pattern.id}",
+                f"request: {pattern.user_intent}\nsignature: {pattern.signature}\naccepted change:\n"
+                f"{pattern.code_delta}", score)
+        query = " ".join(x for x in (request.query, request.target or "") if x)
+        for hit in await self.search(query, 8):
+            if hit.path == target_rel and hit.name == request.target:
+                continue  # the target itself is already in the prompt
+            add(f"retrieved {hit.path}:{hit.start_line}-{hit.end_line} ({hit.name})", hit.content, hit.score)
+        return pieces
+
+    async def record_exchange(self, role: str, text: str) -> None:
+        await self.run_in_thread(self.session.append, role, text)
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+__all__ = ["DEFAULT_MODE", "IndexReport", "IgnoreRules", "MODES", "SearchResult", "Vault"]

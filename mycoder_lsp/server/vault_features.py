@@ -1,0 +1,381 @@
+"""The vault in the editor: index in the background, follow saves and file
+operations, answer ``workspace/symbol`` and the ``mycoder.*`` vault commands,
+hand the request flow its context, and record accepted edits.
+
+Glue only: every decision lives in :mod:`mycoder_lsp.memory`; blocking work
+goes through ``server.run_in_thread``, long work through ``server.spawn``.
+Handlers answer at once while the vault is still opening (an empty answer, or
+a message that says to wait), never block the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from mycoder_lsp.brains.context import AcceptedEdit
+from mycoder_lsp.errors import UserError
+from mycoder_lsp.memory import patterns
+from mycoder_lsp.memory.vault import SearchResult, Vault
+from mycoder_lsp.server.app import MyCoderServer
+from mycoder_lsp.server.feature import Feature
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 0.25  # seconds between $/progress reports
+
+_KINDS = {
+    "function": types.SymbolKind.Function,
+    "method": types.SymbolKind.Method,
+    "class": types.SymbolKind.Class,
+    "interface": types.SymbolKind.Interface,
+    "type": types.SymbolKind.TypeParameter,
+    "enum": types.SymbolKind.Enum,
+    "trait": types.SymbolKind.Interface,
+    "impl": types.SymbolKind.Class,
+    "module": types.SymbolKind.Module,
+    "macro": types.SymbolKind.Function,
+}
+
+
+def _normalised(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines())
+
+
+class VaultFeature(Feature):
+    def __init__(self, server: MyCoderServer) -> None:
+        super().__init__(server)
+        self.vault: Vault | None = None
+        self.ready = asyncio.Event()
+        self.indexing: asyncio.Task[Any] | None = None
+        # uri -> edits applied but not yet confirmed by a save (see edit_applied).
+        self.pending: dict[str, list[AcceptedEdit]] = {}
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def initialized(self) -> None:
+        if not self.server.settings.vault.enabled or self.server.root is None:
+            return
+        self.server.spawn(self._open(), "vault-open")
+        self.server.spawn(self._register_watchers(), "vault-watchers")
+
+    async def _open(self) -> None:
+        server = self.server
+        try:
+            vault = await server.run_in_thread(self._open_blocking)
+        finally:
+            self.ready.set()
+        self.vault = vault
+        server.context_provider = vault
+        if vault.notice:
+            server.show_message(vault.notice, types.MessageType.Warning)
+        if server.settings.vault.index_on_start:
+            self.indexing = server.spawn(self.index(), "vault-index")
+
+    def _open_blocking(self) -> Vault:
+        assert self.server.root is not None
+        return Vault.open(self.server.root, self.server.settings, run_in_thread=self.server.run_in_thread)
+
+    async def index(self) -> dict[str, Any]:
+        """Index what changed, with ``$/progress`` when the client supports it."""
+        vault = await self._vault()
+        token: str | None = None
+        server = self.server
+        if server.supports_work_done_progress:
+            token = f"mycoder-index-{uuid.uuid4().hex[:8]}"
+            try:
+                await asyncio.wait_for(server.window_work_done_progress_create_async(
+                    types.WorkDoneProgressCreateParams(token=token)), 10)
+                server.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title="MyCoder: indexing", message="scanning the workspace", percentage=0))
+            except Exception:  # noqa: BLE001 - no progress bar is no reason not to index
+                log.info("the client refused a progress token; indexing without one", exc_info=True)
+                token = None
+        last = 0.0
+
+        def progress(done: int, total: int, path: str) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if token is None or (now - last < PROGRESS_EVERY and done < total):
+                return
+            last = now
+            pct = int(100 * done / total) if total else 100
+            server.work_done_progress.report(token, types.WorkDoneProgressReport(
+                message=f"{done}/{total} files" + (f" ({path})" if path else ""), percentage=pct))
+
+        try:
+            report = await vault.index(progress, wait=False)
+        except BaseException:
+            if token:
+                server.work_done_progress.end(token, types.WorkDoneProgressEnd(message="indexing failed"))
+            raise
+        if token:
+            message = (f"{report.files} files, {report.chunks} chunks"
+                       + (f", {report.embedded} embedded" if report.embedded else "")
+                       + (" (another MyCoder is indexing; reading its vault)" if report.skipped_locked else ""))
+            server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        log.info("vault indexed: %s", report.to_json())
+        if report.embed_error:
+            server.show_message(f"The vault is indexed for words only: embedding failed ({report.embed_error}). "
+                                "Search still works; vectors are added at the next index.",
+                                types.MessageType.Warning)
+        await server.run_in_thread(vault.warm)
+        return report.to_json()
+
+    async def _vault(self) -> Vault:
+        await self.ready.wait()
+        if self.vault is None:
+            raise UserError("The vault could not be opened; see the log for why.")
+        return self.vault
+
+    async def _register_watchers(self) -> None:
+        ws = self.server.client_capabilities.workspace
+        watched = ws.did_change_watched_files if ws else None
+        if not (watched and watched.dynamic_registration):
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern="**/*")])
+        try:
+            await asyncio.wait_for(self.server.client_register_capability_async(types.RegistrationParams(
+                registrations=[types.Registration(id=f"mycoder-watch-{uuid.uuid4().hex[:8]}",
+                                                  method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                                  register_options=options)])), 10)
+        except Exception as exc:  # noqa: BLE001 - saves and file operations still re-index
+            log.info("the client refused file watching (%s); following saves and file operations only", exc)
+
+    async def shutdown(self) -> None:
+        if self.vault is not None:
+            vault, self.vault = self.vault, None
+            if self.server.context_provider is vault:
+                self.server.context_provider = None
+            await self.server.run_in_thread(vault.close)
+
+    # -- documents ---------------------------------------------------------------
+
+    async def document_saved(self, uri: str) -> None:
+        if self.vault is None:
+            return
+        path = self.server.path_of(uri)
+        await self._confirm_pending(uri)
+        await self.vault.reindex_file(path)
+
+    async def edit_applied(self, edit: AcceptedEdit) -> None:
+        """Remember the edit; it becomes a pattern only if still there at the next save."""
+        self.pending.setdefault(edit.uri, []).append(edit)
+        vault = self.vault
+        if vault is not None:
+            current = await self.server.run_in_thread(vault.session.prompt_scratchpad)
+            if current is not None:
+                await self.server.run_in_thread(lambda: vault.session.update_scratchpad(
+                    current.id, code_to_propose=edit.new_code, target_symbol=edit.target or "",
+                    user_instruction=edit.instruction))
+
+    async def _confirm_pending(self, uri: str) -> None:
+        edits = self.pending.pop(uri, [])
+        vault = self.vault
+        if not edits or vault is None:
+            return
+        # The open document is in memory; a closed one is read from disk below, in a thread.
+        doc = self.server.workspace.text_documents.get(uri)
+        text = doc.source if doc is not None else ""
+        if not text:
+            try:
+                text = await self.server.run_in_thread(
+                    lambda: open(self.server.path_of(uri), encoding="utf-8", errors="replace").read())
+            except OSError:
+                return
+        saved = _normalised(text)
+        for edit in edits:
+            if not edit.new_code.strip() or _normalised(edit.new_code) not in saved:
+                log.info("edit of %s was undone or changed before saving: not learned", edit.target)
+                continue
+            await self.server.run_in_thread(lambda e=edit: vault.record_pattern(
+                signature=e.signature, user_intent=e.instruction or e.intent, old_code=e.old_code,
+                new_code=e.new_code, confidence=e.confidence, path=vault.indexable(e.path) or e.path,
+                target=e.target or ""))
+
+    async def files_deleted(self, paths: list[str]) -> None:
+        vault = await self._vault()
+        for path in paths:
+            await self.server.run_in_thread(vault.remove_file, path)
+
+    async def files_changed(self, paths: list[str]) -> None:
+        vault = await self._vault()
+        for path in paths:
+            await vault.reindex_file(path)
+
+    # -- answers -----------------------------------------------------------------
+
+    def result_json(self, result: SearchResult) -> dict[str, Any]:
+        assert self.vault is not None
+        data = result.to_json()
+        data["uri"] = from_fs_path(str(self.vault.root / result.path))
+        return data
+
+
+def _args(args: tuple[Any, ...], command: str) -> dict[str, Any]:
+    if not args:
+        return {}
+    first = args[0]
+    if not isinstance(first, dict):
+        raise UserError(f"{command} takes one object argument, e.g. [{{\"query\": \"...\"}}]; got {first!r}.")
+    return first
+
+
+def register(server: MyCoderServer) -> None:
+    feature = VaultFeature(server)
+    server.add_feature(feature)
+
+    async def vault_or_error(command: str) -> Vault:
+        if not server.settings.vault.enabled:
+            raise UserError("The vault is turned off (vault.enabled = false).")
+        if server.root is None:
+            raise UserError(f"{command} needs a workspace folder: open a folder, not a single file.")
+        return await feature._vault()
+
+    async def guarded(command: str, coro: Any) -> Any:
+        try:
+            return await coro
+        except UserError as exc:
+            server.show_message(str(exc), types.MessageType.Error)
+            return {"error": str(exc)}
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    async def workspace_symbol(ls: MyCoderServer, params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation]:
+        vault = feature.vault
+        if vault is None:
+            return []
+        found = await ls.run_in_thread(vault.symbols, params.query, 200)
+        out = []
+        for r in found:
+            container, _, short = r.name.rpartition(".")
+            out.append(types.SymbolInformation(
+                name=short or r.name,
+                kind=_KINDS.get(r.kind, types.SymbolKind.Variable),
+                location=types.Location(
+                    uri=from_fs_path(str(vault.root / r.path)) or "",
+                    range=types.Range(start=types.Position(line=r.start_line - 1, character=0),
+                                      end=types.Position(line=r.end_line, character=0))),
+                container_name=container or None,
+            ))
+        return out
+
+    @server.command("mycoder.search")
+    async def search(ls: MyCoderServer, *args: Any) -> Any:
+        async def run() -> Any:
+            opts = _args(args, "mycoder.search")
+            query = opts.get("query")
+            if not isinstance(query, str) or not query.strip():
+                raise UserError("mycoder.search needs a query: [{\"query\": \"where are settings loaded\"}].")
+            k = opts.get("k", 10)
+            if not isinstance(k, int) or isinstance(k, bool) or not 0 < k <= 200:
+                raise UserError(f"mycoder.search: k must be a whole number from 1 to 200, got {k!r}.")
+            vault = await vault_or_error("mycoder.search")
+            return [feature.result_json(r) for r in await vault.search(query, k)]
+
+        return await guarded("mycoder.search", run())
+
+    @server.command("mycoder.index")
+    async def index(ls: MyCoderServer, *args: Any) -> Any:
+        async def run() -> Any:
+            await vault_or_error("mycoder.index")
+            if feature.indexing is not None and not feature.indexing.done():
+                await asyncio.shield(feature.indexing)
+            started = time.perf_counter()
+            report = await feature.index()
+            return {"files": report["files"], "chunks": report["chunks"],
+                    "seconds": round(time.perf_counter() - started, 3)}
+
+        return await guarded("mycoder.index", run())
+
+    @server.command("mycoder.feature.create")
+    async def feature_create(ls: MyCoderServer, *args: Any) -> Any:
+        async def run() -> Any:
+            title = _args(args, "mycoder.feature.create").get("title", "")
+            vault = await vault_or_error("mycoder.feature.create")
+            return (await ls.run_in_thread(vault.session.create_feature, str(title))).to_json()
+
+        return await guarded("mycoder.feature.create", run())
+
+    def _by_id(name: str, action: str) -> Any:
+        async def handler(ls: MyCoderServer, *args: Any) -> Any:
+            async def run() -> Any:
+                fid = _args(args, name).get("id", "")
+                vault = await vault_or_error(name)
+                method = getattr(vault.session, action)
+                return (await ls.run_in_thread(method, str(fid))).to_json()
+
+            return await guarded(name, run())
+
+        return handler
+
+    server.command("mycoder.feature.lock")(_by_id("mycoder.feature.lock", "lock"))
+    server.command("mycoder.feature.unlock")(_by_id("mycoder.feature.unlock", "unlock"))
+
+    @server.command("mycoder.feature.list")
+    async def feature_list(ls: MyCoderServer, *args: Any) -> Any:
+        async def run() -> Any:
+            vault = await vault_or_error("mycoder.feature.list")
+            features = await ls.run_in_thread(vault.session.features)
+            current = await ls.run_in_thread(lambda: vault.session.current_feature_id)
+            return {"current_feature_id": current, "features": [f.to_json() for f in features]}
+
+        return await guarded("mycoder.feature.list", run())
+
+    @server.command("mycoder.patterns")
+    async def learned_patterns(ls: MyCoderServer, *args: Any) -> Any:
+        """The learning log: all of it, or the patterns of one symbol (``{"symbol", "k"?}``)."""
+
+        async def run() -> Any:
+            opts = _args(args, "mycoder.patterns")
+            vault = await vault_or_error("mycoder.patterns")
+            symbol = opts.get("symbol")
+            k = opts.get("k", 100)
+            if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
+                raise UserError(f"mycoder.patterns: k must be a positive whole number, got {k!r}.")
+            if isinstance(symbol, str) and symbol:
+                found = await ls.run_in_thread(vault.related_patterns, symbol, k)
+            else:
+                found = (await ls.run_in_thread(patterns.all_patterns, vault.store))[-k:]
+            return [p.to_json() for p in found]
+
+        return await guarded("mycoder.patterns", run())
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def watched(ls: MyCoderServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if feature.vault is None:
+            return
+        deleted = [ls.path_of(c.uri) for c in params.changes if c.type == types.FileChangeType.Deleted]
+        changed = [ls.path_of(c.uri) for c in params.changes if c.type != types.FileChangeType.Deleted]
+        ls.spawn(_follow(deleted, changed), "vault-watched")
+
+    async def _follow(deleted: list[str], changed: list[str]) -> None:
+        if deleted:
+            await feature.files_deleted(deleted)
+        if changed:
+            await feature.files_changed(changed)
+
+    file_ops = types.FileOperationRegistrationOptions(
+        filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))])
+
+    @server.feature(types.WORKSPACE_DID_RENAME_FILES, file_ops)
+    async def renamed(ls: MyCoderServer, params: types.RenameFilesParams) -> None:
+        if feature.vault is None:
+            return
+        ls.spawn(_follow([ls.path_of(f.old_uri) for f in params.files],
+                         [ls.path_of(f.new_uri) for f in params.files]), "vault-renamed")
+
+    @server.feature(types.WORKSPACE_DID_DELETE_FILES, file_ops)
+    async def deleted(ls: MyCoderServer, params: types.DeleteFilesParams) -> None:
+        if feature.vault is None:
+            return
+        ls.spawn(_follow([ls.path_of(f.uri) for f in params.files], []), "vault-deleted")
+
+
+__all__ = ["VaultFeature", "register"]

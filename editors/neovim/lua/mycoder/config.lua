@@ -1,0 +1,66 @@
+--- MyCoder's options: the defaults, and merging what the user gives.
+---
+--- Only data lives here; starting clients is lua/mycoder/client.lua's job.
+
+---@class mycoder.QuickfixOptions
+---@field auto boolean   refresh the quickfix list on every publish of MyCoder diagnostics
+---@field open boolean   open the quickfix window when :MyCoderQuickfix finds something
+
+---@class mycoder.Keymaps
+---@field hover string|false        buffer-local hover mapping where Neovim has no default (0.7–0.9)
+---@field code_action string|false  buffer-local code action mapping where Neovim has no default (< 0.11)
+
+---@class mycoder.Options
+---@field cmd string[]                 the server command
+---@field filetypes string[]           buffers of these filetypes get the server
+---@field root_markers string[]        the nearest directory holding one of these is the root
+---@field settings table               the `mycoder` settings section (brains, validation, hover, ...)
+---@field init_options table|nil       initializationOptions (default: `settings`)
+---@field quickfix mycoder.QuickfixOptions
+---@field progress boolean             echo `$/progress` while a model works or the vault indexes
+---@field keymaps mycoder.Keymaps|false
+---@field on_attach fun(client: table, bufnr: integer)|nil
+
+local M = {}
+
+M.name = "mycoder"
+
+---@type mycoder.Options
+M.defaults = {
+  cmd = { "mycoder-lsp" },
+  filetypes = { "python", "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "rust" },
+  root_markers = { ".mycoder", "pyproject.toml", ".git" },
+  settings = {},
+  init_options = nil,
+  quickfix = { auto = false, open = true },
+  progress = true,
+  keymaps = { hover = "K", code_action = "gra" },
+  on_attach = nil,
+}
+
+---@type mycoder.Options
+M.options = vim.deepcopy(M.defaults)
+
+---@param user table|nil
+---@return mycoder.Options
+function M.set(user)
+  user = user or {}
+  -- Lists replace the defaults rather than merging index by index.
+  local merged = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), user)
+  for _, key in ipairs({ "cmd", "filetypes", "root_markers" }) do
+    if user[key] ~= nil then
+      merged[key] = user[key]
+    end
+  end
+  vim.validate({
+    cmd = { merged.cmd, "table" },
+    filetypes = { merged.filetypes, "table" },
+    root_markers = { merged.root_markers, "table" },
+    settings = { merged.settings, "table" },
+    quickfix = { merged.quickfix, "table" },
+  })
+  M.options = merged
+  return merged
+end
+
+return M

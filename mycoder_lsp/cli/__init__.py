@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -38,7 +39,9 @@ def _available() -> dict[str, str]:
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the ``chosen`` subcommand's module is imported (so
+    ``check`` never pays for the brains), the others just list their help."""
     parser = argparse.ArgumentParser(
         prog="mycoder-lsp",
         description="A local coding assistant as a Language Server. With no subcommand: serve on stdio.",
@@ -47,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in _available().items():
         p = sub.add_parser(name, help=help_text, description=help_text)
+        if name != chosen:
+            continue
         p.add_argument("--root", type=Path, default=Path.cwd(), help="workspace root (default: current directory)")
         p.add_argument("--log-file", type=Path, default=None, help="write logs here instead of stderr")
         p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -67,13 +72,16 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Vector search is one matrix-vector product per query: BLAS threads gain
+    # nothing there and fight the editor for the CPU (measured in bench/).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
     # vscode-languageclient appends --stdio; no subcommand means serve.
     if not argv or argv[0].startswith("--") and argv[0] not in ("--help", "--version"):
         argv = ["serve", *argv]
     if argv[0] == "-h":
         argv[0] = "--help"
-    parser = build_parser()
+    parser = build_parser(chosen=argv[0] if argv[0] in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -84,6 +84,9 @@ class DiagnosticsFeature(Feature):
         self._cache: dict[str, _Cached] = {}
         self._extra: dict[str, dict[str, list[types.Diagnostic]]] = {}
         self.pull_mode = False
+        # Bumped on every settings change, so a run that started under the
+        # old settings never lands in the cache.
+        self._generation = 0
 
     def client_known(self, params: types.InitializeParams) -> None:
         self.pull_mode = self.server.supports_pull_diagnostics
@@ -99,6 +102,9 @@ class DiagnosticsFeature(Feature):
         await self._now(uri)
 
     async def document_changed(self, uri: str) -> None:
+        # Other features' findings (a review) describe the text as it was;
+        # their line numbers are wrong after an edit, so they go.
+        self._extra.pop(uri, None)
         self._cancel(uri)
         self._pending[uri] = self.server.spawn(self._debounced(uri), f"diagnostics:{uri}")
 
@@ -110,6 +116,7 @@ class DiagnosticsFeature(Feature):
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     async def settings_changed(self) -> None:
+        self._generation += 1
         self._cache.clear()
         if self.pull_mode:
             self._refresh()
@@ -170,10 +177,11 @@ class DiagnosticsFeature(Feature):
         if cached is not None and cached.digest == digest:
             cached.version = version
             return cached
+        generation = self._generation
         result = await self.server.run_in_thread(validate_document, self.server, doc)
         current = self.server.workspace.text_documents.get(uri)
-        if current is None or current.version != version:
-            return None  # closed or edited meanwhile: a newer run will publish
+        if current is None or current.version != version or generation != self._generation:
+            return None  # closed, edited or re-configured meanwhile: a newer run will publish
         diagnostics = [to_diagnostic(doc, f) for f in result.findings if f.code not in self._ignored]
         cached = _Cached(version, digest, diagnostics)
         self._cache[uri] = cached

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -97,8 +97,11 @@ def open_document(client: LanguageClient, path: Path, text: str, language_id: st
 
 
 async def wait_for_diagnostics(client: LanguageClient, uri: str, *, version: int | None = None,
+                               until: Callable[[list[types.Diagnostic]], bool] | None = None,
                                timeout: float = 15.0) -> list[types.Diagnostic]:
-    """Wait for a publishDiagnostics for ``uri`` (and ``version``, if given)."""
+    """Wait for a publishDiagnostics for ``uri`` (and ``version``, if given;
+    and one that satisfies ``until``, if given: an earlier publish may still
+    be in flight when a test changes something)."""
 
     async def wait() -> list[types.Diagnostic]:
         while True:
@@ -106,6 +109,8 @@ async def wait_for_diagnostics(client: LanguageClient, uri: str, *, version: int
                 types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
             )
             if params.uri == uri and (version is None or params.version == version):
-                return list(params.diagnostics)
+                diagnostics = list(params.diagnostics)
+                if until is None or until(diagnostics):
+                    return diagnostics
 
     return await asyncio.wait_for(wait(), timeout)

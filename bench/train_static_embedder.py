@@ -13,7 +13,7 @@ Progress is checked on the stdlib ``tune`` split; the ``test`` split is only
 ever scored by ``bench_embedders.py``.
 
     /tmp/st-venv/bin/python bench/build_static_embedder.py      # -> /tmp/mycoder-build/..._distilled.npz
-    /tmp/st-venv/bin/python bench/train_static_embedder.py --epochs 4   # -> mycoder_lsp/memory/data/static_minilm.npz
+    /tmp/st-venv/bin/python bench/train_static_embedder.py --epochs 8   # -> mycoder_lsp/memory/data/static_minilm.npz
 
 This script must not be imported by the package.
 """
@@ -84,9 +84,9 @@ def training_pairs(roots: list[Path], exclude: set[str]) -> list[tuple[str, str]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--scale", type=float, default=20.0, help="InfoNCE inverse temperature")
     parser.add_argument("--max-pairs", type=int, default=60000)
     parser.add_argument("--out", type=Path, default=STATIC_TABLE)

@@ -366,6 +366,9 @@ class BrainFeature(Feature):
         if symbol is None:
             return None
         parts = [self._known(doc, symbol)]
+        learned = await self._learned(symbol)
+        if learned:
+            parts.append(learned)
         if self.server.settings.hover.explain:
             explanation = await self._explanation(doc, symbol)
             if explanation:
@@ -385,6 +388,19 @@ class BrainFeature(Feature):
         refs = f"{uses} reference{'s' if uses != 1 else ''} in this file"
         out.append(f"*{symbol.kind} `{symbol.qualname}` · {path}:{symbol.def_line + 1} · {refs}*")
         return "\n\n".join(out)
+
+    async def _learned(self, symbol: Symbol) -> str:
+        """The vault's learned patterns for this symbol, if a vault is open."""
+        related = getattr(self.server.context_provider, "related_patterns", None)
+        if related is None:
+            return ""
+        try:
+            found = await self.server.run_in_thread(related, symbol.qualname, 3)
+        except Exception:
+            log.exception("related patterns failed; hover goes on without them")
+            return ""
+        lines = [f"- {p.id}: {p.user_intent} (confidence {p.confidence:.2f})" for p in found]
+        return "**Learned here**\n\n" + "\n".join(lines) if lines else ""
 
     async def _explanation(self, doc: TextDocument, symbol: Symbol) -> str | None:
         code = symbol.text(doc.source)

@@ -63,6 +63,10 @@ async def test_accepted_edit_is_learned_and_recalled(tmp_path, fake_ollama: Fake
         assert pattern["signature"] == "def parse(text):" and pattern["confidence"] > 0
         assert '+    """The non-empty lines of text."""' in pattern["code_delta"]
         assert [p["id"] for p in await command(client, "mycoder.patterns", {"symbol": "parse"})] == ["P0001"]
+        # Hover on parse shows what was learned there.
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=editor.uri), position=types.Position(0, 5)))
+        assert "P0001: document parse with a docstring" in hover.contents.value
 
         # 3. The next similar request gets the pattern in its prompt, with its origin.
         first_chats = len(fake_ollama.chats())

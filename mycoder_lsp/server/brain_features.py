@@ -100,7 +100,12 @@ class BrainFeature(Feature):
                             run_in_thread=server.run_in_thread, workspace_root=server.root)
 
     def document(self, uri: str) -> TextDocument:
+        """The open document, or (for commands) the file on disk."""
         return self.server.workspace.get_text_document(uri)
+
+    def open_document(self, uri: str) -> TextDocument | None:
+        """Hover and code actions answer only for documents the editor has open."""
+        return self.server.workspace.text_documents.get(uri)
 
     def language(self, doc: TextDocument) -> str | None:
         return LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(self.server.path_of(doc.uri))
@@ -126,7 +131,9 @@ class BrainFeature(Feature):
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
-        doc = self.document(uri)
+        doc = self.open_document(uri)
+        if doc is None or params.range.start.line >= max(len(doc.lines), 1):
+            return []  # not open, or a position past the end: nothing to act on
         only = params.context.only
         actions: list[types.CodeAction] = []
 
@@ -352,8 +359,8 @@ class BrainFeature(Feature):
     # -- hover --------------------------------------------------------------------
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
-        doc = self.document(params.text_document.uri)
-        if not doc.lines:
+        doc = self.open_document(params.text_document.uri)
+        if doc is None or not doc.lines:
             return None
         pos = doc.position_from_client_units(params.position)
         symbols = await self.symbols(doc)

@@ -182,3 +182,29 @@ async def test_bad_input_never_crashes(root):
         # The server is still alive and answering requests.
         still = open_document(client, root / "ok.py", BROKEN)
         assert "MC101" in codes(await wait_for_diagnostics(client, still))
+
+
+async def test_requests_on_documents_not_open_or_out_of_range(root):
+    async with lsp_session(root, profile="neovim-0.11") as client:
+        uri = open_document(client, root / "g.py", "def f(x):\n    return x\n")
+        await wait_for_diagnostics(client, uri)
+        far = types.Position(line=500, character=80)
+        doc = types.TextDocumentIdentifier(uri=uri)
+        missing = types.TextDocumentIdentifier(uri=(root / "never-opened.py").as_uri())
+
+        # Hover and code actions far past the end, and on a file that is not open.
+        assert await client.text_document_hover_async(types.HoverParams(text_document=doc, position=far)) is None
+        assert await client.text_document_hover_async(
+            types.HoverParams(text_document=missing, position=types.Position(0, 0))) is None
+        for target in (doc, missing):
+            actions = await client.text_document_code_action_async(types.CodeActionParams(
+                text_document=target, range=types.Range(start=far, end=far),
+                context=types.CodeActionContext(diagnostics=[])))
+            assert not actions
+        # A command on a document that is not open is a clear error, not a crash.
+        result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="mycoder.explain", arguments=[{"uri": missing.uri, "position": {"line": 0, "character": 0}}]))
+        assert result["kind"] == "error" and "never-opened.py" in result["message"]
+        # Still alive.
+        still = open_document(client, root / "h.py", BROKEN)
+        assert "MC101" in codes(await wait_for_diagnostics(client, still))

@@ -8,7 +8,7 @@ default embedder), and prints MRR@10, Recall@1 and Recall@10 at function
 granularity (a hit is the right path AND qualified name) for every fusion
 mode: lexical only, offline dense only, the mission's 0.7×cosine +
 0.3×importance, reciprocal-rank fusion, and the weighted hybrid, plus a few
-field-boost and weight variants. Variants are chosen on ``tune``; ``test``
+field-boost, weight and container-prior variants. Variants are chosen on ``tune``; ``test``
 is what gets reported.
 """
 
@@ -68,29 +68,34 @@ def evaluate(vault: Vault, queries: list, mode: str) -> tuple[float, float, floa
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sample", type=int, default=500)
+    ap.add_argument("--sample", type=int, default=500, help="queries per split (the corpus is always the whole split)")
     ap.add_argument("--skip-tune", action="store_true")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mycoder-retrieval-"))
-    variants: list[tuple[str, str, tuple, tuple]] = [
-        ("lexical (BM25, name×4)", "lexical", (4.0, 1.0, 1.0), vault_module.HYBRID_WEIGHTS),
-        ("lexical (BM25, no field boost)", "lexical", (1.0, 1.0, 1.0), vault_module.HYBRID_WEIGHTS),
-        ("dense only (offline)", "dense", (4.0, 1.0, 1.0), vault_module.HYBRID_WEIGHTS),
-        ("mission 0.7×cos + 0.3×importance", "mission", (4.0, 1.0, 1.0), vault_module.HYBRID_WEIGHTS),
-        ("reciprocal-rank fusion (k=60)", "rrf", (4.0, 1.0, 1.0), vault_module.HYBRID_WEIGHTS),
-        ("hybrid 0.5 bm25 + 0.4 cos + 0.1 imp", "hybrid", (4.0, 1.0, 1.0), (0.5, 0.4, 0.1)),
-        ("hybrid 0.3 bm25 + 0.6 cos + 0.1 imp", "hybrid", (4.0, 1.0, 1.0), (0.3, 0.6, 0.1)),
-        ("hybrid 0.4 bm25 + 0.6 cos", "hybrid", (4.0, 1.0, 1.0), (0.4, 0.6, 0.0)),
-        ("hybrid 0.2 bm25 + 0.7 cos + 0.1 imp", "hybrid", (4.0, 1.0, 1.0), (0.2, 0.7, 0.1)),
-        ("hybrid 0.3/0.6/0.1, name×2", "hybrid", (2.0, 1.0, 1.0), (0.3, 0.6, 0.1)),
-        ("hybrid 0.3/0.6/0.1, name×8", "hybrid", (8.0, 1.0, 1.0), (0.3, 0.6, 0.1)),
+    default_fields, default_weights = vault_module.lexical.FIELD_WEIGHTS, vault_module.HYBRID_WEIGHTS
+    prior = vault_module.CONTAINER_PRIOR
+    # (label, mode, BM25 field weights, hybrid weights, container prior)
+    variants: list[tuple[str, str, tuple, tuple, float]] = [
+        ("lexical (BM25, name×4)", "lexical", default_fields, default_weights, 0.0),
+        ("lexical (BM25, no field boost)", "lexical", (1.0, 1.0, 1.0), default_weights, 0.0),
+        ("dense only (offline)", "dense", default_fields, default_weights, 0.0),
+        ("mission 0.7×cos + 0.3×importance", "mission", default_fields, default_weights, 0.0),
+        ("reciprocal-rank fusion (k=60)", "rrf", default_fields, default_weights, 0.0),
+        ("hybrid 0.4 bm25 + 0.6 cos, no prior", "hybrid", default_fields, (0.4, 0.6, 0.0), 0.0),
+        ("hybrid 0.3 bm25 + 0.7 cos, no prior", "hybrid", default_fields, (0.3, 0.7, 0.0), 0.0),
+        ("hybrid 0.4/0.6 + prior", "hybrid", default_fields, (0.4, 0.6, 0.0), prior),
+        ("hybrid 0.3/0.6/0.1 imp + prior", "hybrid", default_fields, (0.3, 0.6, 0.1), prior),
+        ("hybrid 0.3/0.7 + prior, name×8", "hybrid", (8.0, 1.0, 1.0), (0.3, 0.7, 0.0), prior),
+        ("hybrid 0.3/0.7 + prior, body×0.5", "hybrid", (4.0, 1.0, 0.5), (0.3, 0.7, 0.0), prior),
+        ("hybrid 0.3/0.7 + prior (default)", "hybrid", default_fields, default_weights, prior),
     ]
     for split in (("test",) if args.skip_tune else ("tune", "test")):
         vault, queries, _ = build(split, args.sample, workdir)
         print(f"{'variant':<40} {'MRR@10':>7} {'R@1':>6} {'R@10':>6} {'ms/q':>6}")
-        for label, mode, fields, weights in variants:
+        for label, mode, fields, weights, container_prior in variants:
             vault.field_weights = fields
             vault_module.HYBRID_WEIGHTS = weights
+            vault_module.CONTAINER_PRIOR = container_prior
             t = time.perf_counter()
             mrr, r1, r10 = evaluate(vault, queries, mode)
             ms = (time.perf_counter() - t) * 1000 / max(1, len(queries))

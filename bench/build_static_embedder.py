@@ -63,7 +63,6 @@ def encode_ids(model, id_lists: list[list[int]], batch: int = 512) -> np.ndarray
     bert = model[0].auto_model
     tok = model.tokenizer
     cls, sep, pad = tok.cls_token_id, tok.sep_token_id, tok.pad_token_id
-    out = []
     bert.eval()
     order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
     result = np.zeros((len(id_lists), bert.config.hidden_size), dtype=np.float32)
@@ -77,7 +76,6 @@ def encode_ids(model, id_lists: list[list[int]], batch: int = 512) -> np.ndarray
             hidden = bert(input_ids=ids, attention_mask=mask).last_hidden_state
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
             result[idx] = pooled.numpy()
-    del out
     return result
 
 

@@ -26,25 +26,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterator
 
+from mycoder_lsp.languages import LANGUAGES
+
 WINDOW = 2048
 OVERLAP = 512
 # A Python module's top-level code larger than this is cut into windows too.
 MAX_MODULE_CHUNK = 4 * WINDOW
 
-LANGUAGE_BY_SUFFIX = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-}
+LANGUAGE_BY_SUFFIX = LANGUAGES
 
 
 @dataclass(frozen=True)

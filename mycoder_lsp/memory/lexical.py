@@ -30,11 +30,30 @@ STOPWORDS = frozenset(
 )
 # Default field weights for bm25(name, path, body); tuned in bench/bench_retrieval.py.
 FIELD_WEIGHTS = (4.0, 1.0, 1.0)
+# How text becomes tokens. Stored in the vault: a vault indexed with another
+# version has its lexical index rebuilt (see Vault.open).
+VERSION = "split-plural-v2"
+
+
+def fold_plural(part: str) -> str:
+    """Light, rule-based plural folding ("settings" -> "setting", "entries" ->
+    "entry"), applied alike to indexed and query words so that a description
+    ("Return the items") meets the code ("item"). No real stemmer: a wrong
+    fold of a short or Latin word ("status", "class", "axis") costs more than
+    it brings, so those are left alone. Whole multi-part identifiers are not
+    folded: an exact name still matches exactly."""
+    if len(part) > 4 and part.endswith("ies"):
+        return part[:-3] + "y"
+    if part.endswith("sses"):
+        return part[:-2]
+    if len(part) > 3 and part.endswith("s") and not part.endswith(("ss", "us", "is")):
+        return part[:-1]
+    return part
 
 
 @lru_cache(maxsize=200_000)
 def _word_tokens(word: str) -> tuple[str, ...]:
-    parts = [p.lower() for p in split_identifier(word) if p and p != "_"]
+    parts = [fold_plural(p.lower()) for p in split_identifier(word) if p and p != "_"]
     whole = word.lower().strip("_")
     if len(parts) > 1 and whole:
         parts.append(whole)
@@ -42,8 +61,8 @@ def _word_tokens(word: str) -> tuple[str, ...]:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case tokens of code or prose: identifier parts, plus the whole
-    identifier when it has several parts."""
+    """Lower-case tokens of code or prose: identifier parts (plurals folded),
+    plus the whole identifier when it has several parts."""
     out: list[str] = []
     for word in _IDENT.findall(text):
         out.extend(_word_tokens(word))
@@ -97,19 +116,23 @@ def search(
 
 
 def document_counts(conn: sqlite3.Connection, words: list[str]) -> dict[str, int]:
-    """In how many chunks each (lower-cased, whole) word occurs: the
-    "references in the workspace" part of importance."""
+    """In how many chunks each identifier occurs (keyed by the word as given,
+    looked up as the index stores it): the "references in the workspace" part
+    of importance."""
     if not words:
         return {}
-    uniq = sorted({w.lower() for w in words if w})
-    out: dict[str, int] = {}
+    # Look each word up in its indexed form (a one-part word is stored folded).
+    indexed = {w: (_word_tokens(w) or ("",))[-1] for w in words if w}
+    uniq = sorted({t for t in indexed.values() if t})
+    counts: dict[str, int] = {}
     for start in range(0, len(uniq), 200):
         part = uniq[start : start + 200]
         rows = conn.execute(
             f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(part))})", part
         ).fetchall()
-        out.update({str(t): int(d) for t, d in rows})
-    return out
+        counts.update({str(t): int(d) for t, d in rows})
+    return {w: counts[t] for w, t in indexed.items() if t in counts}
 
 
-__all__ = ["FIELD_WEIGHTS", "LexicalHit", "STOPWORDS", "add", "document", "document_counts", "query_terms", "remove", "search", "tokens"]
+__all__ = ["FIELD_WEIGHTS", "LexicalHit", "STOPWORDS", "VERSION", "add", "document", "document_counts", "fold_plural",
+           "query_terms", "remove", "search", "tokens"]

@@ -50,19 +50,52 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache"
 # Files embedded per embedder call / written per transaction during index().
 BATCH_FILES = 64
 EMBED_BATCH = 256
-# What the embedder sees of a chunk: its name and the start of its text.
+# What the embedder sees of a chunk: its path, its name four times, its first
+# line (the signature) three times, then the start of its text. The offline
+# embedder sums token vectors, so repeating the name and the signature weighs
+# them against the body's many tokens: dense MRR@10 on the tune split 0.349
+# for "name\ncode", 0.385 for "path name×3\ncode", 0.408 for this
+# (bench/RESULTS.md, "## Vault").
+# EMBED_TEXT is stored with the embedder's name: changing the format re-embeds
+# existing vaults.
 EMBED_CHARS = 4000
+EMBED_TEXT = "path-name4-sig3-code-v3"
+
+
+def embed_text(path: str, name: str, content: str) -> str:
+    signature = content.split("\n", 1)[0]
+    return f"{path} " + f"{name} " * 4 + "\n" + f"{signature}\n" * 3 + content[:EMBED_CHARS]
+
+
 CANDIDATES = 100
 # Fusion modes measured in bench/bench_retrieval.py (bench/RESULTS.md, "## Vault"):
-# hybrid = 0.4 × BM25/max(BM25) + 0.6 × cosine won on the tune split and held
-# on the test split; importance only hurt there (the mission's 0.7 × cosine +
-# 0.3 × importance halves MRR: it ranks long, documented classes above the
+# hybrid = 0.3 × BM25/max(BM25) + 0.7 × cosine (+ the kind prior below) won on
+# the tune split and held on the test split; min-max and z-score
+# normalisation were no better. Importance only hurt there (the mission's
+# 0.7 × cosine + 0.3 × importance ranks long, documented classes above the
 # function asked for), and reciprocal-rank fusion throws away the score gaps
 # that make BM25 useful on exact names.
 MODES = ("lexical", "dense", "mission", "hybrid", "rrf")
 DEFAULT_MODE = "hybrid"
-HYBRID_WEIGHTS = (0.4, 0.6, 0.0)  # normalised BM25, cosine, importance
+HYBRID_WEIGHTS = (0.3, 0.7, 0.0)  # normalised BM25, cosine, importance
 RRF_K = 60
+# A class outline or a module's top-level code names everything it holds, so
+# it matches a description of any one of its functions, lexically and densely.
+# Unless the query reads like the description of a thing (see
+# ``_describes_a_container``), containers get this much less (on the scale of
+# a cosine): hybrid MRR@10 on tune 0.441 -> 0.455.
+CONTAINER_KINDS = frozenset({"class", "module", "impl", "trait", "interface", "enum", "type"})
+CONTAINER_PRIOR = -0.1
+# First words of a noun-phrase description ("A parser for...", "Base class
+# for...") or words that ask for a container outright.
+_THING_FIRST_WORDS = frozenset(
+    "a an the base abstract mixin interface wrapper container exception error represents represent".split())
+_THING_WORDS = frozenset({"class", "module", "object", "type", "struct", "trait", "interface", "enum"})
+
+
+def _describes_a_container(query: str) -> bool:
+    words = [w.strip(".,:;()[]'\"`").lower() for w in query.split()]
+    return bool(words) and (words[0] in _THING_FIRST_WORDS or any(w in _THING_WORDS for w in words))
 
 
 @dataclass(frozen=True)
@@ -255,6 +288,7 @@ class Vault:
         store = Store(vault_dir)
         vault = cls(root, settings, store, embedder or make_embedder(settings), run_in_thread)
         vault._check_embedder()
+        vault._check_lexical()
         return vault
 
     @property
@@ -264,11 +298,30 @@ class Vault:
     def close(self) -> None:
         self.store.close()
 
+    def _check_lexical(self) -> None:
+        """An index split by other tokenising rules would not match this
+        version's queries: drop chunks and files so index() rebuilds them
+        (vectors are kept by content hash: nothing is embedded again)."""
+        if self.store.get_meta("lexical") == lexical.VERSION:
+            return
+        with self.store.transaction() as conn:
+            # Checked again inside the write lock: a second process opening at the
+            # same moment must not wipe what the first one has indexed since.
+            row = conn.execute("SELECT value FROM meta WHERE key = 'lexical'").fetchone()
+            if row is None or row[0] != lexical.VERSION:
+                conn.execute("DELETE FROM lexical")
+                conn.execute("DELETE FROM chunks")
+                conn.execute("DELETE FROM files")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('lexical', ?)", (lexical.VERSION,))
+
     def _check_embedder(self) -> None:
         """Vectors of another embedder are useless: forget them (re-embedded by index())."""
-        name = self.embedder.name
-        if self.store.get_meta("embedder") != name:
-            with self.store.transaction() as conn:
+        name = f"{self.embedder.name}+{EMBED_TEXT}"
+        if self.store.get_meta("embedder") == name:
+            return
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
+            if row is None or row[0] != name:
                 conn.execute("DELETE FROM vectors")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (name,))
 
@@ -357,11 +410,12 @@ class Vault:
         """(hash, text to embed) of chunks (of one file, if given) that have no vector yet."""
         where = "v.hash IS NULL" + (" AND c.path = ?" if path is not None else "")
         rows = self.store.query(
-            "SELECT c.hash, MIN(c.name), MIN(c.content) FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash"
+            "SELECT c.hash, MIN(c.path), MIN(c.name), MIN(c.content)"
+            " FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash"
             f" WHERE {where} GROUP BY c.hash LIMIT ?",
             (path, limit) if path is not None else (limit,),
         )
-        return [(h, f"{name}\n{content[:EMBED_CHARS]}") for h, name, content in rows]
+        return [(h, embed_text(path, name, content)) for h, path, name, content in rows]
 
     def _store_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -574,8 +628,9 @@ class Vault:
         lex_rank = {h.chunk_id: i for i, h in enumerate(lex)}
         dense_pos = {cid: i for i, cid in enumerate(dense_rank)}
         top_bm25 = max(bm25.values(), default=1.0) or 1.0
+        prior = 0.0 if _describes_a_container(query) else CONTAINER_PRIOR
 
-        def fuse(cid: int, imp: float) -> float:
+        def fuse(cid: int, imp: float, kind: str) -> float:
             if mode == "lexical":
                 return bm25.get(cid, 0.0)
             if mode == "dense":
@@ -590,13 +645,14 @@ class Vault:
                     s += 1.0 / (RRF_K + 1 + dense_pos[cid])
                 return s + 0.001 * imp
             a, b, c = HYBRID_WEIGHTS
-            return a * bm25.get(cid, 0.0) / top_bm25 + b * cos.get(cid, 0.0) + c * imp
+            score = a * bm25.get(cid, 0.0) / top_bm25 + b * cos.get(cid, 0.0) + c * imp
+            return score + prior if kind in CONTAINER_KINDS else score
 
-        scores = {cid: fuse(cid, meta[cid][-1]) for cid in candidates if cid in meta}
+        scores = {cid: fuse(cid, meta[cid][-1], meta[cid][2]) for cid in candidates if cid in meta}
         # The references bonus needs a lookup per name: only for those that can still make the top k.
         short = sorted(scores, key=lambda cid: -scores[cid])[: k + 20]
         meta.update(self._chunk_meta(short, with_references=True))
-        scores.update({cid: fuse(cid, meta[cid][-1]) for cid in short if cid in meta})
+        scores.update({cid: fuse(cid, meta[cid][-1], meta[cid][2]) for cid in short if cid in meta})
         best = sorted(scores, key=lambda cid: -scores[cid])[:k]
         contents = self._contents(best)
         out = []
@@ -615,12 +671,12 @@ class Vault:
             f" WHERE id IN ({','.join('?' * len(ids))})", ids)
         counts: dict[str, int] = {}
         if with_references:
-            words = [r[2].rsplit(".", 1)[-1].lower() for r in rows if not r[2].startswith("<")]
+            words = [r[2].rsplit(".", 1)[-1] for r in rows if not r[2].startswith("<")]
             with self.store.lock:
                 counts = lexical.document_counts(self.store.conn, words)
         out = {}
         for cid, path, name, kind, start, end, imp in rows:
-            refs = counts.get(name.rsplit(".", 1)[-1].lower(), 1) - 1 if with_references and name[0] != "<" else 0
+            refs = counts.get(name.rsplit(".", 1)[-1], 1) - 1 if with_references and name[0] != "<" else 0
             out[cid] = (path, name, kind, start, end, imp + reference_bonus(refs))
         return out
 

@@ -18,37 +18,12 @@ from pathlib import Path
 from typing import Callable
 
 from mycoder_lsp.config import Settings
+from mycoder_lsp.languages import LANGUAGE_IDS, LANGUAGES, language_for_path
 from mycoder_lsp.validation import hallucination, lint, security, style, syntax
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
 from mycoder_lsp.validation.source import PythonSource
 
 log = logging.getLogger(__name__)
-
-LANGUAGES = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-}
-
-# LSP languageId -> our language name
-LANGUAGE_IDS = {
-    "python": "python",
-    "javascript": "javascript",
-    "javascriptreact": "javascript",
-    "typescript": "typescript",
-    "typescriptreact": "tsx",
-    "go": "go",
-    "rust": "rust",
-}
 
 # The mission's confidence arithmetic: code -> (penalty per finding, the
 # least severe level at which it counts). A finding below that level is the
@@ -63,9 +38,6 @@ PENALTIES: dict[str, tuple[float, Severity]] = {
     "MC506": (0.2, Severity.ERROR),
 }
 
-
-def language_for_path(path: str) -> str | None:
-    return LANGUAGES.get(Path(path).suffix.lower())
 
 
 def validate_text(
@@ -170,3 +142,7 @@ def validate_bytes(data: bytes, *, path: str, settings: Settings | None = None, 
     if text.startswith("\ufeff"):
         text = text[1:]  # a BOM is not part of the code
     return validate_text(text, path=path, settings=settings, **kwargs)  # type: ignore[arg-type]
+
+
+# The language tables are re-exported: callers find them next to the pipeline.
+__all__ = ["LANGUAGES", "LANGUAGE_IDS", "PENALTIES", "language_for_path", "score", "validate_bytes", "validate_text"]

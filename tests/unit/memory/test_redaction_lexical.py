@@ -32,6 +32,15 @@ def test_redacts_the_security_layers_secrets_and_keeps_lines():
 
 def test_tokens_split_identifiers_and_keep_the_whole():
     assert tokens("parseHTTPResponse") == ["parse", "http", "response", "parsehttpresponse"]
-    assert tokens("load_settings(path)") == ["load", "settings", "load_settings", "path"]
+    # Parts are plural-folded; the whole multi-part identifier is kept as written.
+    assert tokens("load_settings(path)") == ["load", "setting", "load_settings", "path"]
     assert tokens("x2 = 42") == ["x", "2", "x2", "42"]
-    assert query_terms("Return the settings of the workspace") == ["settings", "workspace"]
+    assert query_terms("Return the settings of the workspace") == ["setting", "workspace"]
+
+
+def test_plural_folding_meets_in_the_middle_and_spares_short_and_latin_words():
+    assert tokens("get_entries") == ["get", "entry", "get_entries"]
+    assert query_terms("Parse all entries") == ["parse", "all", "entry"]
+    assert tokens("items") == tokens("item") == ["item"]
+    for kept in ("class", "status", "axis", "bus", "has", "gas"):
+        assert tokens(kept) == [kept]

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from mycoder_lsp.config import Settings
+from mycoder_lsp.memory import vault as vault_module
 from mycoder_lsp.memory.vault import MODES, Vault
 
 
@@ -164,3 +165,38 @@ def test_a_failing_embedder_leaves_lexical_search_working(workspace):
     assert report.files == 4 and report.embedded == 0 and "not reachable" in report.embed_error
     assert v.search_sync("send the request again", 1)[0].name == "HttpClient.retry_request"
     v.close()
+
+
+def test_a_vault_split_by_older_rules_is_rebuilt_without_reembedding(workspace, vault):
+    vectors = vault.stats()["vectors"]
+    vault.store.set_meta("lexical", "split-v1")
+    vault.close()
+    v = Vault.open(workspace, Settings())
+    assert v.stats()["chunks"] == 0 and v.stats()["vectors"] == vectors
+    report = asyncio.run(v.index())
+    assert report.changed == 4 and report.embedded == 0 and v.stats()["chunks"] > 0
+    assert v.search_sync("sends requests again", 1, mode="lexical")[0].name == "HttpClient.retry_request"
+    v.close()
+
+
+def test_a_new_embedding_text_format_reembeds(workspace, vault):
+    vault.store.set_meta("embedder", vault.embedder.name)  # as written before the text format was versioned
+    vault.close()
+    v = Vault.open(workspace, Settings())
+    assert v.stats()["vectors"] == 0
+    report = asyncio.run(v.index())
+    assert report.embedded == len({r[0] for r in v.store.query("SELECT hash FROM chunks")}) > 0
+    v.close()
+
+
+def test_containers_rank_below_functions_unless_the_query_describes_one(vault, monkeypatch):
+    def class_score(query):
+        return next(r.score for r in vault.search_sync(query, 5) if r.name == "HttpClient")
+
+    doing, thing = "retry the request to the server", "A client class that talks to the server"
+    with_prior = class_score(doing), class_score(thing)
+    monkeypatch.setattr(vault_module, "CONTAINER_PRIOR", 0.0)
+    without = class_score(doing), class_score(thing)
+    assert with_prior[0] == pytest.approx(without[0] - 0.1) and with_prior[1] == pytest.approx(without[1])
+    assert vault.search_sync(thing, 1)[0].name == "HttpClient"
+    assert vault.search_sync(doing, 1)[0].name == "HttpClient.retry_request"

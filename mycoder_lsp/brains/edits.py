@@ -162,7 +162,11 @@ def _respace(line: str, unit: str, to: str) -> str:
 # --------------------------------------------------------------- extraction
 
 _PROSE = re.compile(r"^[A-Z][A-Za-z']*(?:\s+[\w'`,()\-/]+){3,}[.:!?]?\s*$")
-_CODEY = re.compile(r"[=;{}\[\]]|^\s*(?:def|class|fn|func|function|return|import|from|let|const|var|pub|impl|if|for|while)\b|\w\(.*\)\s*[:{]?\s*$")
+_CODEY = re.compile(
+    r"[=;{}\[\]]"
+    r"|^\s*(?:def|class|fn|func|function|return|import|from|let|const|var|pub|impl|if|for|while)\b"
+    r"|\w\(.*\)\s*[:{]?\s*$"
+)
 
 
 def _looks_like_prose(line: str) -> bool:
@@ -308,7 +312,11 @@ def _narrow_to_target(code: str, language: str | None, target: Symbol, document:
     if len(tops) == 1 and not _has_other_statements(code, tops[0], language):
         only = tops[0]
         if only.name == target.name or only.kind == target.kind or target.kind == "method":
-            if target.parent is not None and only.kind in ("class", "impl", "trait", "interface") and only.name != target.name:
+            if (
+                target.parent is not None
+                and only.kind in ("class", "impl", "trait", "interface")
+                and only.name != target.name
+            ):
                 # The method wrapped in (a copy of) its class.
                 picked = _pick_target(code, language, target)
                 return picked if picked is not None else code
@@ -346,7 +354,8 @@ def _has_other_statements(code: str, sym: Symbol | None, language: str | None) -
 
 
 _PLACEHOLDER = re.compile(
-    r"^\s*(?:#|//)\s*(?:\.\.\.|…)?\s*(?:rest\s+of|remaining|existing|other|same\s+as|unchanged|previous)\b.*(?:code|unchanged|here|before|above|methods|functions)?"
+    r"^\s*(?:#|//)\s*(?:\.\.\.|…)?\s*(?:rest\s+of|remaining|existing|other|same\s+as|unchanged|previous)\b"
+    r".*(?:code|unchanged|here|before|above|methods|functions)?"
     r"|^\s*(?:\.\.\.|…)\s*(?:#.*)?$",
     re.IGNORECASE,
 )
@@ -513,7 +522,10 @@ def apply_plan(document: str, plan: EditPlan) -> str:
 # imports (Python) and plan their insertion as a second, separate edit, so the
 # main edit stays minimal. Both plans are relative to the original document.
 
-_PY_IMPORT = re.compile(r"^(?:import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*|from\s+[\w.]+\s+import\s+[^\n(]+)\s*$")
+_PY_IMPORT = re.compile(
+    r"^(?:import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*"
+    r"|from\s+[\w.]+\s+import\s+[^\n(]+)\s*$"
+)
 
 
 def extract_imports(raw: str, *, language: str | None, document: str) -> list[str]:
@@ -579,11 +591,16 @@ _SEVERITY_WORDS = {
     "style": "hint", "hint": "hint", "nit": "hint", "nitpick": "hint",
 }
 _REVIEW_LINE = re.compile(
-    r"^\s*(?:[-*•]\s*|\d+\.\s+(?=(?:line|l)\b))?(?:\*\*)?(?:line\s*|l)?(?P<line>\d+)(?:\s*-\s*\d+)?(?:\*\*)?\s*[:|\-–)]\s*"
+    r"^\s*(?:[-*•]\s*|\d+\.\s+(?=(?:line|l)\b))?(?:\*\*)?(?:line\s*|l)?"
+    r"(?P<line>\d+)(?:\s*-\s*\d+)?(?:\*\*)?\s*[:|\-–)]\s*"
     r"(?:\[?(?P<sev>[A-Za-z]+)\]?\s*[:|\-–]\s*)?(?P<msg>.+?)\s*$",
     re.IGNORECASE,
 )
-_REVIEW_NOLINE = re.compile(r"^\s*(?:[-*•]\s*)?\[?(?P<sev>error|warning|warn|info|hint|critical|note)\]?\s*[:|\-–]\s*(?P<msg>.+?)\s*$", re.I)
+_REVIEW_NOLINE = re.compile(
+    r"^\s*(?:[-*•]\s*)?\[?(?P<sev>error|warning|warn|info|hint|critical|note)\]?"
+    r"\s*[:|\-–]\s*(?P<msg>.+?)\s*$",
+    re.I,
+)
 
 
 def parse_review(raw: str, *, first_line: int = 1, line_count: int | None = None) -> list[ReviewFinding]:

@@ -26,11 +26,13 @@ FENCE_OPEN = re.compile(r"^[ \t]*(```|~~~)[ \t]*([\w+#.-]*)[^\n]*$", re.MULTILIN
 # Openers models put before the answer.
 _PREAMBLE = re.compile(
     r"""^\s*(?:
-        (?:sure|certainly|of\s+course|absolutely|okay|ok|great|alright|no\s+problem|happy\s+to\s+help|here\s+you\s+go)\b[^\n]*
+        (?:sure|certainly|of\s+course|absolutely|okay|ok|great|alright|no\s+problem|happy\s+to\s+help
+           |here\s+you\s+go)\b[^\n]*
       | (?:here\s+(?:is|are|'s)|below\s+(?:is|are)|this\s+is|the\s+following)\b[^\n]*
       | (?:i\s+(?:have|'ve|will|'ll|would|can|updated|modified|changed|rewrote|refactored|added|fixed))\b[^\n]*:\s*
       | (?:to\s+(?:fix|do|implement|address)\s+(?:this|that|the)\b)[^\n]*:\s*
-      | (?:updated|modified|fixed|refactored|corrected|improved|revised|new)\s+(?:code|version|function|method|implementation|class)\s*:?\s*
+      | (?:updated|modified|fixed|refactored|corrected|improved|revised|new)
+        \s+(?:code|version|function|method|implementation|class)\s*:?\s*
       | (?:answer|explanation|output|result|code)\s*:\s*
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -43,7 +45,9 @@ _META = re.compile(
       | (?:as\s+an\s+ai|as\s+a\s+language\s+model)\b
       | (?:i\s+hope\s+(?:this|that)\s+helps|hope\s+this\s+helps|let\s+me\s+know|feel\s+free|happy\s+coding)\b
       | (?:note|explanation|notes|changes|summary)\s*:
-      | (?:please\s+note|note\s+that|in\s+this\s+(?:code|version|updated)|this\s+(?:code|version|updated\s+\w+|function|change|implementation)\s+(?:now\s+)?(?:will|should|uses|adds|handles|checks|ensures|makes|is|does|returns|first))\b
+      | (?:please\s+note|note\s+that|in\s+this\s+(?:code|version|updated)
+           |this\s+(?:code|version|updated\s+\w+|function|change|implementation)\s+(?:now\s+)?
+            (?:will|should|uses|adds|handles|checks|ensures|makes|is|does|returns|first))\b
       | (?:the\s+(?:changes|main\s+change|key\s+change|updated\s+code|code\s+above|function\s+above)\b)
       | (?:here'?s?\s+(?:what|how|an?\s+explanation|a\s+breakdown)\b)
       | (?:changes\s+made\s*:|summary\s+of\s+changes\s*:|what\s+changed\s*:)

@@ -77,14 +77,17 @@ def _cues(*pairs: tuple[str, float]) -> list[tuple[re.Pattern[str], float]]:
 
 _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "explain": _cues(
-        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:explain|describe|summari[sz]e|walk\s+me\s+through|clarify)\b", 4),
+        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:explain|describe|summari[sz]e|walk\s+me\s+through"
+         r"|clarify)\b", 4),
         (r"\bexplain(?:s|ed|ing)?\b|\bexplanation\b", 3),
-        (r"\bwhat\s+(?:does|do|is)\s+(?:this|that|the|it|`?[A-Za-z_][\w.]*`?(?:\(\))?)\s*.*\b(?:do|doing|does|for|mean|return|returns|compute|computes)\b", 3),
+        (r"\bwhat\s+(?:does|do|is)\s+(?:this|that|the|it|`?[A-Za-z_][\w.]*`?(?:\(\))?)\s*.*\b(?:do|doing|does|for|mean"
+         r"|return|returns|compute|computes)\b", 3),
         (r"\bhow\s+does\s+(?:this|that|the|it|`?[A-Za-z_][\w.]*`?)\b.*\bwork", 3),
         (r"\bhow\s+(?:does|do)\b", 1),
         (r"\bwhat\s+(?:does|did)\b", 2),
         (r"\b(?:confused|confusing|unclear|puzzled|don'?t\s+(?:get|understand)|makes?\s+no\s+sense\s+to\s+me)\b", 3),
-        (r"\bwhy\s+(?:does|do|is|are|did)\b(?!.*\b(?:fail|fails|crash|crashes|throw|throws|raise|raises|error|break|breaks|wrong|hang|hangs|broken|not|negative|none|null|nan|empty)\b)", 2),
+        (r"\bwhy\s+(?:does|do|is|are|did)\b(?!.*\b(?:fail|fails|crash|crashes|throw|throws|raise|raises|error|break"
+         r"|breaks|wrong|hang|hangs|broken|not|negative|none|null|nan|empty)\b)", 2),
         (r"\bwhat(?:'s|\s+is)\s+(?:the\s+)?(?:purpose|point|role|meaning|intent)\b", 3),
         (r"\b(?:help\s+me\s+)?understand\b", 2),
         (r"\btell\s+me\s+(?:what|how)\b", 2),
@@ -92,75 +95,118 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (r"\bwhat\s+happens\s+(?:when|if|in)\b", 2),
         (r"\bwhat\s+(?:is|are)\s+\w+\s+(?:used|needed)\s+for\b", 2),
         (r"\bdocument(?:ation)?\s+for\s+me\b", 1),
-        (r"\bwhat(?:'s|\s+is)\s+going\s+on\b|\bhow\s+come\b|\bbreak\s+(?:\w+\s+)?down\b|\b(?:logic|idea|reason|thinking|rationale)\s+behind\b|\beli5\b|\bwhat\s+am\s+i\s+looking\s+at\b", 3),
-        (r"\bwhere\s+does\b|\bwhat\s+would\b.*\bdo\b|\bhow\s+is\s+(?:\S+\s+){1,4}(?:built|calculated|computed|derived|handled|used|chosen|stored|made)\b|\bgives?\s+back\b", 3),
+        (r"\bwhat(?:'s|\s+is)\s+going\s+on\b|\bhow\s+come\b|\bbreak\s+(?:\w+\s+)?down\b|\b(?:logic|idea|reason|thinking"
+         r"|rationale)\s+behind\b|\beli5\b|\bwhat\s+am\s+i\s+looking\s+at\b", 3),
+        (r"\bwhere\s+does\b|\bwhat\s+would\b.*\bdo\b|\bhow\s+is\s+(?:\S+\s+){1,4}(?:built|calculated|computed|derived"
+         r"|handled|used|chosen|stored|made)\b|\bgives?\s+back\b", 3),
         (r"\b(?:is|does)\s+\S+\s+(?:returning|doing|using|calling|mutating|modifying)\b", 2),
-        (r"\b(?:summary|overview|rundown|tour)\s+of\b|\bi'?m\s+lost\b|\bwhat(?:'s|\s+is)\s+(?:the\s+)?\S+(?:\s+\S+)?\s+for\b", 3),
+        (r"\b(?:summary|overview|rundown|tour)\s+of\b|\bi'?m\s+lost\b"
+         r"|\bwhat(?:'s|\s+is)\s+(?:the\s+)?\S+(?:\s+\S+)?\s+for\b", 3),
     ),
     "review": _cues(
         (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:review|audit|critique|assess|evaluate|inspect)\b", 4),
         (r"\breview(?:s|ed|ing)?\b|\bcode\s+review\b|\baudit(?:s|ed|ing)?\b|\bcritique\b", 3),
-        (r"\b(?:any|see|spot|find|list|are\s+there|potential|possible)\s+(?:\w+\s+)?(?:issues|problems|bugs|mistakes|flaws|smells|risks|vulnerabilit\w+|edge\s+cases|pitfalls|weaknesses)\b", 3),
+        (r"\b(?:any|see|spot|find|list|are\s+there|potential|possible)\s+(?:\w+\s+)?(?:issues|problems|bugs|mistakes"
+         r"|flaws|smells|risks|vulnerabilit\w+|edge\s+cases|pitfalls|weaknesses)\b", 3),
         (r"\bcode\s+smells?\b|\bbad\s+practices?\b|\bbest\s+practices?\b|\banti-?patterns?\b", 2),
-        (r"\b(?:is|does|are)\s+(?:(?:this|that|these|it|the|my)(?:\s+\w+){0,2}|`?[A-Za-z_][\w.]*`?(?:\s+\w+)?)\s+(?:look\s+)?(?:ok|okay|fine|correct|right|good|safe|secure|idiomatic|thread[-\s]?safe|reasonable|sound|robust|efficient|sensible|sane)\b", 3),
+        (r"\b(?:is|does|are)\s+(?:(?:this|that|these|it|the|my)(?:\s+\w+){0,2}"
+         r"|`?[A-Za-z_][\w.]*`?(?:\s+\w+)?)\s+(?:look\s+)?(?:ok|okay|fine|correct|right|good|safe|secure|idiomatic"
+         r"|thread[-\s]?safe|reasonable|sound|robust|efficient|sensible|sane)\b", 3),
         (r"\bwhat'?s\s+wrong\s+with\b|\bwhat\s+is\s+wrong\s+with\b", 2),
         (r"\blook\s+(?:over|at|through)\b.*\b(?:for|and\s+tell)\b", 2),
         (r"\bfeedback\b|\bsecond\s+opinion\b|\bsanity[-\s]check\b|\bdouble[-\s]check\b", 3),
         (r"\bsecurity\s+(?:issues|problems|holes|review|audit)\b|\bvulnerab\w+\b", 2),
-        (r"\bwhat\s+(?:could|would|can)\s+(?:go\s+wrong|be\s+improved|I\s+improve)\b|\bhow\s+(?:can|could)\s+I\s+improve\b", 3),
+        (r"\bwhat\s+(?:could|would|can)\s+(?:go\s+wrong|be\s+improved|I\s+improve)\b"
+         r"|\bhow\s+(?:can|could)\s+I\s+improve\b", 3),
         (r"\bpoint\s+out\b|\bflag\b|\bcheck\s+(?:this|the|it|that|`?[A-Za-z_][\w.]*`?)\s+for\b", 2),
         (r"\bany\s+suggestions\b|\bsuggest\s+improvements\b|\bwhat\s+do\s+you\s+think\b|\brate\b", 2),
         (r"\bwithout\s+changing\b|\bdon'?t\s+change\b|\bjust\s+tell\s+me\b", 1),
-        (r"\bthoughts\s+on\b|\bred\s+flags?\b|\blooks?\s+off\b|\bquick\s+look\b|\bonce-?over\b|\bweak(?:\s+spots?|\s+points?|nesses)\b|\bnitpick\w*\b|\b(?:honest\s+)?opinion\s+on\b|\bproduction[-\s]ready\b|\bapprove\b|\bhow\s+bad\s+is\b|\bbe\s+brutal\b|\banything\s+(?:wrong|off|missing|dodgy|sketchy|fishy|suspicious)\b|\b(?:dodgy|sketchy|fishy)\b", 3),
+        (r"\bthoughts\s+on\b|\bred\s+flags?\b|\blooks?\s+off\b|\bquick\s+look\b|\bonce-?over\b"
+         r"|\bweak(?:\s+spots?|\s+points?|nesses)\b|\bnitpick\w*\b|\b(?:honest\s+)?opinion\s+on\b"
+         r"|\bproduction[-\s]ready\b|\bapprove\b"
+         r"|\bhow\s+bad\s+is\b|\bbe\s+brutal\b|\banything\s+(?:wrong|off|missing|dodgy|sketchy|fishy|suspicious)\b"
+         r"|\b(?:dodgy|sketchy|fishy)\b", 3),
         (r"\bcheck\s+(?:whether|if)\b|\bverify\s+(?:that|whether|if)\b", 2),
-        (r"\b(?:concerns?|worried|worry|regret|good\s+enough|risky|would\s+you\s+(?:merge|approve|ship|accept)|what\s+would\s+you\s+(?:change|improve|do\s+differently))\b", 3),
-        (r"\b(?:are\s+there|potential|possible|any)\s+(?:\w+\s+)?(?:race\s+conditions?|deadlocks?|leaks?|injection|performance\s+(?:problems|issues))\b", 3),
+        (r"\b(?:concerns?|worried|worry|regret|good\s+enough|risky|would\s+you\s+(?:merge|approve|ship|accept)"
+         r"|what\s+would\s+you\s+(?:change|improve|do\s+differently))\b", 3),
+        (r"\b(?:are\s+there|potential|possible|any)\s+(?:\w+\s+)?(?:race\s+conditions?|deadlocks?|leaks?|injection"
+         r"|performance\s+(?:problems|issues))\b", 3),
     ),
     "fix": _cues(
         (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:fix|repair|debug|resolve|patch|correct)\b", 4),
         (r"\bfix(?:es|ed|ing)?\b|\bbug(?:s|gy)?\b|\bdebug\b", 3),
-        (r"\b\w*(?:Error|Exception)\b|\btraceback\b|\bstack\s*trace\b|\bsegfault\b|\bpanic(?:s|ked)?\b|\bundefined\s+is\s+not\b|\bnil\s+pointer\b|\bnull\s+pointer\b", 3),
-        (r"\b(?:crash|crashes|crashing|crashed|fails?|failing|failed|failure|broken|breaks|hangs?|hanging|deadlocks?|leaks?)\b", 2),
-        (r"\b(?:does\s*n[o']t|doesnt|do\s*n[o']t|is\s*n[o']t|isnt|won'?t|can'?t|cannot|never)\s+(?:work|compile|run|return|stop|terminate|handle|parse|build|pass|load|save|match)\b|\bnot\s+working\b", 3),
-        (r"\bwrong\s+(?:result|output|value|answer|order|type)s?\b|\boff[-\s]by[-\s]one\b|\binfinite\s+loop\b|\brace\s+condition\b", 3),
-        (r"\bthe\s+wrong\b|\bincorrect(?:ly)?\b|\btoo\s+(?:early|late|many|few)\b|\bone\s+(?:\w+\s+)?too\s+(?:early|late|many|few)\b", 2),
-        (r"\b(?:returns?|returning|gives?|giving|produces?|yields?)\s+(?:a\s+|an\s+)?(?:None|null|nil|undefined|NaN|empty|negative|zero|nothing|garbage|duplicates?)\b", 2),
+        (r"\b\w*(?:Error|Exception)\b|\btraceback\b|\bstack\s*trace\b|\bsegfault\b|\bpanic(?:s|ked)?\b"
+         r"|\bundefined\s+is\s+not\b|\bnil\s+pointer\b|\bnull\s+pointer\b", 3),
+        (r"\b(?:crash|crashes|crashing|crashed|fails?|failing|failed|failure|broken|breaks|hangs?|hanging|deadlocks?"
+         r"|leaks?)\b", 2),
+        (r"\b(?:does\s*n[o']t|doesnt|do\s*n[o']t|is\s*n[o']t|isnt|won'?t|can'?t|cannot|never)\s+(?:work|compile|run"
+         r"|return|stop|terminate|handle|parse|build|pass|load|save|match)\b|\bnot\s+working\b", 3),
+        (r"\bwrong\s+(?:result|output|value|answer|order|type)s?\b|\boff[-\s]by[-\s]one\b|\binfinite\s+loop\b"
+         r"|\brace\s+condition\b", 3),
+        (r"\bthe\s+wrong\b|\bincorrect(?:ly)?\b|\btoo\s+(?:early|late|many|few)\b|\bone\s+(?:\w+\s+)?too\s+(?:early"
+         r"|late|many|few)\b", 2),
+        (r"\b(?:returns?|returning|gives?|giving|produces?|yields?)\s+(?:a\s+|an\s+)?(?:None|null|nil|undefined|NaN"
+         r"|empty|negative|zero|nothing|garbage|duplicates?)\b", 2),
         (r"\b(?:error|errors|warning|warnings|diagnostic|diagnostics|lint|typo)\b(?!\s+handling)", 1),
-        (r"\bmake\s+(?:the\s+)?(?:tests?|ci|build)\s+pass\b|\b(?:tests?|ci|build)\s+(?:is\s+|are\s+)?(?:red|failing)\b", 3),
-        (r"\bsilence\b|\bget\s+rid\s+of\s+the\s+(?:error|warning)\b|\bshould\s+(?:not|n't)\b|\binstead\s+of\s+(?:raising|crashing|returning\s+None)\b", 1),
+        (r"\bmake\s+(?:the\s+)?(?:tests?|ci|build)\s+pass\b|\b(?:tests?|ci|build)\s+(?:is\s+|are\s+)?(?:red"
+         r"|failing)\b", 3),
+        (r"\bsilence\b|\bget\s+rid\s+of\s+the\s+(?:error|warning)\b|\bshould\s+(?:not|n't)\b"
+         r"|\binstead\s+of\s+(?:raising|crashing|returning\s+None)\b", 1),
         (r"\bwhy\s+(?:does|do|is|did)\b.*\b(?:fail|crash|throw|raise|error|break|wrong|hang|broken)\w*\b", 2),
-        (r"\b(?:shouldn'?t|should\s+not|that'?s\s+not\s+right|not\s+right|something(?:'s|\s+is)\s+(?:wrong|off)|is\s+wrong|are\s+wrong|doesn'?t\s+seem\s+right)\b", 3),
-        (r"\b(?:explodes?|blows?\s+up|loses|drops|ignores|mangles|swallows|corrupts|skips|misses|exits\s+(?:0|with))\b|\bhalf-?open\b|\bnever\s+\w+s\b", 2),
+        (r"\b(?:shouldn'?t|should\s+not|that'?s\s+not\s+right|not\s+right|something(?:'s|\s+is)\s+(?:wrong|off)"
+         r"|is\s+wrong|are\s+wrong|doesn'?t\s+seem\s+right)\b", 3),
+        (r"\b(?:explodes?|blows?\s+up|loses|drops|ignores|mangles|swallows|corrupts|skips|misses|exits\s+(?:0|with))\b"
+         r"|\bhalf-?open\b|\bnever\s+\w+s\b", 2),
         # "<symbol> returns / is / raises ...": a report of what the code
         # does, which is how people describe bugs (the name is masked as X).
-        (r"^\s*(?:the\s+)?X(?:\s+\w+)?\s+(?:is|are|was|isn'?t|doesn'?t|does|returns|gives|raises|throws|keeps|gets|sends|writes|reads|has|calls|puts|adds|double-\w+|[a-z]+es|[a-z]+[^s\s]s)\b(?!\s+(?:a|an|the)\s+(?:method|function|class)\b)", 2),
+        (r"^\s*(?:the\s+)?X(?:\s+\w+)?\s+(?:is|are|was|isn'?t|doesn'?t|does|returns|gives|raises|throws|keeps|gets"
+         r"|sends|writes|reads|has|calls|puts|adds|double-\w+|[a-z]+es|[a-z]+[^s\s]s)\b(?!\s+(?:a|an|the)\s+(?:method"
+         r"|function|class)\b)", 2),
     ),
     "modify-target": _cues(
-        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+|now\s+|also\s+)?(?:add|rename|refactor|rewrite|change|convert|make|extract|inline|optimi[sz]e|speed\s+up|simplify|split|merge|move|replace|remove|delete|drop|update|modify|use|turn|port|migrate|reorder|sort|cache|memoi[sz]e|parallelize|vectori[sz]e|annotate|type|paginate|wrap|clean\s+up|tidy|reformat|format|translate|allow|support|let|have|return|accept|handle|log|validate|raise|implement)\b", 3),
-        (r"\b(?:add|adding)\s+(?:a\s+|an\s+|the\s+)?(?:docstring|type\s+hints?|types|annotations?|logging|comments?|a?\s*parameter|an?\s+argument|retries|retry|caching|a\s+cache|timeout|tests?|validation|error\s+handling|support)\b", 3),
+        (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+|now\s+|also\s+)?(?:add|rename|refactor|rewrite|change|convert"
+         r"|make|extract|inline|optimi[sz]e|speed\s+up|simplify|split|merge|move|replace|remove|delete|drop|update"
+         r"|modify|use|turn|port|migrate|reorder|sort|cache|memoi[sz]e|parallelize|vectori[sz]e|annotate|type|paginate"
+         r"|wrap|clean\s+up|tidy|reformat|format|translate|allow|support|let|have|return|accept|handle|log|validate"
+         r"|raise|implement)\b", 3),
+        (r"\b(?:add|adding)\s+(?:a\s+|an\s+|the\s+)?(?:docstring|type\s+hints?|types|annotations?|logging|comments?"
+         r"|a?\s*parameter|an?\s+argument|retries|retry|caching|a\s+cache|timeout|tests?|validation|error\s+handling"
+         r"|support)\b", 3),
         (r"\b(?:refactor|rename|rewrite|optimi[sz]e|simplify|extract|inline|convert|modernize|parametri[sz]e)\b", 3),
-        (r"\b(?:to|into)\s+(?:use|an?\s+async|async|a\s+generator|a\s+dataclass|a\s+class|a\s+list\s+comprehension|f-strings?|pathlib)\b", 2),
+        (r"\b(?:to|into)\s+(?:use|an?\s+async|async|a\s+generator|a\s+dataclass|a\s+class|a\s+list\s+comprehension"
+         r"|f-strings?|pathlib)\b", 2),
         (r"\b(?:more\s+(?:readable|efficient|pythonic|idiomatic|robust|generic)|faster|cleaner|shorter)\b", 2),
         (r"\binstead\s+of\b|\brather\s+than\b", 1),
         (r"\bso\s+(?:that\s+)?it\b", 1),
-        (r"\b(?:i\s+want|i'?d\s+(?:like|prefer|rather)|we\s+(?:need|want)|i\s+need|it\s+would\s+be\s+nice\s+if)\b(?:\s+\S+){0,3}\s+to\b", 3),
-        (r"\b(?:should|could|can|would)\s+(?:\S+\s+){0,2}(?:take|accept|return|support|write|raise|use|log|have|keep|be\s+able|run|handle|allow|emit|send|skip)\b", 2),
-        (r"^\s*(?:please\s+)?(?:swap|switch|get\s+rid\s+of|bump|expose|rework|restructure|reorganize|generalize|harden|adapt|tweak|drop)\b", 3),
-        (r"\b(?:add|adding|write|writing|give)\s+(?:\w+\s+){0,2}(?:docstrings?|type\s+hints?|annotations?|comments?|logging|a\s+\w+\s+(?:argument|parameter|flag|option)|(?:an?\s+)?\w*\s*(?:argument|parameter|flag|option))\b", 3),
+        (r"\b(?:i\s+want|i'?d\s+(?:like|prefer|rather)|we\s+(?:need|want)|i\s+need"
+         r"|it\s+would\s+be\s+nice\s+if)\b(?:\s+\S+){0,3}\s+to\b", 3),
+        (r"\b(?:should|could|can|would)\s+(?:\S+\s+){0,2}(?:take|accept|return|support|write|raise|use|log|have|keep"
+         r"|be\s+able|run|handle|allow|emit|send|skip)\b", 2),
+        (r"^\s*(?:please\s+)?(?:swap|switch|get\s+rid\s+of|bump|expose|rework|restructure|reorganize|generalize|harden"
+         r"|adapt|tweak|drop)\b", 3),
+        (r"\b(?:add|adding|write|writing|give)\s+(?:\w+\s+){0,2}(?:docstrings?|type\s+hints?|annotations?|comments?"
+         r"|logging|a\s+\w+\s+(?:argument|parameter|flag|option)|(?:an?\s+)?\w*\s*(?:argument|parameter|flag"
+         r"|option))\b", 3),
         (r"\bcan\s+(?:this|it|that)\s+be\s+(?:shorter|simpler|faster|cleaner|more\s+\w+)\b", 3),
         (r"\bneeds\s+(?:a|an|to|support|another|more)\b", 3),
     ),
     "general": _cues(
-        (r"^\s*(?:how\s+(?:do|can|should)\s+(?:i|you|we)|what(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:difference|best\s+way|a\s+good\s+way|an?\b)|when\s+should|which\s+(?:is|library|package|one))\b", 3),
-        (r"^\s*(?:write|create|generate|scaffold|build|make)\s+(?:me\s+)?(?:a|an|some|the)\s+(?:new\s+)?(?:\w+\s+){0,3}(?:script|function|class|module|program|cli|test\s+suite|dockerfile|makefile|regex|query|endpoint|server|example|snippet|tool|config)\b", 4),
+        (r"^\s*(?:how\s+(?:do|can|should)\s+(?:i|you|we)|what(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:difference|best\s+way"
+         r"|a\s+good\s+way|an?\b)|when\s+should|which\s+(?:is|library|package|one))\b", 3),
+        (r"^\s*(?:write|create|generate|scaffold|build|make)\s+(?:me\s+)?(?:a|an|some"
+         r"|the)\s+(?:new\s+)?(?:\w+\s+){0,3}(?:script|function|class|module|program|cli|test\s+suite|dockerfile"
+         r"|makefile|regex|query|endpoint|server|example|snippet|tool|config)\b", 4),
         (r"\bin\s+(?:python|rust|go|golang|javascript|typescript|js|ts)\b(?!.*\b(?:this|the\s+file)\b)", 1),
         (r"\b(?:hello|hi|hey|thanks|thank\s+you)\b", 2),
         (r"\bwhat\s+(?:is|are)\s+(?:a|an)\s+\w+", 2),
-        (r"\b(?:concept|general(?:ly)?|in\s+general|tutorial|example\s+of|pros\s+and\s+cons|compare|comparison|vs\.?|versus)\b", 2),
+        (r"\b(?:concept|general(?:ly)?|in\s+general|tutorial|example\s+of|pros\s+and\s+cons|compare|comparison|vs\.?"
+         r"|versus)\b", 2),
         (r"\b(?:from\s+scratch|new\s+file|boilerplate)\b", 2),
-        (r"\bhow\s+do\s+(?:people|folks|teams|you\s+usually)\b|\btips\s+(?:for|on)\b|\brecommend\b|\b(?:better|faster|slower|safer)\s+than\b", 3),
+        (r"\bhow\s+do\s+(?:people|folks|teams|you\s+usually)\b|\btips\s+(?:for|on)\b|\brecommend\b|\b(?:better|faster"
+         r"|slower|safer)\s+than\b", 3),
         (r"\b(?:python|asyncio|rust|go|javascript|typescript|node|django|flask|numpy|pandas|react|pytest)'s\b", 2),
-        (r"\b(?:i\s+need|i\s+want|write\s+me|can\s+you\s+write|could\s+you\s+write|give\s+me)\s+(?:a|an|some)\s+(?:\w+\s+){0,3}(?:function|script|class|program|module|tool|dockerfile|regex|cli|app)\b", 4),
+        (r"\b(?:i\s+need|i\s+want|write\s+me|can\s+you\s+write|could\s+you\s+write|give\s+me)\s+(?:a|an"
+         r"|some)\s+(?:\w+\s+){0,3}(?:function|script|class|program|module|tool|dockerfile|regex|cli|app)\b", 4),
         (r"^\s*(?:good\s+)?(?:morning|evening|afternoon)\b", 2),
         (r"\b(?:books?|resources|courses?|tutorials?)\b|\b(?:design\s+)?pattern\b", 2),
     ),
@@ -172,7 +218,8 @@ SURE_MARGIN = 2.0
 # A request about existing code points at it.
 _DEICTIC = re.compile(
     r"\b(?:this|that|these|those|the\s+selected|selection|highlighted|here|above|below|current|my)\b"
-    r"(?:\s+(?:code|function|method|class|file|module|snippet|block|line|loop|test|struct|impl|handler|component|query|regex|script))?",
+    r"(?:\s+(?:code|function|method|class|file|module|snippet|block|line|loop|test|struct|impl|handler|component|query"
+    r"|regex|script))?",
     _W,
 )
 
@@ -180,7 +227,10 @@ _DEICTIC = re.compile(
 
 _BACKTICK = re.compile(r"`([^`\n]{1,120})`")
 _IDENT = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(\(\))?")
-_KIND_WORDS = r"(?:function|func|fn|method|class|struct|def|type|interface|trait|enum|constructor|component|handler|helper|impl)"
+_KIND_WORDS = (
+    r"(?:function|func|fn|method|class|struct|def|type|interface|trait|enum|constructor|component|handler|helper"
+    r"|impl)"
+)
 _NEAR_KIND = re.compile(
     rf"\b{_KIND_WORDS}\s+`?([A-Za-z_][\w.:]*)`?|`?([A-Za-z_][\w.:]*)`?\s+{_KIND_WORDS}\b",
     _W,
@@ -379,20 +429,23 @@ _QUESTION = re.compile(
     r"\?\s*$|^\s*(?:what|why|how|where|when|which|who|is|are|does|do|did|can|could|would|will|should)\b", _W
 )
 _NEW_THING = re.compile(
-    r"\b(?:a|an|some)\s+(?:new\s+)?(?:\w+\s+){0,2}(?:function|script|class|program|module|tool|dockerfile|regex|cli|app)\b",
+    r"\b(?:a|an|some)\s+(?:new\s+)?(?:\w+\s+){0,2}(?:function|script|class|program|module|tool|dockerfile|regex|cli"
+    r"|app)\b",
     _W,
 )
 _GENERAL_NEW = re.compile(r"^\s*(?:write|create|generate|scaffold|build)\b", _W)
 _CONCEPT = re.compile(
     r"\b(?:in|with|for)\s+(?:python|rust|go|golang|javascript|typescript|js|ts|java|c\+\+|sql|bash)\b"
-    r"|\bdifference\s+between\b|\bwhat\s+(?:is|are|does)\s+(?:a|an)\b|\b(?:http|https|tcp|dns|sql|api|rest|json|yaml|regex|gil)\b"
+    r"|\bdifference\s+between\b|\bwhat\s+(?:is|are|does)\s+(?:a|an)\b|\b(?:http|https|tcp|dns|sql|api|rest|json|yaml"
+    r"|regex|gil)\b"
     r"|\bwhat\s+does\s+[A-Z0-9]{2,}\b|\bwhat\s+does\s+['\"]"
     r"|\b(?:python|asyncio|rust|go|javascript|typescript|node|django|flask|numpy|pandas|react|pytest)'s\b"
     r"|\bhow\s+do\s+(?:people|folks|teams)\b|\bpattern\b",
     _W,
 )
 _CODE_SLOT = re.compile(
-    r"(?:\b(?:in|inside|from|of|into|call|calling|calls|to)|\b(?:fix|refactor|explain|review|rewrite|simplify|optimi[sz]e|debug|document|test|rename|describe|audit|check|repair))\s+$",
+    r"(?:\b(?:in|inside|from|of|into|call|calling|calls|to)|\b(?:fix|refactor|explain|review|rewrite|simplify"
+    r"|optimi[sz]e|debug|document|test|rename|describe|audit|check|repair))\s+$",
     _W,
 )
 
@@ -404,7 +457,12 @@ def _timed(decision: RouteDecision, t0: float) -> RouteDecision:
 
 
 def _is_camel(name: str) -> bool:
-    return bool(re.search(r"[a-z][A-Z]", name)) or (name[:1].isupper() and any(c.islower() for c in name[1:]) and len(name) > 2 and name.lower() not in _ENGLISH)
+    return bool(re.search(r"[a-z][A-Z]", name)) or (
+        name[:1].isupper()
+        and any(c.islower() for c in name[1:])
+        and len(name) > 2
+        and name.lower() not in _ENGLISH
+    )
 
 
 class SymbolIndex:

@@ -176,7 +176,9 @@ def load_static_table(path: Path = STATIC_TABLE) -> StaticTable:
             scale = data["scale"].astype(np.float32) if "scale" in data else None
             weights = data["weights"].astype(np.float32)
     except (OSError, ValueError, KeyError) as exc:
-        raise EmbedderError(f"The offline embedder's data file {path} is unreadable ({exc}) — reinstall mycoder-lsp.") from None
+        raise EmbedderError(
+            f"The offline embedder's data file {path} is unreadable ({exc}) — reinstall mycoder-lsp."
+        ) from None
     if scale is not None:  # int8 rows stored with one scale per row
         vectors = vectors * scale[:, None]
     if len(tokens) != vectors.shape[0] or weights.shape[0] != vectors.shape[0]:

@@ -179,7 +179,8 @@ class Store:
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied REAL NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied REAL NOT NULL)"
         )
         current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM migrations").fetchone()[0]
         if current > SCHEMA_VERSION:

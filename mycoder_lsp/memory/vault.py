@@ -584,7 +584,9 @@ class Vault:
             changes = self.store.conn.total_changes
             key = (version, changes)
             if self._dense_version != key:
-                rows = self.store.query("SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.hash = c.hash ORDER BY c.id")
+                rows = self.store.query(
+                    "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.hash = c.hash ORDER BY c.id"
+                )
                 if rows:
                     self._dense_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
                     blob = b"".join(r[1] for r in rows)

@@ -91,7 +91,11 @@ def _changed_functions(src: PythonSource) -> set[str] | None:
     except (SyntaxError, ValueError, RecursionError):
         return None
     old = {name: ast.dump(node) for name, node, _ in _definitions(before)}
-    return {name for name, node, _ in _definitions(src.tree) if old.get(name) != ast.dump(node)}  # type: ignore[arg-type]
+    return {
+        name
+        for name, node, _ in _definitions(src.tree)  # type: ignore[arg-type]
+        if old.get(name) != ast.dump(node)
+    }
 
 
 def _definitions(tree: ast.Module):  # type: ignore[no-untyped-def]
@@ -314,7 +318,10 @@ def _expected_failures(src: PythonSource) -> list[tuple[int, int]]:
     (``if sys.platform != 'win32': raise unittest.SkipTest(...)``)."""
     intervals = []
     for node in src.of_type(ast.With):
-        if any("raises" in _test_text(src, item.context_expr).lower() for item in node.items):  # type: ignore[attr-defined]
+        if any(
+            "raises" in _test_text(src, item.context_expr).lower()
+            for item in node.items  # type: ignore[attr-defined]
+        ):
             intervals.append((node.lineno, node.end_lineno))  # type: ignore[attr-defined]
     for node in (src.tree.body if src.tree else []):
         if isinstance(node, ast.If) and _GUARD_WORDS.search(_test_text(src, node.test)) and any(
@@ -398,7 +405,11 @@ def _imports(src: PythonSource) -> list[Finding]:
                     finding = dataclasses.replace(finding, severity=Severity.WARNING)
                 findings.append(finding)
             continue
-        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]  # type: ignore[attr-defined]
+        modules = (
+            [a.name for a in node.names]  # type: ignore[attr-defined]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]  # type: ignore[attr-defined]
+        )
         for module in modules:
             top = module.split(".")[0]
             if not top or top in seen:
@@ -468,8 +479,11 @@ def _attribute_guards(src: PythonSource) -> tuple[list[int], list[int]]:
     ``if`` tests about the platform, version or ``hasattr``."""
     intervals: list[tuple[int, int]] = []
     for node in src.of_type(ast.Try, getattr(ast, "TryStar", ast.Try)):
-        if any(_catches(h, {"AttributeError", "ImportError", "ModuleNotFoundError", "Exception",
-                            "BaseException", "NameError", "OSError"}) for h in node.handlers):  # type: ignore[attr-defined]
+        if any(
+            _catches(h, {"AttributeError", "ImportError", "ModuleNotFoundError", "Exception",
+                         "BaseException", "NameError", "OSError"})
+            for h in node.handlers  # type: ignore[attr-defined]
+        ):
             intervals.append((node.lineno, node.body[-1].end_lineno))  # type: ignore[attr-defined]
     for node in src.of_type(ast.If, ast.IfExp):
         if _GUARD_WORDS.search(_test_text(src, node.test)):  # type: ignore[attr-defined]
@@ -553,7 +567,11 @@ def _stdlib_attributes(src: PythonSource) -> list[Finding]:
         while isinstance(base, ast.Attribute):
             parts.append(base.attr)
             base = base.value
-        if not isinstance(base, ast.Name) or base.id not in live or not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+        if (
+            not isinstance(base, ast.Name)
+            or base.id not in live
+            or not isinstance(node.ctx, ast.Load)  # type: ignore[attr-defined]
+        ):
             continue  # ``sys.ps1 = ...`` creates the attribute
         parts.reverse()
         if parts[-1].startswith("__") and parts[-1].endswith("__") or (base.id, parts[0]) in stored:

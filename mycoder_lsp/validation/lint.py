@@ -186,8 +186,13 @@ class _ExpectedNameErrors:
     def _bound(self) -> set[str]:
         if self.bound is None:
             src = self.src
-            bound = {n.id for n in src.of_type(ast.Name) if not isinstance(n.ctx, ast.Load)}  # type: ignore[attr-defined]
-            bound |= {n.name for n in src.of_type(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)}  # type: ignore[attr-defined]
+            bound = {
+                n.id for n in src.of_type(ast.Name) if not isinstance(n.ctx, ast.Load)  # type: ignore[attr-defined]
+            }
+            bound |= {
+                n.name  # type: ignore[attr-defined]
+                for n in src.of_type(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            }
             bound |= {n.arg for n in src.of_type(ast.arg)}  # type: ignore[attr-defined]
             bound |= {n.name for n in src.of_type(ast.ExceptHandler) if n.name}  # type: ignore[attr-defined]
             for node in src.of_type(ast.Import, ast.ImportFrom):

@@ -87,8 +87,11 @@ def validate_text(
         except Exception:  # one broken layer must not hide the others' findings
             log.exception("validation layer failed on %s", path)
     ignored = set(config.ignore)
+    # A line over the hard limit (MC302) need not also be told it is over
+    # PEP 8's (MC204): one finding per problem.
+    too_long = {f.line for f in findings if f.code == "MC302"}
     result.findings = sorted(
-        (f for f in findings if f.code not in ignored),
+        (f for f in findings if f.code not in ignored and not (f.code == "MC204" and f.line in too_long)),
         key=lambda f: (f.line, f.column, f.code),
     )
     result.confidence = min(result.confidence, score(result.findings))

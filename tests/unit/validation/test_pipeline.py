@@ -118,3 +118,11 @@ def test_findings_are_sorted_by_position(check):
     result = check("import os   \nx = eval('1')\n")
     positions = [(f.line, f.column) for f in result.findings]
     assert positions == sorted(positions)
+
+
+def test_a_line_over_both_limits_is_reported_once():
+    long_line = "x = " + "1 + " * 40 + "1\n"  # over 100 and over 79
+    medium_line = "y = " + "1 + " * 20 + "1\n"  # over 79 only
+    result = validate_text(long_line + medium_line, path="m.py")
+    lengths = [(f.line, f.code) for f in result.findings if f.code in ("MC204", "MC302")]
+    assert lengths == [(0, "MC302"), (1, "MC204")]

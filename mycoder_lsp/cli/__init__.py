@@ -31,14 +31,6 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-def _available() -> dict[str, str]:
-    found = {}
-    for name, help_text in SUBCOMMANDS.items():
-        if importlib.util.find_spec(f"mycoder_lsp.cli.{name}") is not None:
-            found[name] = help_text
-    return found
-
-
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The parser; only the ``chosen`` subcommand's module is imported (so
     ``check`` never pays for the brains), the others just list their help."""
@@ -48,7 +40,7 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mycoder-lsp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, help_text in _available().items():
+    for name, help_text in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name != chosen:
             continue

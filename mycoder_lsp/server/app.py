@@ -69,6 +69,8 @@ class MyCoderServer(LanguageServer):
         self.settings = Settings()
         self.root: Path | None = None
         self.initialization_options: Any = None
+        # Settings problems found during initialize, shown once the client is ready.
+        self.initial_problems: list[SettingsProblem] = []
         self.features: list[Feature] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         # Set by the vault feature once the vault is open (see brains/context.py).
@@ -234,12 +236,12 @@ def _root_from(params: types.InitializeParams) -> Path | None:
 
 def create_server() -> MyCoderServer:
     """Build the server with every feature registered."""
-    from mycoder_lsp.server import diagnostics
+    # Imported here: the feature modules import this one for MyCoderServer.
+    from mycoder_lsp.server import brain_features, diagnostics, vault_features
 
     server = MyCoderServer()
-    diagnostics.register(server)
-    for module_name in ("brain_features", "vault_features"):
-        _register_optional(server, module_name)
+    for module in (diagnostics, brain_features, vault_features):
+        module.register(server)
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: MyCoderServer, params: types.InitializeParams) -> None:
@@ -248,7 +250,7 @@ def create_server() -> MyCoderServer:
         settings, problems = load_settings(ls.root, initialization_options=params.initialization_options)
         ls.settings = settings
         # Shown once the client is ready (initialized), never before.
-        ls._initial_problems = problems  # type: ignore[attr-defined]
+        ls.initial_problems = problems
         for feature in ls.features:
             try:
                 feature.client_known(params)
@@ -257,7 +259,7 @@ def create_server() -> MyCoderServer:
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: MyCoderServer, params: types.InitializedParams) -> None:
-        problems = getattr(ls, "_initial_problems", [])
+        problems = ls.initial_problems
         if ls.supports_configuration:
             await ls.reload_settings()
         else:
@@ -270,25 +272,15 @@ def create_server() -> MyCoderServer:
     async def on_configuration(ls: MyCoderServer, params: types.DidChangeConfigurationParams) -> None:
         await ls.reload_settings(pushed=params.settings)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    async def did_open(ls: MyCoderServer, params: types.DidOpenTextDocumentParams) -> None:
-        await ls.wait_ready()
-        await ls.dispatch("document_opened", params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    async def did_change(ls: MyCoderServer, params: types.DidChangeTextDocumentParams) -> None:
-        await ls.wait_ready()
-        await ls.dispatch("document_changed", params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
-    async def did_save(ls: MyCoderServer, params: types.DidSaveTextDocumentParams) -> None:
-        await ls.wait_ready()
-        await ls.dispatch("document_saved", params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    async def did_close(ls: MyCoderServer, params: types.DidCloseTextDocumentParams) -> None:
-        await ls.wait_ready()
-        await ls.dispatch("document_closed", params.text_document.uri)
+    # Document sync: pygls has updated the workspace; tell the features.
+    sync: list[tuple[str, str, Any]] = [
+        (types.TEXT_DOCUMENT_DID_OPEN, "document_opened", None),
+        (types.TEXT_DOCUMENT_DID_CHANGE, "document_changed", None),
+        (types.TEXT_DOCUMENT_DID_SAVE, "document_saved", types.SaveOptions(include_text=False)),
+        (types.TEXT_DOCUMENT_DID_CLOSE, "document_closed", None),
+    ]
+    for method, hook, options in sync:
+        _register_sync(server, method, hook, options)
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: MyCoderServer, params: None) -> None:
@@ -299,10 +291,8 @@ def create_server() -> MyCoderServer:
     return server
 
 
-def _register_optional(server: MyCoderServer, module_name: str) -> None:
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(f"mycoder_lsp.server.{module_name}") is None:
-        return
-    importlib.import_module(f"mycoder_lsp.server.{module_name}").register(server)
+def _register_sync(server: MyCoderServer, method: str, hook: str, options: Any) -> None:
+    @server.feature(method, options)
+    async def handler(ls: MyCoderServer, params: Any) -> None:
+        await ls.wait_ready()
+        await ls.dispatch(hook, params.text_document.uri)

@@ -145,8 +145,20 @@ try {
     await page.locator(".markers-panel .monaco-list-row", { hasText: /MC5\d\d/ }).first().click();
     await page.keyboard.press("Enter");
     await page.locator(".editor-group-container.active .monaco-editor.focused").waitFor();
-    await page.keyboard.press("Control+.");
-    await page.locator(".action-widget", { hasText: "Fix with MyCoder" }).waitFor();
+    // A Ctrl+. that lands while the editor is still computing its actions is
+    // dropped now and then (seen once in ~8 CI runs): ask again, as a user would.
+    const menu = page.locator(".action-widget", { hasText: "Fix with MyCoder" });
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press("Control+.");
+      try {
+        await menu.waitFor({ timeout: 15000 });
+        break;
+      } catch (error) {
+        if (attempt === 4) throw error;
+        log(`quick-fix menu not shown after Ctrl+. (attempt ${attempt}); pressing it again`);
+        await page.keyboard.press("Escape");
+      }
+    }
   });
 
   if (screenshot) {

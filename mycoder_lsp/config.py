@@ -13,6 +13,11 @@ Precedence, lowest first (each layer overrides keys of the ones before it):
 A bad value never stops anything: it is reported (``SettingsProblem``) and the
 value of the layer below stands. Keys may be written ``snake_case`` or
 ``camelCase`` (VS Code style). This module must not import pygls.
+
+The project layer comes from the repository, which may be anyone's: it may
+tune validation, style and model names, but not set a field marked
+``USER_ONLY`` (an endpoint, a credential, where state is written). Those come
+only from the user's own layers: the user file and the editor's settings.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import sys
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
 if sys.version_info >= (3, 11):
@@ -33,6 +39,14 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 
+# Field metadata for settings that choose where the user's code is sent (an
+# endpoint, the server's kind, a credential, the hosts allowed) or where state
+# is written. Declared on the field, so a new one cannot be forgotten.
+USER_ONLY: Mapping[str, bool] = MappingProxyType({"user_only": True})
+
+REPOSITORY_MAY_NOT = ("a repository's settings may not choose endpoints or move the vault; "
+                      "set it in your user config or editor settings")
+
 
 @dataclass
 class BrainSettings:
@@ -41,11 +55,11 @@ class BrainSettings:
     model: str
     max_tokens: int
     temperature: float
-    url: str = DEFAULT_OLLAMA_URL
-    backend: Literal["ollama", "openai"] = "ollama"
+    url: str = field(default=DEFAULT_OLLAMA_URL, metadata=USER_ONLY)
+    backend: Literal["ollama", "openai"] = field(default="ollama", metadata=USER_ONLY)
     timeout: float = 120.0
     keep_alive: str = "30m"
-    api_key: str = ""
+    api_key: str = field(default="", metadata=USER_ONLY)
 
 
 def _organizer() -> BrainSettings:
@@ -70,7 +84,7 @@ class BrainsSettings:
     verify: Literal["never", "always", "large"] = "large"
     verify_min_lines: int = 40
     # Hosts other than loopback that a brain may talk to (data sovereignty).
-    allowed_hosts: list[str] = field(default_factory=list)
+    allowed_hosts: list[str] = field(default_factory=list, metadata=USER_ONLY)
 
 
 @dataclass
@@ -125,10 +139,11 @@ class Constitution:
 class VaultSettings:
     enabled: bool = True
     # Relative paths are taken from the workspace root.
-    path: str = ".mycoder"
-    embedder: Literal["offline", "ollama"] = "offline"
+    path: str = field(default=".mycoder", metadata=USER_ONLY)
+    # "ollama" sends every chunk of the workspace to embedding_url.
+    embedder: Literal["offline", "ollama"] = field(default="offline", metadata=USER_ONLY)
     embedding_model: str = "nomic-embed-text"
-    embedding_url: str = DEFAULT_OLLAMA_URL
+    embedding_url: str = field(default=DEFAULT_OLLAMA_URL, metadata=USER_ONLY)
     max_patterns: int = 100
     index_on_start: bool = True
 
@@ -211,14 +226,18 @@ def _coerce(value: Any, tp: Any) -> Any:
     raise ValueError(f"must be {_describe(tp)}, got {value!r}")
 
 
-def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, problems: list[SettingsProblem]) -> None:
+def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, problems: list[SettingsProblem],
+           trusted: bool) -> None:
     hints = typing.get_type_hints(type(target))
-    names = {f.name for f in dataclasses.fields(target)}
+    fields = {f.name: f for f in dataclasses.fields(target)}
     for raw_key, value in data.items():
         key = _snake(str(raw_key))
         dotted = f"{prefix}{raw_key}"
-        if key not in names:
+        if key not in fields:
             problems.append(SettingsProblem(source, dotted, "unknown setting"))
+            continue
+        if not trusted and fields[key].metadata.get("user_only"):
+            problems.append(SettingsProblem(source, dotted, REPOSITORY_MAY_NOT))
             continue
         tp = hints[key]
         current = getattr(target, key)
@@ -226,7 +245,7 @@ def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, probl
             if not isinstance(value, Mapping):
                 problems.append(SettingsProblem(source, dotted, f"must be a table, got {value!r}"))
                 continue
-            _apply(current, value, source, dotted + ".", problems)
+            _apply(current, value, source, dotted + ".", problems, trusted)
             continue
         try:
             setattr(target, key, _coerce(value, tp))
@@ -234,15 +253,32 @@ def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, probl
             problems.append(SettingsProblem(source, dotted, str(exc)))
 
 
-def apply_layer(settings: Settings, data: Mapping[str, Any] | None, source: str) -> list[SettingsProblem]:
-    """Override ``settings`` in place with one layer; return what was refused."""
+def apply_layer(settings: Settings, data: Mapping[str, Any] | None, source: str, *,
+                trusted: bool = True) -> list[SettingsProblem]:
+    """Override ``settings`` in place with one layer; return what was refused.
+
+    ``trusted=False`` is for the repository's own settings: ``USER_ONLY``
+    fields are refused there."""
     problems: list[SettingsProblem] = []
     if data is None:
         return problems
     if not isinstance(data, Mapping):
         return [SettingsProblem(source, "(root)", f"must be a table, got {data!r}")]
-    _apply(settings, data, source, "", problems)
+    _apply(settings, data, source, "", problems, trusted)
     return problems
+
+
+def user_only_keys(settings: Any = None, prefix: str = "") -> list[str]:
+    """The dotted keys a repository's settings may not set (for docs and doctor)."""
+    settings = Settings() if settings is None else settings
+    keys: list[str] = []
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.metadata.get("user_only"):
+            keys.append(prefix + f.name)
+        elif dataclasses.is_dataclass(value):
+            keys += user_only_keys(value, f"{prefix}{f.name}.")
+    return keys
 
 
 def user_config_path() -> Path:
@@ -261,25 +297,35 @@ def _read_toml(path: Path, source: str, problems: list[SettingsProblem]) -> dict
         return None
 
 
-def file_layers(root: Path | None) -> tuple[list[tuple[str, dict[str, Any]]], list[SettingsProblem]]:
+@dataclass(frozen=True)
+class FileLayer:
+    """One settings file's contents; ``trusted`` is false for the repository's."""
+
+    source: str
+    data: dict[str, Any]
+    trusted: bool
+
+
+def file_layers(root: Path | None) -> tuple[list[FileLayer], list[SettingsProblem]]:
     """The user and project layers that exist, lowest first."""
     problems: list[SettingsProblem] = []
-    layers: list[tuple[str, dict[str, Any]]] = []
+    layers: list[FileLayer] = []
     user = user_config_path()
     data = _read_toml(user, str(user), problems)
     if data is not None:
-        layers.append((str(user), data))
+        layers.append(FileLayer(str(user), data, trusted=True))
     if root is not None:
         project = root / ".mycoder" / "config.toml"
         data = _read_toml(project, str(project), problems)
         if data is not None:
-            layers.append((str(project), data))
+            layers.append(FileLayer(str(project), data, trusted=False))
         else:
             pyproject = root / "pyproject.toml"
             py_data = _read_toml(pyproject, str(pyproject), problems)
-            tool = (py_data or {}).get("tool", {}).get("mycoder") if isinstance(py_data, dict) else None
+            tool = py_data.get("tool", {}) if isinstance(py_data, dict) else None
+            tool = tool.get("mycoder") if isinstance(tool, dict) else None
             if tool is not None:
-                layers.append((f"{pyproject} [tool.mycoder]", tool))
+                layers.append(FileLayer(f"{pyproject} [tool.mycoder]", tool, trusted=False))
     return layers, problems
 
 
@@ -292,8 +338,8 @@ def load_settings(
     """Build the settings from every layer, in the documented precedence."""
     settings = Settings()
     layers, problems = file_layers(root)
-    for source, data in layers:
-        problems += apply_layer(settings, data, source)
+    for layer in layers:
+        problems += apply_layer(settings, layer.data, layer.source, trusted=layer.trusted)
     problems += apply_layer(settings, _unwrap(initialization_options), "initializationOptions")
     problems += apply_layer(settings, _unwrap(workspace_configuration), "workspace/configuration")
     return settings, problems
@@ -316,11 +362,14 @@ __all__ = [
     "BrainsSettings",
     "Constitution",
     "DEFAULT_OLLAMA_URL",
+    "FileLayer",
     "HoverSettings",
     "LintSettings",
+    "REPOSITORY_MAY_NOT",
     "Settings",
     "SettingsProblem",
     "StyleSettings",
+    "USER_ONLY",
     "ValidationSettings",
     "VaultSettings",
     "apply_layer",
@@ -328,4 +377,5 @@ __all__ = [
     "file_layers",
     "load_settings",
     "user_config_path",
+    "user_only_keys",
 ]

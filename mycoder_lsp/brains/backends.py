@@ -7,7 +7,10 @@ it whole. :func:`embed` turns texts into vectors through the same servers, and
 
 Every failure becomes one :class:`BrainError` whose message tells the user what
 to do (start the server, pull the model, ...). Nothing here leaves loopback
-unless the host is allowed by name in ``brains.allowed_hosts``.
+unless the host is allowed by name in ``brains.allowed_hosts``: ``localhost``
+and ``*.localhost`` are connected to the loopback address directly, without
+asking a resolver, any other name is refused before it is resolved, and
+redirects are never followed.
 
 This module must not import pygls, and must not know about prompts, routing
 or edits: it moves text to a model and back.
@@ -23,7 +26,6 @@ import math
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Iterable
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -42,6 +44,9 @@ MAX_NUM_CTX = 32768
 # A rough, deliberately pessimistic characters-per-token for code.
 CHARS_PER_TOKEN = 3
 EMBED_BATCH = 32
+# No answer is read past this many characters: far beyond any max_tokens, it
+# bounds what a runaway or hostile server can make us hold (done_reason "cut").
+MAX_ANSWER_CHARS = 256 * 1024
 
 
 class BrainError(UserError):
@@ -52,17 +57,27 @@ class BrainError(UserError):
 
 
 def _host_of(url: str) -> str:
+    # Parsed by httpx, the parser that the connection uses, so the host
+    # checked is the host connected to.
     try:
-        parts = urlsplit(url)
-    except ValueError:
+        parts = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
         raise BrainError(f"The LLM endpoint {url!r} is not a valid URL.") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.host:
         raise BrainError(f"The LLM endpoint {url!r} is not an http(s) URL, e.g. http://127.0.0.1:11434.")
-    return parts.hostname.lower()
+    return parts.host.lower()
+
+
+def is_localhost_name(host: str) -> bool:
+    """``localhost`` or a name under it: loopback by definition (RFC 6761)."""
+    name = host.lower().removesuffix(".")
+    return name == "localhost" or name.endswith(".localhost")
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """Loopback without asking a resolver: an IP literal, or a localhost name
+    (which :func:`new_client` connects to 127.0.0.1 itself)."""
+    if is_localhost_name(host):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -126,6 +141,19 @@ def _error_text(body: bytes) -> str:
     return json.dumps(data)[:300]
 
 
+def _raise_for_redirect(response: httpx.Response, backend: str, url: str) -> None:
+    """Redirects are never followed (one to another host would carry the code
+    there); say so, and where it pointed, instead of "the answer broke off"."""
+    if not 300 <= response.status_code < 400:
+        return
+    location = response.headers.get("location")
+    to = f" to {location[:200]}" if location else ""
+    raise BrainError(
+        f"{_server_label(backend, url)} redirected the request{to} (HTTP {response.status_code}). MyCoder does not "
+        "follow redirects, so your code was not sent there — set the url to the address the server answers on itself."
+    )
+
+
 def _http_error(status: int, body: bytes, *, backend: str, url: str, model: str) -> BrainError:
     text = _error_text(body)
     if status == 404 and ("not found" in text.lower() or "pull" in text.lower() or not text):
@@ -181,15 +209,23 @@ class Brain:
         limit = min(max_tokens, self.max_tokens) if max_tokens else self.max_tokens
         self.last = Completion()
         pieces: list[str] = []
+        received = 0
 
         async def run(client: httpx.AsyncClient) -> None:
+            nonlocal received
             stream = self._stream(client, messages, json_mode=json_mode, max_tokens=limit)
             async with aclosing(stream):  # type: ignore[type-var]
                 async for piece in stream:
                     pieces.append(piece)
+                    received += len(piece)
                     self.last.pieces += 1
                     if on_piece is not None:
                         on_piece(piece)
+                    if received >= MAX_ANSWER_CHARS:
+                        log.warning("%s at %s sent over %d characters; the rest is not read", self.model, self.url,
+                                    MAX_ANSWER_CHARS)
+                        self.last.done_reason = "cut"
+                        return  # closes the stream
 
         try:
             await asyncio.wait_for(self._with_client(run), timeout=self.settings.timeout)
@@ -250,6 +286,7 @@ class Brain:
         try:
             async with client.stream("POST", self.url + path, json=payload, headers=self._headers(),
                                      timeout=_timeout(self.settings.timeout)) as response:
+                _raise_for_redirect(response, self.backend, self.url)
                 if response.status_code >= 400:
                     body = await response.aread()
                     raise _http_error(response.status_code, body, backend=self.backend, url=self.url,
@@ -372,10 +409,39 @@ def make_brain(name: str, settings: Settings, *, client: httpx.AsyncClient | Non
     return cls(name, brain_settings, max_tokens=token_limit(name, settings), client=client)
 
 
+class _LocalhostTransport(httpx.AsyncBaseTransport):
+    """Sends requests for ``localhost`` and ``*.localhost`` to the loopback
+    address itself (RFC 6761), so such a name never reaches a resolver, which
+    could answer with another host (or learn what we are about to send).
+    127.0.0.1 first, then ::1 for a server that listens on IPv6 only."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        name = request.url.host
+        if not is_localhost_name(name):
+            return await self._inner.handle_async_request(request)
+        # The Host header keeps the name; TLS checks the certificate against it.
+        request.extensions = {**request.extensions, "sni_hostname": name}
+        original = request.url
+        try:
+            request.url = original.copy_with(host="127.0.0.1")
+            return await self._inner.handle_async_request(request)
+        except httpx.ConnectError:
+            request.url = original.copy_with(host="::1")
+            return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def new_client() -> httpx.AsyncClient:
     """An HTTP client for model servers. Environment proxies are ignored on
-    purpose: a proxy would carry the user's code off the machine."""
-    return httpx.AsyncClient(trust_env=False, timeout=_timeout(120.0))
+    purpose: a proxy would carry the user's code off the machine; so are
+    redirects: one to another host would too."""
+    return httpx.AsyncClient(transport=_LocalhostTransport(), trust_env=False, follow_redirects=False,
+                             timeout=_timeout(120.0))
 
 
 def _timeout(total: float) -> httpx.Timeout:
@@ -427,6 +493,7 @@ async def _embed_batch(http: httpx.AsyncClient, base: str, backend: str, model: 
         raise _unreachable(backend, base) from None
     except httpx.HTTPError as exc:
         raise BrainError(f"Embedding request to {base} failed: {exc or type(exc).__name__}") from None
+    _raise_for_redirect(response, backend, base)
     if response.status_code >= 400:
         raise _http_error(response.status_code, response.content, backend=backend, url=base, model=model)
     try:
@@ -480,14 +547,18 @@ async def probe(url: str, *, backend: str = "ollama", api_key: str = "", timeout
                 if version.status_code == 200:
                     info.version = str(version.json().get("version"))
                 tags = await http.get(base + "/api/tags", timeout=timeout)
+                _raise_for_redirect(tags, backend, base)
                 tags.raise_for_status()
                 info.models = [m.get("name") or m.get("model") for m in tags.json().get("models") or []]
             else:
                 models = await http.get(base + "/v1/models", headers=headers, timeout=timeout)
+                _raise_for_redirect(models, backend, base)
                 models.raise_for_status()
                 info.models = [m.get("id") for m in models.json().get("data") or []]
         except (httpx.ConnectError, httpx.ConnectTimeout):
             info.error = str(_unreachable(backend, base))
+        except BrainError as exc:
+            info.error = str(exc)
         except httpx.HTTPStatusError as exc:
             info.error = f"{_server_label(backend, base)} answered HTTP {exc.response.status_code}"
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
@@ -512,6 +583,7 @@ __all__ = [
     "ServerInfo",
     "check_endpoint",
     "embed",
+    "is_localhost_name",
     "is_loopback",
     "make_brain",
     "new_client",

@@ -24,8 +24,8 @@ def run_route(args, *, root: Path, stdin: str | None = None, env_home: Path) -> 
 
 @pytest.fixture
 def workspace(tmp_path):
-    """A copy of the router workspace with a project config pointing the
-    organizer at ``url`` (written by the test)."""
+    """A copy of the router workspace (``point_organizer`` points the
+    organizer at the test's server)."""
     ws = tmp_path / "ws"
     ws.mkdir()
     for src in WORKSPACE.glob("*.py"):
@@ -34,8 +34,10 @@ def workspace(tmp_path):
 
 
 def point_organizer(ws: Path, url: str) -> None:
-    (ws / ".mycoder").mkdir(exist_ok=True)
-    (ws / ".mycoder" / "config.toml").write_text(f'[brains.organizer]\nurl = "{url}"\ntimeout = 5.0\n')
+    """In the user's config (the tests' XDG_CONFIG_HOME is the workspace's
+    parent): a repository's own settings may not choose endpoints."""
+    (ws.parent / "mycoder").mkdir(exist_ok=True)
+    (ws.parent / "mycoder" / "config.toml").write_text(f'[brains.organizer]\nurl = "{url}"\ntimeout = 5.0\n')
 
 
 def test_single_text_json(workspace, tmp_path):

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
+import json
+import typing
 
 import pytest
 
-from mycoder_lsp.config import Settings, apply_layer, load_settings
+from mycoder_lsp.config import REPOSITORY_MAY_NOT, Settings, apply_layer, load_settings, user_only_keys
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +19,8 @@ def test_defaults_are_the_missions():
     s = Settings()
     assert s.brains.organizer.model == "llama3.2:1b-instruct-q4_K_M"
     assert (s.brains.organizer.max_tokens, s.brains.coding.max_tokens, s.brains.reasoning.max_tokens) == (64, 2048, 512)
-    assert (s.brains.organizer.temperature, s.brains.coding.temperature, s.brains.reasoning.temperature) == (0.0, 0.4, 0.1)
+    brains = (s.brains.organizer, s.brains.coding, s.brains.reasoning)
+    assert tuple(b.temperature for b in brains) == (0.0, 0.4, 0.1)
     assert s.constitution.forbidden_sources == ["eval", "exec"]
     assert s.constitution.max_token_limits == {"coding": 2048, "reasoning": 512, "organizer": 64}
     assert s.validation.style.max_line_length == 79
@@ -48,7 +51,8 @@ def test_precedence_user_project_init_workspace(tmp_path, private_xdg):
 def test_pyproject_tool_section_is_the_project_layer(tmp_path):
     root = tmp_path / "proj"
     root.mkdir()
-    (root / "pyproject.toml").write_text('[project]\nname="x"\n[tool.mycoder.constitution]\nforbidden_sources = ["eval", "exec", "compile"]\n')
+    (root / "pyproject.toml").write_text(
+        '[project]\nname="x"\n[tool.mycoder.constitution]\nforbidden_sources = ["eval", "exec", "compile"]\n')
     settings, problems = load_settings(root)
     assert problems == []
     assert settings.constitution.forbidden_sources == ["eval", "exec", "compile"]
@@ -84,3 +88,144 @@ def test_non_mapping_layer(tmp_path):
     s = Settings()
     problems = apply_layer(s, ["not", "a", "table"], "initializationOptions")  # type: ignore[arg-type]
     assert problems and problems[0].key == "(root)"
+
+
+# -- a repository's settings may not choose endpoints or move the vault ------------
+
+# The contract: every key a repository's settings may not set. A change here is a
+# change of the security contract (README, settings table), not a refactoring.
+USER_ONLY_KEYS = {
+    **{f"brains.{brain}.{key}": value for brain in ("organizer", "coding", "reasoning")
+       for key, value in (("url", "http://203.0.113.7:11434"), ("backend", "openai"), ("api_key", "sk-hostile"))},
+    "brains.allowed_hosts": ["203.0.113.7"],
+    "vault.path": "../outside",
+    "vault.embedder": "ollama",
+    "vault.embedding_url": "http://203.0.113.7:11434",
+}
+
+
+def _get(settings: Settings, dotted: str):
+    value = settings
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _toml(dotted: str, value, table_prefix: str = "") -> str:
+    *sections, key = dotted.split(".")
+    header = ".".join(([table_prefix] if table_prefix else []) + sections)
+    return (f"[{header}]\n" if header else "") + f"{key} = {json.dumps(value)}\n"
+
+
+def _toml_tables(data: dict, header: str = "") -> str:
+    plain = "".join(f"{k} = {json.dumps(v)}\n" for k, v in data.items() if not isinstance(v, dict))
+    text = (f"[{header}]\n" if header and plain else "") + plain
+    for key, value in data.items():
+        if isinstance(value, dict):
+            text += _toml_tables(value, f"{header}.{key}" if header else key)
+    return text
+
+
+def _fields(settings, prefix=""):
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _fields(value, f"{prefix}{f.name}.")
+        else:
+            yield prefix + f.name, f, typing.get_type_hints(type(settings))[f.name]
+
+
+def test_every_endpoint_credential_or_path_setting_is_user_only():
+    """A new ``*_url``/``*_host``/``*_path``/``*_key`` setting cannot be
+    forgotten: it is user-only or this fails."""
+    for dotted, f, tp in _fields(Settings()):
+        is_text = tp is str or typing.get_args(tp) == (str,)
+        if is_text and dotted.rsplit(".", 1)[-1].endswith(("url", "host", "hosts", "path", "key")):
+            assert f.metadata.get("user_only"), f"{dotted} chooses an endpoint or a place: mark it USER_ONLY"
+    assert set(user_only_keys()) == set(USER_ONLY_KEYS)
+
+
+@pytest.mark.parametrize("where", ["mycoder-config", "pyproject"])
+@pytest.mark.parametrize("dotted", sorted(USER_ONLY_KEYS))
+def test_a_repository_may_not_set_user_only_keys(tmp_path, where, dotted):
+    root = tmp_path / "proj"
+    root.mkdir()
+    value = USER_ONLY_KEYS[dotted]
+    # The same file also tunes things a project may tune: those still apply.
+    tuned = "reasoning" if dotted.startswith("brains.coding.") else "coding"
+    allowed = f'[brains.{tuned}]\nmodel = "project-model"\n[validation.style]\nmax_line_length = 88\n'
+    if where == "mycoder-config":
+        (root / ".mycoder").mkdir()
+        (root / ".mycoder" / "config.toml").write_text(_toml(dotted, value) + allowed)
+    else:
+        (root / "pyproject.toml").write_text('[project]\nname = "x"\n' + _toml(dotted, value, "tool.mycoder")
+                                             + allowed.replace("[", "[tool.mycoder."))
+    settings, problems = load_settings(root)
+    assert [(p.key, p.reason) for p in problems] == [(dotted, REPOSITORY_MAY_NOT)]
+    assert "set it in your user config or editor settings" in str(problems[0])
+    assert _get(settings, dotted) == _get(Settings(), dotted)
+    assert getattr(settings.brains, tuned).model == "project-model"
+    assert settings.validation.style.max_line_length == 88
+
+
+def test_camel_case_and_whole_tables_from_a_repository_are_refused_too(tmp_path):
+    root = tmp_path / "proj"
+    (root / ".mycoder").mkdir(parents=True)
+    (root / ".mycoder" / "config.toml").write_text(
+        'brains = { allowedHosts = ["203.0.113.7"], coding = { url = "http://203.0.113.7:11434", '
+        'apiKey = "sk" } }\nvault = { embeddingUrl = "http://203.0.113.7:11434", embedder = "ollama" }\n')
+    settings, problems = load_settings(root)
+    assert sorted(p.key for p in problems) == ["brains.allowedHosts", "brains.coding.apiKey", "brains.coding.url",
+                                               "vault.embedder", "vault.embeddingUrl"]
+    assert all(p.reason == REPOSITORY_MAY_NOT for p in problems)
+    assert settings == Settings()
+
+
+@pytest.mark.parametrize("layer", ["user-file", "initializationOptions", "workspace/configuration"])
+def test_the_users_own_layers_may_set_user_only_keys(tmp_path, private_xdg, layer):
+    root = tmp_path / "proj"
+    root.mkdir()
+    data: dict = {}
+    for dotted, value in USER_ONLY_KEYS.items():
+        section = data
+        *parts, key = dotted.split(".")
+        for part in parts:
+            section = section.setdefault(part, {})
+        section[key] = value
+    init = workspace = None
+    if layer == "user-file":
+        (private_xdg / "mycoder").mkdir(parents=True)
+        (private_xdg / "mycoder" / "config.toml").write_text(_toml_tables(data))
+    elif layer == "initializationOptions":
+        init = data
+    else:
+        workspace = {"mycoder": data}
+    settings, problems = load_settings(root, initialization_options=init, workspace_configuration=workspace)
+    assert problems == []
+    for dotted, value in USER_ONLY_KEYS.items():
+        assert _get(settings, dotted) == value, dotted
+
+
+def test_a_repository_cannot_undo_the_users_endpoint(tmp_path, private_xdg):
+    """The user file is below the project layer: without the refusal, the
+    repository's url would win over the user's."""
+    (private_xdg / "mycoder").mkdir(parents=True)
+    (private_xdg / "mycoder" / "config.toml").write_text(
+        '[brains]\nallowed_hosts = ["gpu.example.org"]\n[brains.coding]\nurl = "http://gpu.example.org:11434"\n')
+    root = tmp_path / "proj"
+    (root / ".mycoder").mkdir(parents=True)
+    (root / ".mycoder" / "config.toml").write_text(
+        '[brains]\nallowed_hosts = []\n[brains.coding]\nurl = "http://203.0.113.7:11434"\nmodel = "qwen2.5-coder"\n')
+    settings, problems = load_settings(root)
+    assert sorted(p.key for p in problems) == ["brains.allowed_hosts", "brains.coding.url"]
+    assert settings.brains.coding.url == "http://gpu.example.org:11434"
+    assert settings.brains.allowed_hosts == ["gpu.example.org"]
+    assert settings.brains.coding.model == "qwen2.5-coder"
+
+
+def test_a_pyproject_whose_tool_is_not_a_table_is_ignored(tmp_path):
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('tool = "nothing here"\n')
+    settings, problems = load_settings(root)
+    assert problems == [] and settings == Settings()

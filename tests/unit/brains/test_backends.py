@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import pytest
 
@@ -205,3 +206,74 @@ async def test_probe_lists_models_and_reports_down(fake_ollama: FakeOllama):
     assert not down.reachable and "ollama serve" in (down.error or "")
     oa = await probe(fake_ollama.url, backend="openai")
     assert oa.models == ["codellama:7b", "nomic-embed-text:latest"]
+
+
+# -- where a request really goes ---------------------------------------------------
+
+
+@pytest.fixture
+def resolved(monkeypatch) -> list[str]:
+    """Every name handed to the system resolver (the stdlib's, not ours)."""
+    names: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        names.append(host.decode() if isinstance(host, bytes) else str(host))
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names
+
+
+@pytest.mark.parametrize("name", ["localhost", "ollama.localhost", "LocalHost."])
+async def test_localhost_names_reach_loopback_without_a_resolver(fake_ollama: FakeOllama, resolved, name: str):
+    fake_ollama.reply("hi", model="codellama:7b")
+    url = f"http://{name}:{fake_ollama.port}"
+    assert await make_brain("coding", settings_for(url)).complete(MSG) == "hi"
+    assert (await embed(["a"], model="m", url=url)) and (await probe(url)).reachable
+    assert resolved == []
+    assert {r.headers["host"] for r in fake_ollama.requests} == {f"{name.lower()}:{fake_ollama.port}"}
+
+
+async def test_a_localhost_name_falls_back_to_ipv6_loopback(resolved):
+    try:
+        fake = FakeOllama(host="::1").start()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        fake.reply("six", model="codellama:7b")
+        brain = make_brain("coding", settings_for(f"http://localhost:{fake.port}"))
+        assert await brain.complete(MSG) == "six"
+        assert resolved == []
+    finally:
+        fake.stop()
+
+
+def test_a_name_not_allowed_is_refused_before_it_is_resolved(resolved):
+    """Even a name that would resolve to loopback: what is checked must be
+    what is connected to, so a resolver must not be asked at all."""
+    for url in ("http://127.0.0.1.nip.io:11434", "http://localhost.example.org:11434", "http://127.1:11434",
+                "http://2130706433:11434", "http://127.0.0.1\\@203.0.113.7:11434"):
+        with pytest.raises(BrainError, match="not on this machine"):
+            make_brain("coding", settings_for(url))
+    assert resolved == []
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_a_redirect_is_reported_and_never_followed(fake_ollama: FakeOllama, backend: str):
+    elsewhere = f"{fake_ollama.url}/elsewhere"  # on loopback: following it would show, and go nowhere
+    fake_ollama.add_rule(status=307, location=elsewhere, model="codellama:7b")
+    brain = make_brain("coding", settings_for(fake_ollama.url, backend=backend))
+    with pytest.raises(BrainError) as caught:
+        await brain.complete(MSG)
+    message = str(caught.value)
+    assert f"redirected the request to {elsewhere} (HTTP 307)" in message
+    assert "does not follow redirects" in message and "broke off" not in message
+    assert [r.path for r in fake_ollama.requests] == [brain.chat_path]
+
+
+async def test_an_embedding_redirect_is_reported_and_never_followed(fake_ollama: FakeOllama):
+    fake_ollama.add_rule(status=308, location="/v2/embed", path="/api/embed")
+    with pytest.raises(BrainError, match=r"redirected the request to /v2/embed \(HTTP 308\)"):
+        await embed(["a"], model="m", url=fake_ollama.url)
+    assert [r.path for r in fake_ollama.requests] == ["/api/embed"]

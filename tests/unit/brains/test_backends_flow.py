@@ -15,6 +15,7 @@ import pytest
 from mycoder_lsp.brains.context import ContextPiece, ContextRequest
 from mycoder_lsp.brains.orchestrator import Orchestrator, Request
 from mycoder_lsp.config import Settings
+from tests.support.connect_trace import read_trace, trace_env
 from tests.support.fake_ollama import FakeOllama
 
 REPO = Path(__file__).resolve().parents[3]
@@ -170,17 +171,20 @@ def test_fake_server_from_the_command_line(tmp_path: Path):
 # -- the CLI ---------------------------------------------------------------------
 
 
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CONFIG_HOME": str(root / "xdg"), "HOME": str(root)}
+def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(root / "xdg"), "HOME": str(root), **(env or {})}
     return subprocess.run([sys.executable, "-m", "mycoder_lsp", *args, "--root", str(root)], cwd=root, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
 def project(root: Path, url: str) -> None:
+    """Every brain at ``url`` in the user's config (a repository's own
+    settings may not choose endpoints); the vault off in the project's."""
+    (root / "xdg" / "mycoder").mkdir(parents=True, exist_ok=True)
+    (root / "xdg" / "mycoder" / "config.toml").write_text(
+        "".join(f'[brains.{n}]\nurl = "{url}"\n' for n in ("organizer", "coding", "reasoning")))
     (root / ".mycoder").mkdir(parents=True, exist_ok=True)
-    (root / ".mycoder" / "config.toml").write_text(
-        "".join(f'[brains.{n}]\nurl = "{url}"\n' for n in ("organizer", "coding", "reasoning"))
-        + '[vault]\nenabled = false\n')
+    (root / ".mycoder" / "config.toml").write_text('[vault]\nenabled = false\n')
 
 
 def test_ask_prints_a_diff_and_writes_only_with_apply(tmp_path: Path, fake_ollama: FakeOllama):
@@ -222,6 +226,24 @@ def test_doctor(tmp_path: Path, fake_ollama: FakeOllama):
     project(tmp_path, FakeOllama.down_url())
     down = cli(tmp_path, "doctor")
     assert down.returncode == 1 and "ollama serve" in down.stdout
+
+
+def test_doctor_uses_the_users_endpoints_not_the_repositorys(tmp_path: Path, fake_ollama: FakeOllama):
+    project(tmp_path, f"http://localhost:{fake_ollama.port}")
+    (tmp_path / ".mycoder" / "config.toml").write_text(
+        '[brains]\nallowed_hosts = ["203.0.113.7"]\n[brains.coding]\nurl = "http://203.0.113.7:11434"\n'
+        '[vault]\nenabled = false\nembedder = "ollama"\nembedding_url = "http://203.0.113.7:11434"\n')
+    fake_ollama.set_script({"models": [CODING, REASONING, ORGANIZER]})
+    env, log = trace_env(tmp_path / "trace")
+    out = cli(tmp_path, "doctor", env=env)
+    assert out.returncode == 0, out.stdout + out.stderr  # refused settings are warnings
+    assert f"ok   server http://localhost:{fake_ollama.port}" in out.stdout
+    for key in ("brains.allowed_hosts", "brains.coding.url", "vault.embedder", "vault.embedding_url"):
+        assert f"warn settings: {key}: " in out.stdout
+    assert "may not choose endpoints" in out.stdout and "put it in " + str(tmp_path / "xdg") in out.stdout
+    trace = read_trace(log)
+    assert trace and all(t.on_loopback and not t.blocked for t in trace), trace
+    assert not [t for t in trace if t.kind == "getaddrinfo" and t.host not in (None, "127.0.0.1", "::1")]
 
 
 @pytest.mark.parametrize("url", ["http://10.1.2.3:11434"])

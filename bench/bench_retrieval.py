@@ -40,7 +40,7 @@ def build(split: str, sample: int, workdir: Path) -> tuple[Vault, list, float]:
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
-    vault = Vault.open(root, Settings())
+    vault = Vault.open(root, Settings(), stray_limit=None)  # a dataset copy has no project marker
     t = time.perf_counter()
     report = asyncio.run(vault.index())
     secs = time.perf_counter() - t

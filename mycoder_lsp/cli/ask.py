@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -106,11 +107,38 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Replace the file's text and nothing else: a symlinked ``--file`` stays a link
+    (its target is written), and the target keeps its mode, owner and group."""
+    target = Path(os.path.realpath(path))
+    try:
+        st = target.stat()
+        # Replacing the name would split it from its other hard links: written in place.
+        if st.st_nlink > 1 or not _replace(target, text, st):
+            with open(target, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc}") from None
+
+
+def _replace(target: Path, text: str, st: os.stat_result) -> bool:
+    """Write a copy in the target's directory (rename() is atomic within one file
+    system) with the target's mode and owner, and rename it over the target.
+    False when the owner cannot be kept (another user's file): nothing changed."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                try:
+                    os.fchown(fh.fileno(), st.st_uid, st.st_gid)
+                except PermissionError:
+                    Path(tmp).unlink(missing_ok=True)
+                    return False
+            os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
             fh.write(text)
-        os.replace(tmp, path)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True

@@ -21,6 +21,8 @@ HELP = "build or update the vault for a workspace"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--all", action="store_true",
+                        help="index every file even where the root has no project marker (.git, pyproject.toml...)")
 
 
 class ProgressBar:
@@ -47,7 +49,7 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mycoder_lsp.memory.vault import Vault
+    from mycoder_lsp.memory.vault import STRAY_FILE_LIMIT, Vault
 
     root = args.root.resolve()
     if not root.is_dir():
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     settings, problems = load_settings(root)
     for problem in problems:
         print(f"mycoder-lsp: {problem}", file=sys.stderr)
-    vault = Vault.open(root, settings)
+    vault = Vault.open(root, settings, stray_limit=None if args.all else STRAY_FILE_LIMIT)
     if vault.notice:
         print(f"mycoder-lsp: {vault.notice}", file=sys.stderr)
     bar = ProgressBar() if sys.stderr.isatty() and not args.json else None
@@ -65,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
         vault.close()
+    if report.notice:
+        print(f"mycoder-lsp: {report.notice} Here: mycoder-lsp index --all.", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_json()))
     else:

@@ -10,6 +10,16 @@ processes on one workspace are serialised by SQLite's own locking (WAL:
 readers never wait for the writer). Files are created 0600 in a 0700
 directory.
 
+An opened repository is untrusted input: it can ship ``.mycoder`` itself, or
+any file the vault writes, as a symbolic link to a file elsewhere. So the
+vault never follows a link for anything it writes: its directory, the
+directories between the workspace and it, and every file it keeps there
+(``vault.db`` and SQLite's ``-wal``/``-shm``/``-journal``, ``index.lock``,
+``.gitignore`` and its ``.tmp``) must be real, the user's own and (files)
+singly linked, or the vault is refused with :class:`VaultRefused`; files are
+created with ``O_NOFOLLOW``, and nothing is chmod-ed that this module did not
+create.
+
 A database that cannot be read, or whose schema version is newer than this
 code knows, is moved aside (``vault.db.broken-<time>``) and rebuilt; the
 caller gets the reason in :attr:`Store.notice` and tells the user.
@@ -20,19 +30,27 @@ This module knows tables, not retrieval: it must not chunk, embed or rank.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from pathlib import Path
 from typing import Iterator
 
+from mycoder_lsp.errors import UserError
+
 log = logging.getLogger(__name__)
 
 DB_NAME = "vault.db"
 LOCK_NAME = "index.lock"
+IGNORE_NAME = ".gitignore"
+# Every name the vault (or SQLite on its behalf) creates or writes in its directory.
+OWN_FILES = (IGNORE_NAME, IGNORE_NAME + ".tmp", DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal",
+             LOCK_NAME)
 # Each migration moves the schema from version n-1 to n; never edit one that
 # shipped, add the next.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -104,25 +122,100 @@ class VaultUnreadable(Exception):
     """The database exists but cannot be used as this version's vault."""
 
 
-def _private_file(path: Path) -> None:
-    """Create ``path`` 0600 if missing, and make it 0600 if it exists."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o600)
+class VaultRefused(UserError):
+    """The vault's location is not safe to write (a link, another user's, outside
+    the workspace); the server works on without a vault and says why."""
+
+
+def _refuse(path: Path, why: str) -> VaultRefused:
+    return VaultRefused(f"The vault at {path} is not used: {why}. MyCoder never follows links out of a workspace; "
+                        "remove it (or set vault.path in your own settings) to get a vault. "
+                        "Everything else keeps working.")
+
+
+def _check_dir(path: Path) -> bool:
+    """True if ``path`` is a real directory of this user, False if missing; refused otherwise."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(st.st_mode):
+        raise _refuse(path, "it is a symbolic link")
+    if not stat.S_ISDIR(st.st_mode):
+        raise _refuse(path, "it is not a directory")
+    if st.st_uid != os.geteuid():
+        raise _refuse(path, "it belongs to another user")
+    return True
+
+
+def _check_file(path: Path) -> None:
+    """A file the vault writes must be missing, or a regular file of this user
+    with one name (writing a hard link writes the file behind its other name)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise _refuse(path.parent, f"{path.name} in it is a symbolic link")
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse(path.parent, f"{path.name} in it is not a regular file")
+    if st.st_uid != os.geteuid():
+        raise _refuse(path.parent, f"{path.name} in it belongs to another user")
+    if st.st_nlink > 1:
+        raise _refuse(path.parent, f"{path.name} in it has other hard links")
+
+
+def _open_own(path: Path, flags: int) -> int:
+    """Open (creating 0600) a file of the vault without following a link."""
+    try:
+        return os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _refuse(path.parent, f"{path.name} in it is a symbolic link") from None
+        raise
+
+
+def locate(root: Path, configured: str) -> Path:
+    """The vault directory for ``vault.path`` (``configured``): a relative path is
+    taken from the (resolved) workspace ``root`` and must stay inside it: no
+    ``..``, no symbolic link on the way; missing directories on the way are
+    created 0700. An absolute path is the user's own choice, taken as given
+    (the project layer cannot set ``vault.path``)."""
+    path = Path(configured)
+    if path.is_absolute():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+    if not path.parts or ".." in path.parts:
+        raise VaultRefused(f"vault.path {configured!r} leads out of the workspace {root}: a relative vault.path "
+                           "stays inside it (for a vault elsewhere, give an absolute path in your own settings). "
+                           "Everything else keeps working.")
+    current = root
+    for part in path.parts[:-1]:
+        current = current / part
+        if not _check_dir(current):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(current, 0o700)
+            _check_dir(current)
+    return root / path
 
 
 def prepare_dir(vault_dir: Path) -> None:
-    """The vault directory, 0700, with a ``.gitignore`` so it is never committed."""
-    vault_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(OSError):
-        os.chmod(vault_dir, 0o700)
-    ignore = vault_dir / ".gitignore"
-    if not ignore.exists():
-        tmp = vault_dir / ".gitignore.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """The vault directory, 0700, with a ``.gitignore`` so it is never committed;
+    refused (:class:`VaultRefused`) if it, or a file the vault writes in it, is unsafe."""
+    if not _check_dir(vault_dir):
+        with contextlib.suppress(FileExistsError):
+            # 0700 from the start (umask can only take bits away): no chmod of anything found here.
+            os.mkdir(vault_dir, 0o700)
+        _check_dir(vault_dir)
+    for name in OWN_FILES:
+        _check_file(vault_dir / name)
+    ignore = vault_dir / IGNORE_NAME
+    if not os.path.lexists(ignore):
+        tmp = vault_dir / (IGNORE_NAME + ".tmp")
+        fd = _open_own(tmp, os.O_WRONLY | os.O_TRUNC)
         with os.fdopen(fd, "w") as fh:
             fh.write("# Written by mycoder-lsp: the vault is private and never committed.\n*\n")
+        # rename() replaces a name, never what a link points to.
         os.replace(tmp, ignore)
 
 
@@ -149,7 +242,12 @@ class Store:
     # -- opening ---------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        _private_file(self.path)
+        # Checked again just before SQLite opens them by name (a move-aside ran in between).
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _check_file(self.path.with_name(self.path.name + suffix))
+        # Created here, 0600 and not through a link; SQLite gives its -wal/-shm/-journal
+        # files the database's own mode, so they need no chmod.
+        os.close(_open_own(self.path, os.O_RDWR))
         conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
@@ -159,11 +257,6 @@ class Store:
             # NORMAL in WAL mode: a crash never corrupts, at worst loses the last commit.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            for suffix in ("-wal", "-shm"):
-                side = self.path.with_name(self.path.name + suffix)
-                if side.exists():
-                    with contextlib.suppress(OSError):
-                        os.chmod(side, 0o600)
             self._migrate(conn)
             # A cheap structural check of the tables we are about to trust.
             row = conn.execute("PRAGMA quick_check(1)").fetchone()
@@ -206,9 +299,17 @@ class Store:
     def _move_aside(self, reason: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         moved = self.path.with_name(f"{DB_NAME}.broken-{stamp}")
-        for suffix in ("", "-wal", "-shm"):
+        suffixes = ("", "-wal", "-shm")
+        n = 1
+        # A name nothing holds yet: rename() over a planted link would not follow it, but
+        # would still drop whatever the workspace kept under that name.
+        while any(os.path.lexists(moved.with_name(moved.name + s)) for s in suffixes):
+            n += 1
+            moved = self.path.with_name(f"{DB_NAME}.broken-{stamp}-{n}")
+        for suffix in suffixes:
             src = self.path.with_name(self.path.name + suffix)
-            if src.exists():
+            _check_file(src)
+            if os.path.lexists(src):
                 os.replace(src, moved.with_name(moved.name + suffix))
         self.notice = (
             f"The vault at {self.dir} could not be used: {reason}. It was moved to {moved.name} "
@@ -265,7 +366,7 @@ class IndexLock:
         self._fd: int | None = None
 
     def acquire(self, wait: bool) -> bool:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _open_own(self.path, os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -285,4 +386,5 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in sql.split(";") if s.strip()]
 
 
-__all__ = ["IndexLock", "MIGRATIONS", "SCHEMA_VERSION", "Store", "VaultUnreadable", "prepare_dir"]
+__all__ = ["IndexLock", "MIGRATIONS", "SCHEMA_VERSION", "Store", "VaultRefused", "VaultUnreadable", "locate",
+           "prepare_dir"]

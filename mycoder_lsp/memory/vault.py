@@ -8,6 +8,11 @@ files; ``search`` is the hybrid retrieval; ``symbols`` answers
 ``workspace/symbol``; ``gather`` / ``record_exchange`` implement the
 request flow's :class:`~mycoder_lsp.brains.context.ContextProvider`.
 
+What is indexed follows the walking rules of :mod:`mycoder_lsp.validation.walk`:
+no symbolic link is followed, secrets (``.env``, private keys) are skipped, and
+a directory without a project marker (a stray file's home directory) gets at
+most :data:`STRAY_FILE_LIMIT` files, with :attr:`IndexReport.notice` saying so.
+
 Methods that embed are ``async`` (an embedder may be a server); their CPU and
 disk work runs through ``run_in_thread`` (the server passes its own). Plain
 methods are blocking and are meant to be called from a worker thread.
@@ -22,6 +27,7 @@ import fnmatch
 import hashlib
 import logging
 import os
+import stat
 import subprocess
 import threading
 import time
@@ -38,15 +44,17 @@ from mycoder_lsp.memory.chunking import Chunk, chunk_file, reference_bonus
 from mycoder_lsp.memory.embedders import Embedder, make_embedder
 from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.memory.session import Session
-from mycoder_lsp.memory.store import IndexLock, Store
+from mycoder_lsp.memory.store import IndexLock, Store, locate
+from mycoder_lsp.validation.walk import PROJECT_MARKERS, SKIPPED_DIRS, has_project_marker, is_secret_file
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int, str], None]
 ThreadRunner = Callable[..., Awaitable[Any]]
 
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox",
-             ".nox", ".venv", "venv", ".ruff_cache"}
+# Files indexed in a directory that is no project (see has_project_marker): a
+# script opened from ~ once indexed all of ~ (2,176 files, a 177 MB vault).
+STRAY_FILE_LIMIT = 200
 # Files embedded per embedder call / written per transaction during index().
 BATCH_FILES = 64
 EMBED_BATCH = 256
@@ -131,10 +139,12 @@ class IndexReport:
     skipped_locked: bool = False  # another process was indexing; this one only read
     # Why embedding stopped (the embedding server is down...): lexical search still works.
     embed_error: str | None = None
+    capped: bool = False  # a directory without a project marker: only the first files are indexed
+    notice: str | None = None  # for the user: why the index is partial
 
     def to_json(self) -> dict[str, Any]:
         return {"files": self.files, "chunks": self.chunks, "changed": self.changed, "removed": self.removed,
-                "embedded": self.embedded, "seconds": round(self.seconds, 3)}
+                "embedded": self.embedded, "seconds": round(self.seconds, 3), "capped": self.capped}
 
 
 @dataclass
@@ -177,7 +187,7 @@ class IgnoreRules:
 
     def skip_dir(self, rel_dir: str, abs_dir: Path) -> bool:
         name = rel_dir.rsplit("/", 1)[-1]
-        if name in SKIP_DIRS or abs_dir == self.vault_dir:
+        if name in SKIPPED_DIRS or abs_dir == self.vault_dir:
             return True
         if (abs_dir / "pyvenv.cfg").exists():
             return True
@@ -196,12 +206,12 @@ class IgnoreRules:
         return ignored
 
     def skip_file(self, rel: str) -> bool:
-        if self._matches(rel, False):
+        if is_secret_file(rel.rsplit("/", 1)[-1]) or self._matches(rel, False):
             return True
         parts = rel.split("/")[:-1]
         for i in range(len(parts)):
             sub = "/".join(parts[: i + 1])
-            if parts[i] in SKIP_DIRS or self._matches(sub, True):
+            if parts[i] in SKIPPED_DIRS or self._matches(sub, True):
                 return True
         return False
 
@@ -235,17 +245,20 @@ def _has_git() -> bool:
 
 
 def _read_text(path: Path, max_size: int) -> tuple[str | None, int, int]:
-    """(text or None when binary/too large/unreadable, mtime_ns, size)."""
+    """(text or None when binary/too large/unreadable/not a regular file, mtime_ns, size)."""
     try:
-        st = path.stat()
+        # Not through a link (it may point out of the workspace), and never blocking on a FIFO.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None, 0, 0
-    if st.st_size > max_size:
-        return None, st.st_mtime_ns, st.st_size
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None, st.st_mtime_ns, st.st_size
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_size:
+            return None, st.st_mtime_ns, st.st_size
+        try:
+            data = fh.read()
+        except OSError:
+            return None, st.st_mtime_ns, st.st_size
     if b"\0" in data[:8192]:
         return None, st.st_mtime_ns, st.st_size
     try:
@@ -258,7 +271,7 @@ class Vault:
     """One open vault. Thread-safe: the store serialises access."""
 
     def __init__(self, root: Path, settings: Settings, store: Store, embedder: Embedder,
-                 run_in_thread: ThreadRunner | None = None) -> None:
+                 run_in_thread: ThreadRunner | None = None, stray_limit: int | None = STRAY_FILE_LIMIT) -> None:
         self.root = root
         self.settings = settings
         self.store = store
@@ -273,20 +286,21 @@ class Vault:
         self._dense_version: int | None = None
         self.mode = DEFAULT_MODE
         self.field_weights = lexical.FIELD_WEIGHTS
+        # None: index everything (a project, or a caller that asked for all of it).
+        self.file_limit = None if has_project_marker(root) else stray_limit
 
     # -- opening -----------------------------------------------------------------
 
     @classmethod
     def open(cls, root: Path | str, settings: Settings, *, embedder: Embedder | None = None,
-             run_in_thread: ThreadRunner | None = None) -> Vault:
+             run_in_thread: ThreadRunner | None = None, stray_limit: int | None = STRAY_FILE_LIMIT) -> Vault:
         """Open the vault of ``root`` (blocking: call it in a thread from the server).
-        ``vault.notice`` says if a broken vault was moved aside and rebuilt."""
+        ``vault.notice`` says if a broken vault was moved aside and rebuilt; an
+        unsafe location (a planted link...) raises :class:`~.store.VaultRefused`.
+        ``stray_limit``: files indexed when ``root`` has no project marker (None: all)."""
         root = Path(root).resolve()
-        vault_dir = Path(settings.vault.path)
-        if not vault_dir.is_absolute():
-            vault_dir = root / vault_dir
-        store = Store(vault_dir)
-        vault = cls(root, settings, store, embedder or make_embedder(settings), run_in_thread)
+        store = Store(locate(root, settings.vault.path))
+        vault = cls(root, settings, store, embedder or make_embedder(settings), run_in_thread, stray_limit)
         vault._check_embedder()
         vault._check_lexical()
         return vault
@@ -337,10 +351,12 @@ class Vault:
             return None
         return rel.as_posix()
 
-    def scan(self) -> dict[str, Path]:
-        """Every indexable file of the workspace: rel path -> absolute path."""
+    def scan(self, limit: int | None = None) -> dict[str, Path]:
+        """Every indexable file of the workspace: rel path -> absolute path (the
+        first ``limit`` + 1 found, shallow first, when ``limit`` is given)."""
         found: dict[str, Path] = {}
         git = self.ignore.git_files()
+        # os.walk lists a linked directory but never enters it (followlinks=False).
         for dirpath, dirnames, filenames in os.walk(self.root):
             base = Path(dirpath)
             rel_base = base.relative_to(self.root).as_posix()
@@ -351,6 +367,8 @@ class Vault:
             )
             for name in filenames:
                 rel = f"{rel_base}/{name}" if rel_base else name
+                if is_secret_file(name):
+                    continue
                 if git is not None:
                     if rel not in git:
                         continue
@@ -360,6 +378,8 @@ class Vault:
                 if abs_path.is_symlink() or not abs_path.is_file():
                     continue
                 found[rel] = abs_path
+                if limit is not None and len(found) > limit:
+                    return found
         return found
 
     def _prepare(self, rel: str, abs_path: Path, known_hash: str | None) -> _FileWork | None:
@@ -372,7 +392,7 @@ class Vault:
         if digest == known_hash:
             work.unchanged = True
             return work
-        work.chunks = chunk_file(rel, redact(text))
+        work.chunks = chunk_file(rel, redact(text, rel))  # config files: bare values are values
         work.lexical = [lexical.document(c.name, c.path, c.content) for c in work.chunks]
         return work
 
@@ -465,7 +485,15 @@ class Vault:
             return report
         try:
             report = IndexReport()
-            files = await self.run_in_thread(self.scan)
+            files = await self.run_in_thread(self.scan, self.file_limit)
+            if self.file_limit is not None and len(files) > self.file_limit:
+                files = dict(list(files.items())[: self.file_limit])
+                report.capped = True
+                report.notice = (
+                    f"{self.root} is not a project (none of {', '.join(PROJECT_MARKERS)} in it): only its first "
+                    f"{self.file_limit} files are indexed. Open the project's own folder, or add one of those "
+                    "files to index all of it.")
+                log.warning("%s", report.notice)
             known = {r[0]: (r[1], r[2], r[3]) for r in await self.run_in_thread(
                 self.store.query, "SELECT path, mtime_ns, size, hash FROM files")}
             removed = [rel for rel in known if rel not in files]
@@ -553,6 +581,9 @@ class Vault:
             report = await self.index(wait=False)
             return report.chunks
         known = await self.run_in_thread(self.store.query, "SELECT hash FROM files WHERE path = ?", (rel,))
+        if not known and self.file_limit is not None and (await self.run_in_thread(
+                self.store.query, "SELECT COUNT(*) FROM files"))[0][0] >= self.file_limit:
+            return 0  # a stray directory's vault stays within its limit, save by save too
         work = await self.run_in_thread(self._prepare, rel, abs_path, known[0][0] if known else None)
         if work is None:
             await self.run_in_thread(self._write_files, [], [rel])
@@ -842,4 +873,4 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-__all__ = ["DEFAULT_MODE", "IndexReport", "IgnoreRules", "MODES", "SearchResult", "Vault"]
+__all__ = ["DEFAULT_MODE", "IndexReport", "IgnoreRules", "MODES", "STRAY_FILE_LIMIT", "SearchResult", "Vault"]

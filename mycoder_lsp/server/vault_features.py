@@ -22,6 +22,7 @@ from pygls.uris import from_fs_path
 from mycoder_lsp.brains.context import AcceptedEdit
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory import patterns
+from mycoder_lsp.memory.store import VaultRefused
 from mycoder_lsp.memory.vault import SearchResult, Vault
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.feature import Feature
@@ -56,6 +57,9 @@ class VaultFeature(Feature):
         self.indexing: asyncio.Task[Any] | None = None
         # uri -> edits applied but not yet confirmed by a save (see edit_applied).
         self.pending: dict[str, list[AcceptedEdit]] = {}
+        # Why there is no vault (its location is unsafe), for the commands that need one.
+        self.refused: str | None = None
+        self.cap_shown = False  # the "not a project" message is shown once, logged each time
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -69,6 +73,12 @@ class VaultFeature(Feature):
         server = self.server
         try:
             vault = await server.run_in_thread(self._open_blocking)
+        except VaultRefused as exc:
+            # A hostile or odd workspace: diagnostics and the brains work on, without a vault.
+            self.refused = str(exc)
+            log.warning("%s", exc)
+            server.show_message(str(exc), types.MessageType.Warning)
+            return
         finally:
             self.ready.set()
         self.vault = vault
@@ -121,6 +131,9 @@ class VaultFeature(Feature):
                        + (" (another MyCoder is indexing; reading its vault)" if report.skipped_locked else ""))
             server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
         log.info("vault indexed: %s", report.to_json())
+        if report.notice and not self.cap_shown:
+            self.cap_shown = True
+            server.show_message(report.notice, types.MessageType.Warning)
         if report.embed_error:
             server.show_message(f"The vault is indexed for words only: embedding failed ({report.embed_error}). "
                                 "Search still works; vectors are added at the next index.",
@@ -131,7 +144,7 @@ class VaultFeature(Feature):
     async def _vault(self) -> Vault:
         await self.ready.wait()
         if self.vault is None:
-            raise UserError("The vault could not be opened; see the log for why.")
+            raise UserError(self.refused or "The vault could not be opened; see the log for why.")
         return self.vault
 
     async def _register_watchers(self) -> None:

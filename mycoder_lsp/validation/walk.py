@@ -2,6 +2,13 @@
 ``.gitignore`` respected (nested files too), and never the insides of
 ``.git``, virtualenvs, ``node_modules``, ``__pycache__`` or ``.mycoder``.
 
+The rules every walk of a workspace shares (``check`` here, the vault's
+index in :mod:`mycoder_lsp.memory.vault`) live here too: a workspace is
+untrusted input, so no walk follows a symbolic link (a link to ``/etc`` or
+``~`` would bring files from outside), and files that hold secrets
+(``.env``, private keys) are skipped even when ``.gitignore`` forgets them.
+:func:`has_project_marker` says whether a directory is a project at all.
+
 The ``.gitignore`` matcher covers what real projects use: globs with ``*``,
 ``?``, ``[...]`` and ``**``, negation with ``!``, directory-only patterns
 (trailing ``/``) and anchored patterns (a ``/`` at the start or middle).
@@ -10,18 +17,37 @@ This module only lists paths; it must not read or validate file contents.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from mycoder_lsp.validation.pipeline import language_for_path
+# languages, not validation.pipeline: the vault imports this module without the validators.
+from mycoder_lsp.languages import language_for_path
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".mycoder",
                           ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
                           # installed third-party code is never the project's own
                           "site-packages", "dist-packages"})
+# Secrets by their usual names: .env files and private keys.
+SECRET_FILES = (".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*")
+# What makes a directory a project: without one, a directory is a stray file's
+# surroundings (a home directory, Downloads) and is not indexed whole. A
+# .mycoder directory counts only with the project's settings in it: the vault
+# creates .mycoder itself, and must not turn a stray directory into a project.
+PROJECT_MARKERS = (".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml", "setup.py",
+                   ".mycoder/config.toml")
+
+
+def is_secret_file(name: str) -> bool:
+    """True for a file name that usually holds secrets (``.env``, ``id_rsa``, ``*.pem``)."""
+    return any(fnmatch.fnmatchcase(name, glob) for glob in SECRET_FILES)
+
+
+def has_project_marker(directory: Path) -> bool:
+    return any(os.path.lexists(directory / marker) for marker in PROJECT_MARKERS)
 
 
 @dataclass(frozen=True)
@@ -178,14 +204,18 @@ def _walk(directory: Path, ignore: GitIgnore) -> Iterator[Path]:
     for entry in entries:
         path = Path(entry.path)
         try:
-            is_dir = entry.is_dir()
+            # A link, to a file or a directory, may lead out of the workspace: never followed.
+            if entry.is_symlink():
+                continue
+            is_dir = entry.is_dir(follow_symlinks=False)
         except OSError:
             continue
         if is_dir:
-            if entry.name in SKIPPED_DIRS or entry.is_symlink() or ignore.ignored(path, True) or is_virtualenv(path):
+            if entry.name in SKIPPED_DIRS or ignore.ignored(path, True) or is_virtualenv(path):
                 continue
             dirs.append(path)
-        elif language_for_path(entry.name) is not None and not ignore.ignored(path, False):
+        elif (language_for_path(entry.name) is not None and not is_secret_file(entry.name)
+              and not ignore.ignored(path, False)):
             yield path
     for sub in dirs:
         yield from _walk(sub, ignore.child(sub))

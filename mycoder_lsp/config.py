@@ -23,8 +23,10 @@ only from the user's own layers: the user file and the editor's settings.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import re
+import stat
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -286,13 +288,36 @@ def user_config_path() -> Path:
     return Path(base) / "mycoder" / "config.toml"
 
 
-def _read_toml(path: Path, source: str, problems: list[SettingsProblem]) -> dict[str, Any] | None:
+# A repository's settings file is small; anything bigger (or a planted link to
+# /dev/zero) is refused rather than read.
+PROJECT_FILE_LIMIT = 1_000_000
+
+
+def _read_toml(path: Path, source: str, problems: list[SettingsProblem], *,
+               untrusted: bool = False) -> dict[str, Any] | None:
+    """Parse one TOML file. A repository's (``untrusted``) must be a regular
+    file, not a symbolic link, and at most PROJECT_FILE_LIMIT bytes."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        if not untrusted:
+            with path.open("rb") as fh:
+                return tomllib.load(fh)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError("not a regular file")
+            data = fh.read(PROJECT_FILE_LIMIT + 1)
+        if len(data) > PROJECT_FILE_LIMIT:
+            raise OSError(f"larger than {PROJECT_FILE_LIMIT} bytes")
+        return tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        if untrusted and exc.errno == errno.ELOOP:
+            exc = OSError("it is a symbolic link, which a repository's settings may not be")
+        problems.append(SettingsProblem(source, "(file)", f"cannot be read: {exc}"))
+        return None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.append(SettingsProblem(source, "(file)", f"cannot be read: {exc}"))
         return None
 
@@ -316,12 +341,16 @@ def file_layers(root: Path | None) -> tuple[list[FileLayer], list[SettingsProble
         layers.append(FileLayer(str(user), data, trusted=True))
     if root is not None:
         project = root / ".mycoder" / "config.toml"
-        data = _read_toml(project, str(project), problems)
+        if project.parent.is_symlink():
+            problems.append(SettingsProblem(str(project), "(file)", "not read: .mycoder is a symbolic link"))
+            data = None
+        else:
+            data = _read_toml(project, str(project), problems, untrusted=True)
         if data is not None:
             layers.append(FileLayer(str(project), data, trusted=False))
         else:
             pyproject = root / "pyproject.toml"
-            py_data = _read_toml(pyproject, str(pyproject), problems)
+            py_data = _read_toml(pyproject, str(pyproject), problems, untrusted=True)
             tool = py_data.get("tool", {}) if isinstance(py_data, dict) else None
             tool = tool.get("mycoder") if isinstance(tool, dict) else None
             if tool is not None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import typing
 
 import pytest
@@ -229,3 +230,31 @@ def test_a_pyproject_whose_tool_is_not_a_table_is_ignored(tmp_path):
     (root / "pyproject.toml").write_text('tool = "nothing here"\n')
     settings, problems = load_settings(root)
     assert problems == [] and settings == Settings()
+
+
+@pytest.mark.parametrize("planted", ["link-to-file", "link-to-dev-zero", "linked-dir", "fifo", "huge"])
+def test_a_repositorys_settings_file_is_read_only_when_it_is_a_small_regular_file(tmp_path, monkeypatch, planted):
+    # A planted link could make the server read /dev/zero (never ends) or a
+    # file outside the repository; a FIFO would block the read forever.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    root = tmp_path / "repo"
+    (root / ".mycoder").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text('log_level = "debug"\n')
+    target = root / ".mycoder" / "config.toml"
+    if planted == "link-to-file":
+        target.symlink_to(elsewhere)
+    elif planted == "link-to-dev-zero":
+        target.symlink_to("/dev/zero")
+    elif planted == "linked-dir":
+        (root / ".mycoder").rmdir()
+        (tmp_path / "real").mkdir()
+        (tmp_path / "real" / "config.toml").write_text('log_level = "debug"\n')
+        (root / ".mycoder").symlink_to(tmp_path / "real")
+    elif planted == "fifo":
+        os.mkfifo(target)
+    else:
+        target.write_text('log_level = "debug"\n' + "# padding\n" * 200_000)
+    settings, problems = load_settings(root)
+    assert settings.log_level == "info"
+    assert [p.key for p in problems] == ["(file)"]

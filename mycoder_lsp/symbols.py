@@ -20,6 +20,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.text import lone_cr_as_lf, split_lines
+
 # Languages we read with tree-sitter; python is read with ast.
 TREE_SITTER_LANGUAGES = ("javascript", "typescript", "tsx", "go", "rust")
 
@@ -65,7 +68,7 @@ class Symbol:
 
     def text(self, document: str) -> str:
         """The symbol's source (whole lines, decorators included)."""
-        lines = document.splitlines(keepends=True)
+        lines = split_lines(document, keepends=True)
         return "".join(lines[self.start_line : self.end_line + 1])
 
 
@@ -138,10 +141,10 @@ def _leading_ws(line: str) -> str:
 
 def _python_symbols(text: str) -> list[Symbol]:
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _python_scan(text)
-    lines = text.splitlines()
+    lines = split_lines(text)
     out: list[Symbol] = []
 
     def visit(body: list[ast.stmt], prefix: str, parent_kind: str | None, parent: str | None) -> None:
@@ -169,8 +172,8 @@ def _python_symbols(text: str) -> list[Symbol]:
                         kind=kind,
                         start_line=first,
                         end_line=last,
-                        start_col=node.col_offset,
-                        end_col=node.end_col_offset or 0,
+                        start_col=_char_col(lines, def_line, node.col_offset),
+                        end_col=_char_col(lines, last, node.end_col_offset or 0),
                         def_line=def_line,
                         indent=_leading_ws(lines[def_line]) if def_line < len(lines) else "",
                         body_indent=body_indent,
@@ -190,6 +193,14 @@ def _python_symbols(text: str) -> list[Symbol]:
 
     visit(tree.body, "", None, None)
     return out
+
+
+def _char_col(lines: list[str], row: int, byte_col: int) -> int:
+    """``ast`` columns are UTF-8 bytes; symbols use code points."""
+    line = lines[row] if 0 <= row < len(lines) else ""
+    if line.isascii():
+        return byte_col
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
 def _python_signature(lines: list[str], start: int, end: int) -> str:
@@ -218,7 +229,7 @@ _PY_DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?(?P<kw>def|class)[ \t]
 def _python_scan(text: str) -> list[Symbol]:
     """Symbols of Python that does not parse: definitions found by their
     keyword, each ending before the next line indented at or left of it."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     found: list[tuple[int, int, str, str, str]] = []  # def_line, start, indent, kw, name
     for i, line in enumerate(lines):
         m = _PY_DEF.match(line)
@@ -311,13 +322,14 @@ def tree_sitter_language(language: str) -> Any | None:
 
 def parse_tree(text: str, language: str) -> Any | None:
     """A tree-sitter tree for ``text`` (a new parser each call: parsers are
-    not shared between threads)."""
+    not shared between threads). Its rows are LSP lines, also in a file
+    whose lines end in a lone ``\\r``."""
     lang = tree_sitter_language(language)
     if lang is None:
         return None
     import tree_sitter
 
-    return tree_sitter.Parser(lang).parse(text.encode("utf-8"))
+    return tree_sitter.Parser(lang).parse(lone_cr_as_lf(text).encode("utf-8"))
 
 
 # node type -> kind, per language family
@@ -366,7 +378,7 @@ class _Text:
     """Byte offsets to code point columns, per line."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        self.lines = split_lines(text)
 
     def col(self, row: int, byte_col: int) -> int:
         if row >= len(self.lines):
@@ -405,7 +417,7 @@ def _tree_sitter_symbols(text: str, language: str) -> list[Symbol]:
     tree = parse_tree(text, language)
     if tree is None:
         return []
-    src = text.encode("utf-8")
+    src = lone_cr_as_lf(text).encode("utf-8")
     doc = _Text(text)
     kinds = _TS_KINDS[language]
     out: list[Symbol] = []

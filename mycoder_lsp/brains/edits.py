@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble
 from mycoder_lsp.errors import UserError
+from mycoder_lsp.parsing import parse_python
 from mycoder_lsp.symbols import Symbol, document_symbols, parse_tree
+from mycoder_lsp.text import newline_of, split_lines, to_lf
 
 # Fence tags that are not code of the document's language.
 _NOT_CODE_TAGS = {"bash", "sh", "shell", "console", "text", "txt", "output", "json", "diff", "log", "plaintext", "yaml"}
@@ -78,7 +80,7 @@ def is_parseable(text: str, language: str | None) -> bool:
     (we cannot tell; the validation pipeline has the last word)."""
     if language == "python":
         try:
-            ast.parse(text)
+            parse_python(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
         return True
@@ -391,11 +393,14 @@ def _ends_abruptly(code: str, language: str | None) -> bool:
 
 
 def _lines(document: str) -> list[str]:
+    """The lines of a document already in ``\\n`` form (see ``to_lf``)."""
     return document.split("\n")
 
 
-def _newline_of(document: str) -> str:
-    return "\r\n" if "\r\n" in document else "\n"
+def _trailing_comment(rest: str, language: str | None) -> bool:
+    """Is what follows a symbol on its last line only a comment?"""
+    starts = ("#",) if language == "python" else ("//", "/*")
+    return rest.strip().startswith(starts)
 
 
 def plan_edit(
@@ -411,10 +416,12 @@ def plan_edit(
     :class:`EditRefused` when the edited document would not parse (unless
     the document did not parse before either and the new code itself does),
     or when nothing would change."""
-    newline = _newline_of(document)
-    text = document.replace("\r\n", "\n")
+    # Work in \n form (CR-only and CRLF files have the same LSP lines) and
+    # give the new text the file's own line break at the end.
+    newline = newline_of(document)
+    text = to_lf(document)
     lines = _lines(text)
-    new_code = new_code.replace("\r\n", "\n")
+    new_code = to_lf(new_code)
     if target is not None:
         sl, el = target.start_line, min(target.end_line, len(lines) - 1)
         if sl >= len(lines):
@@ -422,10 +429,16 @@ def plan_edit(
         head = lines[sl][: target.start_col]
         sc = target.start_col if head.strip() else 0
         tail_from = target.end_col if el == target.end_line else len(lines[el])
-        ec = tail_from if lines[el][tail_from:].strip() else len(lines[el])
+        rest = lines[el][tail_from:]
+        # The model was shown whole lines, a trailing comment included: the
+        # edit replaces whole lines, so the comment is never kept twice.
+        whole = not rest.strip() or _trailing_comment(rest, language)
+        ec = len(lines[el]) if whole else tail_from
         if sc == 0 and not _indent_of(new_code.split("\n")[0]) == target.indent:
             new_code = reindent(new_code, target.indent, body_indent=target.body_indent)
         new_code = _keep_prefix(lines, target, new_code.strip("\n"))
+        if rest.strip() and whole and rest.strip() not in new_code:
+            new_code += rest  # an answer without the comment keeps it once
         new_text = new_code if sc == 0 else new_code.strip()
     elif selection is not None:
         sl, sc, el, ec = selection
@@ -505,10 +518,10 @@ def _slice(lines: list[str], sl: int, sc: int, el: int, ec: int) -> str:
 
 def apply_plan(document: str, plan: EditPlan) -> str:
     """``document`` with the plan's range replaced (line endings kept)."""
-    newline = _newline_of(document)
-    text = document.replace("\r\n", "\n")
+    newline = newline_of(document)
+    text = to_lf(document)
     lines = _lines(text)
-    new_text = plan.new_text.replace("\r\n", "\n")
+    new_text = to_lf(plan.new_text)
     before = "\n".join(lines[: plan.start_line] + [lines[plan.start_line][: plan.start_col]])
     after = "\n".join([lines[plan.end_line][plan.end_col :]] + lines[plan.end_line + 1 :])
     out = before + new_text + after
@@ -535,9 +548,9 @@ def extract_imports(raw: str, *, language: str | None, document: str) -> list[st
         return []
     blocks = fenced_blocks(raw)
     text = "\n".join(body for _, body in blocks) if blocks else raw
-    have = {" ".join(line.split()) for line in document.replace("\r\n", "\n").split("\n")}
+    have = {" ".join(line.split()) for line in split_lines(document)}
     out: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
+    for line in split_lines(text):
         if not _PY_IMPORT.match(line):
             continue
         norm = " ".join(line.split())
@@ -551,11 +564,11 @@ def plan_imports(document: str, imports: list[str], *, language: str | None) -> 
     (or after its module docstring), or None when there is nothing to add."""
     if language != "python" or not imports:
         return None
-    text = document.replace("\r\n", "\n")
+    text = to_lf(document)
     lines = text.split("\n")
     after: int | None = None
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     for node in tree.body:
@@ -566,7 +579,7 @@ def plan_imports(document: str, imports: list[str], *, language: str | None) -> 
             after = (node.end_lineno or node.lineno) - 1  # the module docstring
         elif after is not None or not isinstance(node, ast.Expr):
             break
-    newline = _newline_of(document)
+    newline = newline_of(document)
     block = newline.join(imports)
     if after is None:
         return EditPlan(0, 0, 0, 0, block + newline + (newline if lines and lines[0].strip() else ""), "")
@@ -639,8 +652,8 @@ def unified_diff(old: str, new: str, path: str) -> str:
     """A ``diff -u`` of the change, for the terminal."""
     return "".join(
         difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
+            split_lines(old, keepends=True),
+            split_lines(new, keepends=True),
             fromfile=f"a/{path}",
             tofile=f"b/{path}",
         )

@@ -19,6 +19,7 @@ own ``.scm`` files), the vault or any model, and never raises on bad input.
 from __future__ import annotations
 
 import ast
+import bisect
 import hashlib
 import re
 import threading
@@ -27,6 +28,8 @@ from importlib import resources
 from typing import Any, Iterator
 
 from mycoder_lsp.languages import LANGUAGES
+from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.text import line_starts, split_lines
 
 WINDOW = 2048
 OVERLAP = 512
@@ -114,11 +117,12 @@ def _windows(path: str, text: str, first_line: int, name: str, kind: str) -> Ite
         return
     step = WINDOW - OVERLAP
     start = 0
+    starts = line_starts(text)  # LSP lines: a lone \r ends one too
     while True:
         piece = text[start : start + WINDOW]
         if piece.strip():
-            line0 = first_line + text.count("\n", 0, start)
-            line1 = line0 + piece.rstrip("\n").count("\n")
+            line0 = first_line + bisect.bisect_right(starts, start) - 1
+            line1 = first_line + bisect.bisect_right(starts, start + len(piece.rstrip("\r\n")) - 1) - 1
             yield _make(path, name, kind, line0, line1, piece, "")
         if start + WINDOW >= len(text):
             return
@@ -130,10 +134,10 @@ def _windows(path: str, text: str, first_line: int, name: str, kind: str) -> Ite
 
 def _python_chunks(path: str, text: str) -> list[Chunk] | None:
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text, keepends=True)
     out: list[Chunk] = []
 
     def visit(body: list[ast.stmt], prefix: str, in_class: bool) -> None:
@@ -252,7 +256,7 @@ def _tree_sitter_chunks(path: str, text: str, language: str) -> list[Chunk] | No
     if tree is None or tree.root_node.has_error and not tree.root_node.named_child_count:
         return None
     src = text.encode("utf-8")
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text, keepends=True)
 
     def node_text(node: Any) -> str:
         return src[node.start_byte : node.end_byte].decode("utf-8", errors="replace")

@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mycoder_lsp.parsing import parse_python
 from mycoder_lsp.validation import imports
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.source import PythonSource
@@ -87,7 +88,7 @@ def _changed_functions(src: PythonSource) -> set[str] | None:
     if src.original is None:
         return None
     try:
-        before = ast.parse(src.original)
+        before = parse_python(src.original)
     except (SyntaxError, ValueError, RecursionError):
         return None
     old = {name: ast.dump(node) for name, node, _ in _definitions(before)}
@@ -271,7 +272,7 @@ def _comment_start(line: str) -> int:
 
 def _missing_definitions(src: PythonSource) -> list[Finding]:
     try:
-        before = ast.parse(src.original or "")
+        before = parse_python(src.original or "")
     except (SyntaxError, ValueError, RecursionError):
         return []
     now = {name: node for name, node, _ in _definitions(src.tree)}  # type: ignore[arg-type]

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from mycoder_lsp.parsing import parse_python
+
 STDLIB_DIR = Path(sysconfig.get_paths()["stdlib"]).resolve()
 
 def _interpreter_modules() -> frozenset[str]:
@@ -408,7 +410,7 @@ def _names_from_source(module: str) -> ModuleNames | None:
     if source is None:
         return None  # a C extension that is not loaded: cannot tell safely
     try:
-        tree = ast.parse(source.read_bytes(), filename=str(source))
+        tree = parse_python(source.read_bytes(), filename=str(source))
     except (SyntaxError, ValueError, OSError, RecursionError):
         return None
     names: set[str] = {"__name__", "__doc__", "__file__", "__spec__", "__loader__", "__package__",

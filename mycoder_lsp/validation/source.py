@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
 
 _DEF_KEYWORD = re.compile(r"(?:async\s+)?(?:def|class)\s+")
@@ -30,9 +31,9 @@ class PythonSource:
     lines: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        # splitlines() also splits on \x0c, \x1c, ... which ast does not: split
-        # on real line ends only so line numbers agree with ast's.
-        self.lines = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        # LSP lines, which are ast's (splitlines() would also split on \x0c,
+        # U+2028, ...); a final line break leaves an empty last line.
+        self.lines = to_lf(self.text).split("\n")
 
     @cached_property
     def nodes(self) -> dict[type, list[ast.AST]]:

@@ -28,7 +28,9 @@ def check_style(src: PythonSource, style: StyleSettings) -> list[Finding]:
         findings += _indentation(src, style, in_string)
     limit = style.max_line_length
     for index, line in enumerate(src.lines):
-        if style.trailing_whitespace and line and line[-1] in " \t\f\v" and index not in in_string:
+        # A line of form feeds is a page break (PEP 8, the stdlib), not trailing whitespace.
+        if style.trailing_whitespace and line and line[-1] in " \t\f\v" and index not in in_string \
+                and line.strip("\f"):
             stripped = len(line.rstrip(" \t\f\v"))
             findings.append(Finding("MC203", "Trailing whitespace: delete it.", Severity.INFORMATION,
                                     index, stripped, index, len(line)))

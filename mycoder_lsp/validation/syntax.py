@@ -13,6 +13,8 @@ import logging
 import threading
 from typing import Any
 
+from mycoder_lsp.parsing import parse_python as parse_ast
+from mycoder_lsp.text import lone_cr_as_lf, position_of, split_lines
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.source import PythonSource
 
@@ -40,11 +42,11 @@ _parse_lock = threading.Lock()
 def parse_python(text: str, path: str) -> tuple[ast.Module | None, Finding | None]:
     """The tree, or the syntax error as a finding (MC101)."""
     try:
-        return ast.parse(text, filename=path), None
+        return parse_ast(text, filename=path), None
     except SyntaxError as exc:
         return None, _python_error(text, exc)
     except ValueError as exc:  # NUL bytes on Python < 3.12
-        line, col = _position_of(text, text.find("\0")) if "\0" in text else (0, 0)
+        line, col = position_of(text, text.find("\0")) if "\0" in text else (0, 0)
         return None, Finding("MC101", f"Syntax error: {exc}. Remove the NUL characters.", Severity.ERROR,
                              line, col, line, col + 1)
     except (RecursionError, MemoryError):
@@ -70,12 +72,6 @@ def _python_error(text: str, exc: SyntaxError) -> Finding:
         msg += "."
     return Finding("MC101", f"Syntax error: {msg} Fix it before anything else: the file cannot run.",
                    Severity.ERROR, line, col, max(end_line, line), max(end_col, 0))
-
-
-def _position_of(text: str, index: int) -> tuple[int, int]:
-    before = text[:index]
-    line = before.count("\n")
-    return line, index - (before.rfind("\n") + 1)
 
 
 def check_python(src: PythonSource) -> list[Finding]:
@@ -110,13 +106,15 @@ def check_tree_sitter(text: str, language: str) -> list[Finding]:
     parser = parser_for(language)
     if parser is None:
         return []
-    data = text.encode("utf-8", "surrogatepass")
+    # tree-sitter rows break at \n only: a lone \r becomes \n (same bytes
+    # count) so rows are the editor's lines in CR-only files too.
+    data = lone_cr_as_lf(text).encode("utf-8", "surrogatepass")
     with _parse_lock:
         tree = parser.parse(data)
     root = tree.root_node
     if not root.has_error:
         return []
-    lines = text.split("\n")
+    lines = split_lines(text)
     findings: list[Finding] = []
     stack = [root]
     while stack and len(findings) < MAX_SYNTAX_FINDINGS:

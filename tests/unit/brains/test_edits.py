@@ -199,3 +199,52 @@ def test_new_imports_become_a_second_edit():
     assert apply_plans('"""D."""\nx = 1\n', [plan_imports('"""D."""\nx = 1\n', ["import sys"], language="python")]) == (
         '"""D."""\nimport sys\nx = 1\n'
     )
+
+
+def _read_exact(path: Path) -> str:
+    with path.open(encoding="utf-8", newline="") as fh:  # CR-only cases stay CR-only
+        return fh.read()
+
+
+def _target_cases() -> list[Path]:
+    import json
+
+    return [p for p in sorted(CASES.iterdir()) if (p / "case.json").exists()
+            and json.loads((p / "case.json").read_text())["target"]]
+
+
+@pytest.mark.parametrize("case_dir", _target_cases(), ids=lambda p: p.name)
+def test_an_edit_replaces_whole_lines_of_its_symbol_and_duplicates_nothing(case_dir):
+    """Over every edit case with a target: the main edit covers whole lines
+    of the symbol (a trailing comment included), no line outside the symbol
+    changes, and no text of the symbol's last line ends up in the file twice
+    (the `# type: ignore  # type: ignore` a Fix wrote into a real project)."""
+    import json
+
+    from mycoder_lsp.text import split_lines
+
+    meta = json.loads((case_dir / "case.json").read_text())
+    language = meta["language"]
+    before = _read_exact(next(case_dir.glob("before.*")))
+    raw = _read_exact(case_dir / "raw.txt")
+    target = find_symbol(document_symbols(before, language), meta["target"])
+    assert target is not None, case_dir.name
+    try:
+        code = extract_code(raw, language=language, target=target, document=before)
+        plan = plan_edit(before, language=language, target=target, selection=None, new_code=code)
+    except EditRefused:
+        assert meta["expect"] == "refuse", case_dir.name
+        return
+    old, new = split_lines(before), split_lines(apply_plan(before, plan))
+    assert (plan.start_line, plan.end_line) == (target.start_line, target.end_line)
+    last = old[target.end_line]
+    rest = last[target.end_col:].strip()
+    if not rest or rest.startswith(("#", "//", "/*")):
+        assert plan.end_col == len(last), (case_dir.name, last, plan)
+    assert not old[plan.start_line][: plan.start_col].strip() or plan.start_col == target.start_col
+    after_count = len(old) - plan.end_line - 1
+    assert new[: plan.start_line] == old[: plan.start_line]
+    if after_count:
+        assert new[-after_count:] == old[-after_count:]
+    if rest:
+        assert apply_plan(before, plan).count(rest) <= before.count(rest), (case_dir.name, rest)

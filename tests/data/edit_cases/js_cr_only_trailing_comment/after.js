@@ -1,0 +1,1 @@
+function a() {  return 1;}function b() {  return 3;} // keep me

@@ -1,0 +1,1 @@
+import osdef home():    return os.environ.get('HOME', '/')def user():    return os.environ['USER']

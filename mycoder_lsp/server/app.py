@@ -15,45 +15,22 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import FeatureNotificationError, FeatureRequestError, JsonRpcException
+from pygls.exceptions import FeatureNotificationError, FeatureRequestError
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from mycoder_lsp import __version__
 from mycoder_lsp.brains.context import ContextProvider
 from mycoder_lsp.config import Settings, SettingsProblem, load_settings
 from mycoder_lsp.errors import UserError
+from mycoder_lsp.server.documents import LspWorkspace
 from mycoder_lsp.server.feature import Feature
+from mycoder_lsp.server.protocol import MyCoderProtocol
 
 log = logging.getLogger(__name__)
 
 CONFIG_SECTION = "mycoder"
 F = TypeVar("F", bound=Feature)
-
-
-class _Ignored:
-    """A parsed message that ``handle_message`` drops (wrong ``jsonrpc``)."""
-
-    jsonrpc = "ignored"
-
-
-class MyCoderProtocol(LanguageServerProtocol):
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as exc:
-            # pygls cannot answer a request whose params do not parse (the id
-            # is lost with the exception), so the client would wait forever.
-            if isinstance(data, dict) and "id" in data and "method" in data:
-                self._send_response(
-                    data["id"],
-                    error=types.ResponseError(
-                        code=exc.code, message=f"Invalid params for {data['method']}: see the server log"
-                    ),
-                )
-                return _Ignored()
-            raise
 
 
 class MyCoderServer(LanguageServer):
@@ -167,7 +144,8 @@ class MyCoderServer(LanguageServer):
             log.warning("%s", problem)
         shown = "; ".join(str(p) for p in problems[:3])
         more = f" (and {len(problems) - 3} more, see the log)" if len(problems) > 3 else ""
-        self.show_message(f"{shown}{more}. Defaults are used for those keys.", types.MessageType.Warning)
+        self.show_message(f"{shown}{more}. Those keys keep the value of your own settings, or the default.",
+                          types.MessageType.Warning)
 
     # -- capabilities of the client -----------------------------------------
 
@@ -245,6 +223,9 @@ def create_server() -> MyCoderServer:
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: MyCoderServer, params: types.InitializeParams) -> None:
+        # pygls made its workspace just now; ours finds documents by any
+        # spelling of their URI and splits them into LSP lines.
+        ls.protocol._workspace = LspWorkspace.replacing(ls.workspace)
         ls.root = _root_from(params)
         ls.initialization_options = params.initialization_options
         settings, problems = load_settings(ls.root, initialization_options=params.initialization_options)

@@ -54,6 +54,7 @@ class MyCoderServer(LanguageServer):
         self.context_provider: ContextProvider | None = None
         self._ready: asyncio.Event | None = None
         self._last_error_shown = -1e9
+        self._problems_shown: set[SettingsProblem] = set()
 
     # -- features -----------------------------------------------------------
 
@@ -138,8 +139,12 @@ class MyCoderServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"MyCoder: {message}"))
 
     def report_settings_problems(self, problems: list[SettingsProblem]) -> None:
+        """Log and show each problem once per server: settings are re-read on
+        every change, and a repository's refused key must not reappear each time."""
+        problems = [p for p in problems if p not in self._problems_shown]
         if not problems:
             return
+        self._problems_shown.update(problems)
         for problem in problems:
             log.warning("%s", problem)
         shown = "; ".join(str(p) for p in problems[:3])

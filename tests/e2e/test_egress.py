@@ -119,6 +119,13 @@ async def test_a_hostile_repository_cannot_send_code_off_the_machine(tmp_path: P
         assert explained["kind"] == "explanation", explained
         assert "Adds up the prices" in explained["text"]
 
+        # Settings are re-read on every change; the refused keys are not
+        # shown again, only what is new.
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"mycoder": {"noSuchKey": 1}}))
+        await wait_until(lambda: any("no_such_key" in m or "noSuchKey" in m for m in messages(client)), timeout=15)
+        assert len([m for m in messages(client) if "vault.path" in m]) == 1
+
     chats = fake_ollama.chats()
     assert chats and {r.model for r in chats} == {REASONING}
     assert all("authorization" not in r.headers for r in fake_ollama.requests)  # the repository's api_key

@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import json
 import sqlite3
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,14 +34,27 @@ class Check:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each server (default 5)")
+    parser.add_argument("--settings", default="", metavar="JSON",
+                        help="an editor's settings (a JSON object), layered over the config files the way the "
+                             "server layers initializationOptions, so the editor's health check sees what its "
+                             "server sees")
 
 
 def run(args: argparse.Namespace) -> int:
-    from mycoder_lsp.config import load_settings
+    from mycoder_lsp.config import REPOSITORY_MAY_NOT, load_settings, user_config_path
 
     root: Path = args.root.resolve()
-    settings, problems = load_settings(root)
-    checks = [Check(f"settings: {p.key}", False, str(p), "fix the value in that file", required=False)
+    editor: object = None
+    if args.settings:
+        try:
+            editor = json.loads(args.settings)
+        except ValueError as exc:
+            print(f"mycoder-lsp doctor: --settings is not JSON: {exc}", file=sys.stderr)
+            return 2
+    settings, problems = load_settings(root, initialization_options=editor)  # type: ignore[arg-type]
+    moved = f"if you want it, put it in {user_config_path()} or your editor's settings"
+    checks = [Check(f"settings: {p.key}", False, str(p),
+                    moved if p.reason == REPOSITORY_MAY_NOT else "fix the value in that file", required=False)
               for p in problems]
     checks += asyncio.run(_brain_checks(settings, args.timeout))
     checks += _vault_checks(settings, root)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -143,6 +144,8 @@ FEATURE_SCRIPT = {
     "rules": [
         {"model": "coder-test", "contains": "take your time", "reply": "```python\ndef add(a, b):\n    return b + a\n```",
          "pieces": 40, "delay": 0.25},
+        {"model": "coder-test", "contains": "in slow motion",
+         "reply": "```python\ndef add(a, b):\n    return a + b + 0\n```", "pieces": 10, "delay": 0.2},
         {"model": "coder-test", "contains": "count the items",
          "reply": "```python\ndef total(items):\n    return len(items)\n```", "pieces": 2},
         {"model": "coder-test", "contains": "use a plus sign",
@@ -174,7 +177,18 @@ def test_lsp_enable_on_0_11(nvim: str, tmp_path: Path) -> None:
 
 
 def test_checkhealth(nvim: str, tmp_path: Path) -> None:
-    with FakeOllama({"models": ["coder-test", "reasoner-test"]}) as fake:
-        run_script(nvim, "test_health.lua", tmp_path, {"MYCODER_TEST_OLLAMA_URL": fake.url})
+    # A "hung" model server: it accepts connections (the kernel's backlog) and never answers.
+    with FakeOllama({"models": ["coder-test", "reasoner-test"]}) as fake, socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(64)
+        hung_url = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        figures = run_script(nvim, "test_health.lua", tmp_path,
+                             {"MYCODER_TEST_OLLAMA_URL": fake.url, "MYCODER_TEST_HUNG_URL": hung_url})
         asked = {r.path for r in fake.requests}
     assert "/api/tags" in asked, asked
+    assert float(figures["checkhealth_hung_model_ms"]) < 4000, figures
+
+
+def test_server_lifecycle(nvim: str, tmp_path: Path) -> None:
+    figures = run_script(nvim, "test_lifecycle.lua", tmp_path)
+    assert float(figures["crash_to_diagnostics_again_ms"]) >= 1000, figures

@@ -32,6 +32,11 @@ def test_vscode_extension_in_code_server(tmp_path: Path) -> None:
     env.setdefault("MYCODER_PYTHON", sys.executable)
     env.setdefault("MYCODER_LSP_COMMAND", str(Path(sys.executable).with_name("mycoder-lsp")))
     env.setdefault("E2E_TIMEOUT", "300")
+    # The screenshot goes to the test's own folder: the run must not rewrite the tracked one.
+    screenshot = tmp_path / "vscode.png"
+    env["E2E_SCREENSHOT"] = str(screenshot)
+    tracked = REPO / "docs" / "screenshots" / "vscode.png"
+    tracked_before = tracked.read_bytes() if tracked.exists() else None
     result = subprocess.run(
         ["bash", str(E2E)],
         cwd=REPO,
@@ -48,3 +53,5 @@ def test_vscode_extension_in_code_server(tmp_path: Path) -> None:
             pytest.fail(f"CI must run the VS Code e2e test: {reason}")
         pytest.skip(reason)
     assert result.returncode == 0, f"editors/vscode/test/e2e.sh failed (exit {result.returncode}):\n{result.stdout[-6000:]}"
+    assert screenshot.stat().st_size > 0
+    assert (tracked.read_bytes() if tracked.exists() else None) == tracked_before, "the e2e run rewrote the tracked screenshot"

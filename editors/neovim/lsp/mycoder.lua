@@ -17,4 +17,6 @@ return {
   settings = { mycoder = vim.empty_dict() },
   handlers = require("mycoder.client").handlers(),
   commands = require("mycoder.commands").code_action_handlers(),
+  -- Clears its diagnostics when it exits and restarts it after a crash.
+  on_exit = require("mycoder.client").on_exit,
 }

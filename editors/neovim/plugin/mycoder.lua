@@ -41,6 +41,16 @@ define("MyCoderCancel", function()
   commands().cancel()
 end, { desc = "MyCoder: cancel the requests in progress" })
 
+define("MyCoderRestart", function()
+  local n = require("mycoder.client").restart()
+  vim.notify(n > 0 and ("MyCoder: restarting %d server(s)"):format(n) or "MyCoder: starting mycoder-lsp",
+    vim.log.levels.INFO)
+end, { desc = "MyCoder: restart mycoder-lsp (or start it when none runs)" })
+
+define("MyCoderStatus", function()
+  require("mycoder.status").show()
+end, { desc = "MyCoder: is the server running, its pid, root, settings and last error" })
+
 define("MyCoderIndex", function()
   commands().index()
 end, { desc = "MyCoder: index the workspace into the vault" })

@@ -145,6 +145,58 @@ function H.server_cmd()
   return { "mycoder-lsp" }
 end
 
+--- Record what reaches the message area (echoes, vim.notify, the LSP
+--- client's own messages), in order, until the returned function is called;
+--- that function returns the texts.
+---@return fun(): string[]
+function H.capture_messages()
+  local shown, api = {}, vim.api
+  local saved = {}
+  local function wrap(name, text_of)
+    saved[name] = api[name]
+    api[name] = function(...)
+      table.insert(shown, text_of(...))
+      return saved[name](...)
+    end
+  end
+  wrap("nvim_echo", function(chunks)
+    return table.concat(vim.tbl_map(function(chunk)
+      return chunk[1]
+    end, chunks))
+  end)
+  for _, name in ipairs({ "nvim_out_write", "nvim_err_write", "nvim_err_writeln" }) do
+    wrap(name, tostring)
+  end
+  return function()
+    for name, fn in pairs(saved) do
+      api[name] = fn
+    end
+    return shown
+  end
+end
+
+--- How many of `texts` contain `needle`.
+function H.count(texts, needle)
+  local n = 0
+  for _, text in ipairs(texts) do
+    if text:find(needle, 1, true) then
+      n = n + 1
+    end
+  end
+  return n
+end
+
+--- The quickfix list titled `title` (`{id, nr, title, items}`), wherever it is in the stack, or nil.
+function H.qf_list(title)
+  for nr = 1, vim.fn.getqflist({ nr = "$" }).nr do
+    local list = vim.fn.getqflist({ nr = nr, id = 0, title = 0, items = 0 })
+    if list.title == title then
+      list.nr = nr
+      return list
+    end
+  end
+end
+
 --- The quickfix items of the current list whose text contains `needle`.
 function H.qf_matching(needle)
   local found = {}

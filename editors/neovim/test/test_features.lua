@@ -134,14 +134,21 @@ H.run(function()
     H.eq(9, H.qf_matching("MC502")[1].lnum, "the other stub is still listed")
   end)
 
-  H.test(":MyCoderFix fixes the finding under the cursor", function()
+  H.test(":MyCoderFix fixes the finding under the cursor, and says so once", function()
     vim.api.nvim_win_set_cursor(0, { 9, 4 })
+    local stop = H.capture_messages()
     vim.cmd("MyCoderFix")
-    local result = result_of("fix")
+    local ok, result = pcall(result_of, "fix")
+    local shown = stop()
+    assert(ok, result)
     H.eq("edit", result.kind, "kind: " .. vim.inspect(result))
     H.wait(5000, function()
       return buffer_text(bufnr):find("return sum(items) / len(items)", 1, true)
     end, "the fixed mean")
+    -- The server's window/showMessage, the answer and the progress' end all
+    -- told the same story: one message, the last one shown.
+    H.eq(1, H.count(shown, result.message), "messages saying " .. result.message .. ": " .. vim.inspect(shown))
+    H.truthy(shown[#shown]:find(result.message, 1, true), "the outcome is shown last: " .. vim.inspect(shown))
   end)
 
   H.test(":MyCoderAsk routes the question (here: an explanation)", function()
@@ -243,6 +250,34 @@ H.run(function()
     local result = result_of("modify", 10000)
     H.eq("cancelled", result.kind, "kind: " .. vim.inspect(result))
     H.eq(before, buffer_text(bufnr), "the buffer")
+  end)
+
+  H.test("an edit overtaken by typing says 'Not applied' once, last, and leaves the buffer alone", function()
+    vim.api.nvim_win_set_cursor(0, { 1, 4 })
+    local stop = H.capture_messages()
+    vim.cmd("MyCoderModify rename it in slow motion")
+    local ok, err = pcall(H.wait, 10000, function()
+      for _, entry in pairs(require("mycoder.progress").active()) do
+        if entry.title:find("modify", 1, true) then
+          return true
+        end
+      end
+    end, "the modify in progress")
+    -- The user types while the model works.
+    vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { "# typed meanwhile" })
+    local got, result = pcall(result_of, "modify", 30000)
+    local shown = stop()
+    assert(ok, err)
+    assert(got, result)
+    H.eq("refused", result.kind, "kind: " .. vim.inspect(result))
+    H.truthy(result.message:find("Not applied", 1, true), "message: " .. result.message)
+    H.eq(1, H.count(shown, "Not applied"), "'Not applied' messages: " .. vim.inspect(shown))
+    H.truthy(shown[#shown]:find("Not applied", 1, true), "the refusal is shown last: " .. vim.inspect(shown))
+    H.eq(0, H.count(shown, "✓"), "no 'done ✓' for a refused edit: " .. vim.inspect(shown))
+    local history = vim.split(vim.fn.execute("messages"), "\n")
+    H.eq(1, H.count(history, "Not applied"), ":messages: " .. vim.inspect(history))
+    H.truthy(buffer_text(bufnr):find("return a + b\n", 1, true), "the model's edit was not applied")
+    vim.api.nvim_buf_set_lines(bufnr, -2, -1, false, {})
   end)
 
   H.test(":MyCoderIndex and :MyCoderSearch (results in the quickfix list)", function()

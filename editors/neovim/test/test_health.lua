@@ -28,5 +28,27 @@ H.run(function()
     has("organizer brain: organizer-test is not pulled")
     has("ollama pull organizer-test")
     H.truthy(not text:find("Failed to run healthcheck", 1, true), "the check itself ran:\n" .. text)
+    -- The doctor section agrees with the brains section: it got setup()'s settings.
+    has("with the settings of setup()")
+    has("server " .. url)
+    H.truthy(not text:find("11434", 1, true), "no default endpoint checked (setup() set the urls):\n" .. text)
+    vim.cmd("bwipeout!")
+  end)
+
+  H.test(":checkhealth mycoder with a hung model server takes under 4 s", function()
+    local hung = assert(vim.env.MYCODER_TEST_HUNG_URL, "MYCODER_TEST_HUNG_URL is not set")
+    local brain = { model = "coder-test", url = hung }
+    require("mycoder").setup({
+      cmd = H.server_cmd(),
+      settings = { brains = { coding = brain, reasoning = brain, organizer = brain } },
+    })
+    local t0 = vim.loop.hrtime()
+    vim.cmd("checkhealth mycoder")
+    local ms = H.ms(t0)
+    H.figure("checkhealth_hung_model_ms", ("%.0f"):format(ms))
+    local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    H.truthy(text:find("Ollama is not reachable at " .. hung, 1, true), "the hung server reported:\n" .. text)
+    H.truthy(text:find("server " .. hung, 1, true), "the doctor checked it too:\n" .. text)
+    H.truthy(ms < 4000, ("took %.0f ms"):format(ms))
   end)
 end)

@@ -35,4 +35,19 @@ H.run(function()
     end, "the long line's finding")
     H.truthy(long.text:find("MC2", 1, true), "a style finding: " .. long.text)
   end)
+
+  H.test("a crashed vim.lsp.enable client is restarted with its diagnostics", function()
+    if vim.fn.has("nvim-0.11") == 0 then
+      H.skip("vim.lsp.enable needs Neovim 0.11")
+    end
+    local mycoder = require("mycoder.client")
+    local bufnr = vim.fn.bufnr("app.py")
+    local old = H.truthy(mycoder.clients(bufnr)[1], "the client")
+    vim.loop.kill(H.truthy(mycoder.pid(old), "its pid"), "sigkill")
+    H.wait(20000, function()
+      local c = mycoder.clients(bufnr)[1]
+      return c and c.id ~= old.id and #vim.diagnostic.get(bufnr) >= 2
+    end, "a new client with the diagnostics")
+    H.truthy(mycoder.last_exit and mycoder.last_exit.crashed, "recorded as a crash")
+  end)
 end)

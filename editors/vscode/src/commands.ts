@@ -170,6 +170,12 @@ export function registerCommands(context: vscode.ExtensionContext, session: MyCo
   register("mycoder.editor.search", () => searchMemory(session));
   register("mycoder.editor.lockFeature", () => changeFeature(session, "lock"));
   register("mycoder.editor.unlockFeature", () => changeFeature(session, "unlock"));
+  register("mycoder.editor.cancel", () => {
+    if (session.cancel() === 0) {
+      void vscode.window.showInformationMessage("MyCoder: nothing to cancel.");
+    }
+    // Otherwise the server answers "Cancelled." (and says so) once the model stopped.
+  });
   register("mycoder.editor.showOutput", () => session.output.show());
   register("mycoder.editor.restart", () => session.restart());
 }

@@ -19,7 +19,7 @@ import {
 
 import { describeResult, registerCommands, SERVER_COMMAND_WORK, withInstruction } from "./commands";
 import { resolveServerCommand, ServerNotFound } from "./serverCommand";
-import { contributedKeys, explicitSettings, needsRestart, SECTION } from "./settings";
+import { contributedKeys, explicitSettings, needsRestart, restrictedKeys, SECTION } from "./settings";
 import { ServerStatus } from "./statusBar";
 
 const DOCUMENTS = [
@@ -52,6 +52,7 @@ function workTitle(serverTitle: string): string {
 export class MyCoderSession implements vscode.Disposable {
   client: LanguageClient | undefined;
   private progressCount = 0;
+  private readonly inFlight = new Set<vscode.CancellationTokenSource>();
   private restarting: Promise<void> = Promise.resolve();
 
   constructor(
@@ -59,6 +60,7 @@ export class MyCoderSession implements vscode.Disposable {
     readonly output: vscode.LogOutputChannel,
     readonly status: ServerStatus,
     private readonly settingKeys: readonly string[],
+    private readonly restricted: ReadonlySet<string>,
   ) {}
 
   /** Stop whatever runs, then start a server from the current settings. */
@@ -103,7 +105,7 @@ export class MyCoderSession implements vscode.Disposable {
       documentSelector: DOCUMENTS,
       outputChannel: this.output,
       traceOutputChannel: this.output,
-      initializationOptions: explicitSettings(this.settingKeys, folder),
+      initializationOptions: explicitSettings(this.settingKeys, folder, this.restricted),
       middleware: {
         workspace: {
           // Answer workspace/configuration with what the user set, not with
@@ -114,12 +116,15 @@ export class MyCoderSession implements vscode.Disposable {
                 return null;
               }
               const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : folder;
-              return explicitSettings(this.settingKeys, scope);
+              return explicitSettings(this.settingKeys, scope, this.restricted);
             }),
         },
         // Code actions run server commands through here: show the work in
         // the status bar and say when the brain refused or failed.
-        executeCommand: async (command, args, next) => {
+        // The request is sent here, with a token this session owns, so
+        // MyCoder: Cancel can cancel it ($/cancelRequest; the server stops
+        // the model and answers "cancelled").
+        executeCommand: async (command, args) => {
           const completed = await withInstruction(command, args);
           if (!completed) {
             return undefined;
@@ -127,7 +132,7 @@ export class MyCoderSession implements vscode.Disposable {
           const key = `command-${++this.progressCount}`;
           this.status.beginWork(key, SERVER_COMMAND_WORK[command] ?? command);
           try {
-            const result = await next(command, completed);
+            const result = await this.execute(client, command, completed);
             describeResult(this.output, command, result);
             return result;
           } finally {
@@ -254,8 +259,31 @@ export class MyCoderSession implements vscode.Disposable {
     return client.initializeResult?.capabilities.executeCommandProvider?.commands.includes(command) ?? false;
   }
 
+  /** Run a server command; `cancel()` cancels it while it runs. */
   async execute(client: LanguageClient, command: string, args: unknown[]): Promise<unknown> {
-    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+    const source = new vscode.CancellationTokenSource();
+    this.inFlight.add(source);
+    try {
+      return await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, source.token);
+    } catch (error) {
+      if (source.token.isCancellationRequested) {
+        this.output.info(`${command} cancelled`);
+        return { kind: "cancelled", message: "Cancelled." };
+      }
+      throw error;
+    } finally {
+      this.inFlight.delete(source);
+      source.dispose();
+    }
+  }
+
+  /** Cancel every MyCoder request in flight; returns how many there were. */
+  cancel(): number {
+    const sources = [...this.inFlight];
+    for (const source of sources) {
+      source.cancel();
+    }
+    return sources.length;
   }
 
   dispose(): void {
@@ -268,7 +296,8 @@ let session: MyCoderSession | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("MyCoder", { log: true });
   const status = new ServerStatus("mycoder.editor.showOutput");
-  session = new MyCoderSession(context, output, status, contributedKeys(context.extension.packageJSON));
+  const packageJSON = context.extension.packageJSON;
+  session = new MyCoderSession(context, output, status, contributedKeys(packageJSON), restrictedKeys(packageJSON));
   context.subscriptions.push(output, status, session);
   registerCommands(context, session);
   context.subscriptions.push(
@@ -282,6 +311,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         session?.configurationChanged();
       }
     }),
+    // Trusting the workspace lets its restricted settings count.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => session?.configurationChanged()),
   );
   await session.restart();
 }

@@ -22,8 +22,22 @@ export function contributedKeys(packageJSON: any): string[] {
     .map((key) => key.slice(SECTION.length + 1));
 }
 
-/** The settings explicitly set for `scope` (user, workspace or folder), nested. */
-export function explicitSettings(keys: readonly string[], scope?: vscode.ConfigurationScope | null): Settings {
+/** Keys (under `mycoder.`) whose workspace values an untrusted workspace may not set (package.json). */
+export function restrictedKeys(packageJSON: any): Set<string> {
+  const restricted: string[] = packageJSON?.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? [];
+  return new Set(restricted.filter((key) => key.startsWith(`${SECTION}.`)).map((key) => key.slice(SECTION.length + 1)));
+}
+
+/**
+ * The settings explicitly set for `scope` (user, workspace or folder), nested.
+ * In an untrusted workspace the `restricted` keys take the user's value only
+ * (inspect() reports workspace values whether trusted or not).
+ */
+export function explicitSettings(
+  keys: readonly string[],
+  scope?: vscode.ConfigurationScope | null,
+  restricted: ReadonlySet<string> = new Set(),
+): Settings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   const result: Settings = {};
   for (const key of keys) {
@@ -31,8 +45,10 @@ export function explicitSettings(keys: readonly string[], scope?: vscode.Configu
       continue;
     }
     const inspected = config.inspect(key);
-    const value =
-      inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+    const userOnly = restricted.has(key) && !vscode.workspace.isTrusted;
+    const value = userOnly
+      ? inspected?.globalValue
+      : (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue);
     if (value !== undefined) {
       setNested(result, key.split("."), value);
     }

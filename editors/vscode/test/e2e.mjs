@@ -130,6 +130,29 @@ try {
     await page.locator(".statusbar-item", { hasText: "MyCoder" }).first().waitFor();
   });
 
+  await step("a file named 'my file+é.py' (percent-encoded URI) gets its diagnostics", async () => {
+    await quickOpen("my file", "my file+é.py");
+    await page.locator(".editor-group-container.active .tab.active", { hasText: "my file+é.py" }).waitFor();
+    await squiggles().first().waitFor();
+    await closeAllEditors();
+  });
+
+  await step("the Explorer hides the vault folder .mycoder/ (files.exclude default)", async () => {
+    const vault = path.join(workspace, ".mycoder");
+    const deadline = Date.now() + STEP_MS;
+    while (!fs.existsSync(vault)) {
+      if (Date.now() > deadline) throw new Error(`the server never created ${vault}`);
+      await page.waitForTimeout(200);
+    }
+    await runCommand("Refresh Explorer");
+    const rows = page.locator(".explorer-folders-view .monaco-list-row");
+    await rows.filter({ hasText: "calc.py" }).first().waitFor();
+    const names = (await rows.allInnerTexts()).map((text) => plain(text).trim());
+    if (names.some((name) => name === ".mycoder")) {
+      throw new Error(`.mycoder is listed in the Explorer: ${JSON.stringify(names)}`);
+    }
+  });
+
   await step("open calc.py and see the stub finding in the Problems panel", async () => {
     await quickOpen("calc.py");
     await squiggles().first().waitFor();
@@ -200,10 +223,43 @@ try {
     });
   });
 
-  await step("Explain from the command palette shows the reasoning brain's answer", async () => {
+  await step("Explain on its key (Ctrl+Alt+M E) shows the reasoning brain's answer", async () => {
     await goToLine(9);
-    await runCommand("MyCoder: Explain");
+    await page.keyboard.press("Control+Alt+KeyM");
+    await page.keyboard.press("KeyE");
     await page.locator(".notifications-toasts", { hasText: "difference of its two arguments" }).waitFor();
+  });
+
+  await step("MyCoder: Cancel (Ctrl+Alt+M C) stops a slow Modify; the file stays as it was", async () => {
+    await goToLine(9);
+    const before = await editorText();
+    await runCommand("MyCoder: Modify");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill("take your time");
+    await page.keyboard.press("Enter");
+    const working = page.locator(".statusbar-item", { hasText: /MyCoder: coding brain/ }).first();
+    await working.waitFor();
+    await page.keyboard.press("Control+Alt+KeyM");
+    await page.keyboard.press("KeyC");
+    await page.locator(".notifications-toasts", { hasText: "Cancelled" }).first().waitFor();
+    await working.waitFor({ state: "detached" });
+    // The model's stream was closed, not left to finish.
+    // (The scripted server notices the closed connection on its next chunk.)
+    let outcome = "";
+    for (let i = 0; i < 100 && (outcome === "" || outcome === "streaming"); i++) {
+      const requests = await (await fetch(`${ollama}/_fake/requests`)).json();
+      const slow = (requests.requests ?? requests).find((r) => JSON.stringify(r.body ?? {}).includes("take your time"));
+      outcome = slow?.outcome ?? "";
+      if (outcome === "" || outcome === "streaming") await page.waitForTimeout(100);
+    }
+    if (outcome !== "aborted") {
+      throw new Error(`the slow model request ended "${outcome}", not "aborted"`);
+    }
+    const after = await editorText();
+    if (after !== before) {
+      throw new Error(`the cancelled Modify changed the file:\n${after}`);
+    }
   });
 
   await step("Modify from the quick-fix menu asks for the instruction and applies the edit", async () => {

@@ -6,7 +6,9 @@
 # Env:   MYCODER_LSP_COMMAND  server executable (default: <repo>/.venv/bin/mycoder-lsp)
 #        E2E_TIMEOUT          overall cap in seconds (default 300)
 #        E2E_TIMING_RUNS      files opened to time diagnostics (default 5)
-#        E2E_SCREENSHOT       where the PNG goes (default docs/screenshots/vscode.png)
+#        E2E_SCREENSHOT       where the PNG goes (default: the run directory, removed on
+#                             success; refresh the README's image by hand with
+#                             E2E_SCREENSHOT=docs/screenshots/vscode.png)
 #        E2E_SANDBOX=0        do not run inside a private network+PID namespace
 #        E2E_KEEP=1           keep the run directory (logs) even on success
 # Exit status: 0 passed, 77 prerequisites missing (run setup.sh), else failed.
@@ -25,7 +27,7 @@ code_server="$tools/code-server/node_modules/code-server/out/node/entry.js"
 server="${MYCODER_LSP_COMMAND:-$repo/.venv/bin/mycoder-lsp}"
 python="${MYCODER_PYTHON:-$repo/.venv/bin/python}"
 cap="${E2E_TIMEOUT:-300}"
-screenshot="${E2E_SCREENSHOT:-$repo/docs/screenshots/vscode.png}"
+screenshot="${E2E_SCREENSHOT:-}"
 
 say() { echo "e2e.sh: $*" >&2; }
 
@@ -58,6 +60,8 @@ if [ -n "${MYCODER_E2E_SANDBOX:-}" ]; then
 fi
 
 run="$(mktemp -d "${TMPDIR:-/tmp}/mycoder-vscode-e2e.XXXXXX")"
+# A test run never rewrites the tracked docs/screenshots/vscode.png.
+screenshot="${screenshot:-$run/vscode.png}"
 pids=()
 status=1
 cleanup() {
@@ -110,6 +114,8 @@ for i in $(seq "${E2E_TIMING_RUNS:-5}"); do
     printf 'def stub_%s(x):\n    pass\n' "$i" >"$workspace/timing_$i.py"
     timing_files+=("timing_$i.py")
 done
+# A name that must be percent-encoded in its URI (space, plus, non-ASCII).
+printf 'def odd_name(x):\n    pass\n' >"$workspace/my file+é.py"
 
 cat >"$run/data/User/settings.json" <<JSON
 {

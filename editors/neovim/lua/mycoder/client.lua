@@ -27,6 +27,30 @@ end
 ---@type table<string, integer>
 local by_root = {}
 
+--- root -> buffers to attach again once its stopping client has exited (:MyCoderRestart)
+---@type table<string, integer[]>
+local restart_after_exit = {}
+
+--- root -> times (vim.loop.now()) the server crashed in the last minute
+---@type table<string, integer[]>
+local crashes = {}
+
+--- client id -> buffers it was attached to (on_attach), to attach again after a restart
+---@type table<integer, table<integer, boolean>>
+local attached = {}
+
+--- What :MyCoderStatus reports about servers that are gone, and the last error any command met.
+---@type {root: string, code: integer, signal: integer, at: string, crashed: boolean}|nil
+M.last_exit = nil
+---@type string|nil
+M.last_error = nil
+
+--- Remember an error for :MyCoderStatus.
+---@param message string
+function M.note_error(message)
+  M.last_error = ("%s (%s)"):format(message, os.date("%H:%M:%S"))
+end
+
 local function exists(path)
   return vim.loop.fs_stat(path) ~= nil
 end
@@ -71,6 +95,19 @@ function M.handlers()
     ["$/progress"] = after_default("$/progress", function(_, result, ctx)
       require("mycoder.progress").on_progress(result, ctx)
     end),
+    ["window/showMessage"] = function(err, result, ctx, handler_config)
+      if type(result) == "table" and result.type == 1 then
+        M.note_error(tostring(result.message))
+      end
+      -- Held while a :MyCoder* command runs: its answer shows the outcome once.
+      if require("mycoder.commands").hold_message(result, ctx) then
+        return vim.NIL
+      end
+      local default = vim.lsp.handlers["window/showMessage"]
+      if default then
+        return default(err, result, ctx, handler_config)
+      end
+    end,
     ["textDocument/publishDiagnostics"] = after_default("textDocument/publishDiagnostics", function()
       if config.options.quickfix.auto then
         -- After Neovim stored them; scheduled so a burst of publishes costs one update.
@@ -100,6 +137,8 @@ local function set_keymaps(bufnr)
 end
 
 local function on_attach(client, bufnr)
+  attached[client.id] = attached[client.id] or {}
+  attached[client.id][bufnr] = true
   set_keymaps(bufnr)
   if config.options.on_attach then
     config.options.on_attach(client, bufnr)
@@ -130,10 +169,184 @@ function M.client_config(root)
     handlers = M.handlers(),
     commands = require("mycoder.commands").code_action_handlers(),
     on_attach = on_attach,
-    on_exit = function()
-      by_root[root] = nil
-    end,
+    on_exit = M.on_exit,
+    -- The server runs in the root (and :MyCoderStatus finds its pid by it).
+    cmd_cwd = root,
   }
+end
+
+--- Attach `buffers` (those still loaded) to a new client: through attach()
+--- after setup(), through vim.lsp.enable's autocommands otherwise.
+---@param buffers integer[]
+local function attach_again(buffers)
+  for _, bufnr in ipairs(buffers) do
+    if vim.api.nvim_buf_is_loaded(bufnr) then
+      if config.configured then
+        M.attach(bufnr)
+      else
+        pcall(vim.api.nvim_exec_autocmds, "FileType", { group = "nvim.lsp.enable", buffer = bufnr })
+      end
+    end
+  end
+end
+
+--- The buffers client `client_id` served: those our on_attach saw, and (0.10+)
+--- the client's own list, for clients started by vim.lsp.enable.
+local function buffers_of(client_id, c)
+  local seen = vim.deepcopy(attached[client_id] or {})
+  for bufnr in pairs((c and c.attached_buffers) or {}) do
+    seen[bufnr] = true
+  end
+  local found = vim.tbl_keys(seen)
+  table.sort(found)
+  return found
+end
+
+--- Restart delays after a crash: 1 s, 2 s, 4 s, ...; nil once the server
+--- crashed `restart.max` times within a minute.
+---@param root string
+---@return integer|nil ms
+local function next_restart_delay(root)
+  local now = vim.loop.now()
+  local recent = {}
+  for _, t in ipairs(crashes[root] or {}) do
+    if now - t < 60000 then
+      table.insert(recent, t)
+    end
+  end
+  table.insert(recent, now)
+  crashes[root] = recent
+  local restart = config.options.restart
+  if not (restart and restart.auto) or #recent > restart.max then
+    return nil
+  end
+  return 1000 * 2 ^ (#recent - 1)
+end
+
+--- A MyCoder client exited (config.on_exit; also used by lsp/mycoder.lua).
+--- Its diagnostics go (also from the quickfix list), a crash restarts it with
+--- backoff, an exit asked for by :MyCoderRestart starts the new server.
+---@param code integer
+---@param signal integer
+---@param client_id integer
+function M.on_exit(code, signal, client_id)
+  -- Looked up now: the client is forgotten once the exit callbacks ran.
+  local c = vim.lsp.get_client_by_id(client_id)
+  local root = (c and c.config.root_dir) or "?"
+  -- Now too: the client's own list of buffers is gone once it exited.
+  local served = buffers_of(client_id, c)
+  -- on_exit may run in a fast event context.
+  vim.schedule(function()
+    if vim.v.exiting ~= nil and vim.v.exiting ~= vim.NIL then
+      -- Neovim is quitting: nothing to clean up or restart (and on 0.7
+      -- setqflist() during the teardown never returns).
+      return
+    end
+    for r, id in pairs(by_root) do
+      if id == client_id then
+        root = r
+        by_root[r] = nil
+      end
+    end
+    attached[client_id] = nil
+    require("mycoder.commands").client_exited(client_id)
+    vim.diagnostic.reset(vim.lsp.diagnostic.get_namespace(client_id))
+    require("mycoder.quickfix").refresh()
+    local crashed = (code ~= 0 or (signal or 0) ~= 0) and restart_after_exit[root] == nil
+    M.last_exit = { root = root, code = code, signal = signal or 0, at = os.date("%H:%M:%S"), crashed = crashed }
+    if restart_after_exit[root] then
+      local wanted = restart_after_exit[root]
+      restart_after_exit[root] = nil
+      attach_again(#wanted > 0 and wanted or served)
+      return
+    end
+    if not crashed then
+      return
+    end
+    local why = ("mycoder-lsp for %s exited (%s)"):format(root,
+      (signal or 0) ~= 0 and ("signal " .. signal) or ("code " .. code))
+    M.note_error(why)
+    local delay = next_restart_delay(root)
+    if not delay then
+      vim.notify(("MyCoder: %s; it crashed %d times in a minute, not restarting. "
+        .. ":MyCoderStatus shows the last error, :MyCoderRestart starts it again."):format(why, #crashes[root]),
+        vim.log.levels.WARN)
+      return
+    end
+    vim.notify(("MyCoder: %s; restarting in %d s"):format(why, delay / 1000), vim.log.levels.WARN)
+    vim.defer_fn(function()
+      attach_again(served)
+    end, delay)
+  end)
+end
+
+--- Stop every MyCoder server and start each again for the buffers it
+--- served; with none running, start one for the loaded buffers of the
+--- configured filetypes (after a crash loop gave up, say).
+---@return integer how many servers were restarted
+function M.restart()
+  local clients = M.clients()
+  for _, c in ipairs(clients) do
+    local root = c.config.root_dir or "?"
+    restart_after_exit[root] = buffers_of(c.id, c)
+    crashes[root] = nil
+    M.call(c, "stop")
+    -- A server that ignores shutdown is stopped hard.
+    vim.defer_fn(function()
+      if not M.call(c, "is_stopped") then
+        M.call(c, "stop", true)
+      end
+    end, 3000)
+  end
+  if #clients == 0 then
+    crashes = {}
+    local wanted = {}
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(b) and vim.tbl_contains(config.options.filetypes, vim.bo[b].filetype) then
+        table.insert(wanted, b)
+      end
+    end
+    attach_again(wanted)
+  end
+  return #clients
+end
+
+--- The server's process id: the rpc's on Neovim 0.7–0.9; on 0.10+ (which does
+--- not expose it) the child of Neovim running in the client's root (Linux /proc).
+---@param c table a client
+---@return integer|nil
+function M.pid(c)
+  if c.rpc and type(c.rpc.pid) == "number" then
+    return c.rpc.pid
+  end
+  local root = c.config.root_dir and vim.loop.fs_realpath(c.config.root_dir)
+  local ok, children = pcall(vim.api.nvim_get_proc_children, vim.fn.getpid())
+  if not (root and ok) then
+    return nil
+  end
+  local cmd = c.config.cmd
+  local last = type(cmd) == "table" and cmd[#cmd] or ""
+  local candidates = {}
+  for _, pid in ipairs(children) do
+    local cwd = vim.loop.fs_readlink(("/proc/%d/cwd"):format(pid))
+    local file = io.open(("/proc/%d/cmdline"):format(pid), "rb")
+    local cmdline = file and file:read("*a") or ""
+    if file then
+      file:close()
+    end
+    if cmdline:find(last, 1, true) then
+      if cwd and vim.loop.fs_realpath(cwd) == root then
+        return pid
+      end
+      table.insert(candidates, pid)
+    end
+  end
+  -- A client started elsewhere (vim.lsp.enable) runs in Neovim's directory:
+  -- unambiguous only when it is the one MyCoder server.
+  if #candidates == 1 and #M.clients() == 1 then
+    return candidates[1]
+  end
+  return nil
 end
 
 --- Start (or reuse) the client for `bufnr`'s root and attach it.
@@ -192,13 +405,24 @@ end
 ---@return table|nil
 function M.for_buffer(bufnr)
   local client = M.clients(bufnr)[1]
-  if not client then
-    vim.notify(
-      "MyCoder: no mycoder-lsp client on this buffer (call require('mycoder').setup() and open a supported file)",
-      vim.log.levels.WARN
-    )
+  if client then
+    return client
   end
-  return client
+  local message
+  if M.last_exit then
+    message = ("MyCoder: mycoder-lsp is not running (it exited with %s at %s). "
+      .. ":MyCoderRestart starts it again; :MyCoderStatus says more."):format(
+      M.last_exit.signal ~= 0 and ("signal " .. M.last_exit.signal) or ("code " .. M.last_exit.code), M.last_exit.at)
+  elseif config.configured and vim.tbl_contains(config.options.filetypes, vim.bo[bufnr].filetype) then
+    message = "MyCoder: mycoder-lsp is not running for this buffer. :MyCoderRestart starts it; :MyCoderStatus says more."
+  elseif config.configured then
+    message = ("MyCoder: this buffer's filetype (%s) is not one MyCoder starts for (see filetypes in setup())"):format(
+      vim.bo[bufnr].filetype ~= "" and vim.bo[bufnr].filetype or "none")
+  else
+    message = "MyCoder: no mycoder-lsp client on this buffer (call require('mycoder').setup() and open a supported file)"
+  end
+  vim.notify(message, vim.log.levels.WARN)
+  return nil
 end
 
 return M

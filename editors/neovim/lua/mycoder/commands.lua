@@ -16,8 +16,70 @@ local M = {}
 M.last = {}
 local sent = 0
 
+--- client id -> number of this plugin's commands in flight on it
+---@type table<integer, integer>
+local in_flight = {}
+--- client id -> window/showMessage texts that arrived while commands were in flight
+---@type table<integer, table[]>
+local held = {}
+
 local function notify(message, level)
   vim.notify("MyCoder: " .. message, level or vim.log.levels.INFO)
+end
+
+--- Whether this plugin has a command in flight on client `client_id`.
+---@param client_id integer
+---@return boolean
+function M.busy(client_id)
+  return (in_flight[client_id] or 0) > 0
+end
+
+--- window/showMessage from a MyCoder client. The server announces each
+--- command's outcome itself (for editors that show nothing else), and the
+--- command's answer says the same: while a command is in flight its messages
+--- are held, and the answer shows the outcome once (see `finish`). Returns
+--- true when the message was held, false when it should be shown now.
+---@param result table ShowMessageParams
+---@param ctx table {client_id}
+---@return boolean
+function M.hold_message(result, ctx)
+  if not (ctx and M.busy(ctx.client_id)) or type(result) ~= "table" then
+    return false
+  end
+  held[ctx.client_id] = held[ctx.client_id] or {}
+  table.insert(held[ctx.client_id], { params = result, ctx = ctx })
+  return true
+end
+
+--- The server's messages carry a "MyCoder: " prefix; the answers do not.
+local function bare(text)
+  return (tostring(text or ""):gsub("^MyCoder: ", ""))
+end
+
+--- A command on `client_id` answered with `final` (its outcome, already shown
+--- or about to be): drop the held messages that say the same, and once no
+--- command is in flight show the others (a vault notice, a settings problem).
+---@param client_id integer
+---@param final string|nil
+local function finish(client_id, final)
+  in_flight[client_id] = math.max((in_flight[client_id] or 1) - 1, 0)
+  local kept = {}
+  for _, message in ipairs(held[client_id] or {}) do
+    if final == nil or bare(message.params.message) ~= bare(final) then
+      table.insert(kept, message)
+    end
+  end
+  held[client_id] = kept
+  if in_flight[client_id] > 0 then
+    return
+  end
+  held[client_id] = nil
+  local default = vim.lsp.handlers["window/showMessage"]
+  for _, message in ipairs(kept) do
+    if default then
+      default(nil, message.params, message.ctx, {})
+    end
+  end
 end
 
 --- A scratch window with `text` (explanations and reviews are long).
@@ -46,6 +108,7 @@ local function show_result(name, result)
   elseif kind == "refused" then
     notify(message, vim.log.levels.WARN)
   elseif kind == "error" then
+    client.note_error(message)
     notify(message, vim.log.levels.ERROR)
   else
     if kind == "review" then
@@ -76,7 +139,7 @@ function M.execute(name, arguments, on_result, c)
   end
   sent = sent + 1
   local seq = sent
-  M.last[name] = { pending = true, seq = seq }
+  M.last[name] = { pending = true, seq = seq, client_id = c.id }
   local function record(answer)
     -- An older request answering late must not hide the newer one's state.
     if M.last[name].seq == seq then
@@ -84,24 +147,52 @@ function M.execute(name, arguments, on_result, c)
       M.last[name] = answer
     end
   end
-  client.call(c, "request", "workspace/executeCommand", { command = command, arguments = arguments }, function(err, result)
-    if err then
-      record({ error = err })
-      notify(("%s failed: %s"):format(command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      return
-    end
-    record({ result = result })
-    if type(result) == "table" and result.error then
-      -- The vault commands answer {error} (the server showed it too).
-      return
-    end
-    if on_result then
-      on_result(result)
-    else
-      show_result(name, result)
-    end
-  end, bufnr)
+  local client_id = c.id
+  in_flight[client_id] = (in_flight[client_id] or 0) + 1
+  local ok_sent = client.call(c, "request", "workspace/executeCommand", { command = command, arguments = arguments },
+    function(err, result)
+      if err then
+        record({ error = err })
+        local message = ("%s failed: %s"):format(command, err.message or vim.inspect(err))
+        client.note_error(message)
+        finish(client_id, nil)
+        notify(message, vim.log.levels.ERROR)
+        return
+      end
+      record({ result = result })
+      if type(result) == "table" and type(result.error) == "string" then
+        -- The vault commands answer {error}; shown here, once.
+        client.note_error(result.error)
+        finish(client_id, result.error)
+        notify(result.error, vim.log.levels.ERROR)
+        return
+      end
+      finish(client_id, type(result) == "table" and result.message or nil)
+      if on_result then
+        on_result(result)
+      else
+        show_result(name, result)
+      end
+    end, bufnr)
+  if not ok_sent then
+    -- The client is shutting down: no answer will come.
+    finish(client_id, nil)
+    record({ error = { message = "the server is not running" } })
+    notify("mycoder-lsp is not running; :MyCoderRestart starts it again", vim.log.levels.ERROR)
+    return false
+  end
   return true
+end
+
+--- The client `client_id` exited: its commands will never answer.
+---@param client_id integer
+function M.client_exited(client_id)
+  in_flight[client_id], held[client_id] = nil, nil
+  for name, last in pairs(M.last) do
+    if last.pending and last.client_id == client_id then
+      M.last[name] = { error = { message = "the server exited" }, seq = last.seq }
+    end
+  end
 end
 
 --- Client-side handlers for the commands of MyCoder's code actions, so they
@@ -187,7 +278,7 @@ function M.search(query, k)
   end
   M.execute("search", { { query = query, k = k } }, function(results)
     local items = M.search_items(results)
-    quickfix.set(items, "MyCoder search: " .. query)
+    quickfix.set(items, "MyCoder search: " .. query, true)
     if #items == 0 then
       notify("nothing found for " .. query)
     else

@@ -6,6 +6,10 @@
 ---@field auto boolean   refresh the quickfix list on every publish of MyCoder diagnostics
 ---@field open boolean   open the quickfix window when :MyCoderQuickfix finds something
 
+---@class mycoder.RestartOptions
+---@field auto boolean   restart a server that crashed, after 1 s, 2 s, 4 s, ...
+---@field max integer     give up after this many crashes within a minute
+
 ---@class mycoder.Keymaps
 ---@field hover string|false        buffer-local hover mapping where Neovim has no default (0.7–0.9)
 ---@field code_action string|false  buffer-local code action mapping where Neovim has no default (< 0.11)
@@ -18,6 +22,7 @@
 ---@field init_options table|nil       initializationOptions (default: `settings`)
 ---@field quickfix mycoder.QuickfixOptions
 ---@field progress boolean             echo `$/progress` while a model works or the vault indexes
+---@field restart mycoder.RestartOptions
 ---@field keymaps mycoder.Keymaps|false
 ---@field on_attach fun(client: table, bufnr: integer)|nil
 
@@ -34,12 +39,16 @@ M.defaults = {
   init_options = nil,
   quickfix = { auto = false, open = true },
   progress = true,
+  restart = { auto = true, max = 4 },
   keymaps = { hover = "K", code_action = "gra" },
   on_attach = nil,
 }
 
 ---@type mycoder.Options
 M.options = vim.deepcopy(M.defaults)
+
+--- Whether setup() ran (clients are then started by this plugin, not by vim.lsp.enable).
+M.configured = false
 
 ---@param user table|nil
 ---@return mycoder.Options
@@ -58,8 +67,10 @@ function M.set(user)
     root_markers = { merged.root_markers, "table" },
     settings = { merged.settings, "table" },
     quickfix = { merged.quickfix, "table" },
+    restart = { merged.restart, "table" },
   })
   M.options = merged
+  M.configured = true
   return merged
 end
 

@@ -49,6 +49,11 @@ function M.on_progress(result, ctx)
   if not config.options.progress then
     return
   end
+  if value.kind == "end" and ctx and require("mycoder.commands").busy(ctx.client_id) then
+    -- A command's own answer follows and says how it ended ("Not applied: ..."
+    -- as well as success): a "done ✓" here would overwrite it.
+    return
+  end
   -- The server's titles already say "MyCoder: ..." (other editors show them bare).
   local text = entry.title:find("^MyCoder") and entry.title or ("MyCoder: " .. entry.title)
   if entry.message and entry.message ~= "" then
@@ -62,7 +67,11 @@ function M.on_progress(result, ctx)
   end
   -- Handlers may run in a fast event context where echo is not allowed.
   vim.schedule(function()
-    echo(text)
+    -- A report that comes due after its work ended would overwrite what
+    -- followed (a command's outcome): only the end itself may speak then.
+    if value.kind == "end" or active[key] then
+      echo(text)
+    end
   end)
 end
 

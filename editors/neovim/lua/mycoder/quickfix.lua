@@ -52,13 +52,52 @@ function M.items()
   return items
 end
 
---- Replace MyCoder's quickfix list if it is the current one, else add a new one,
---- so refreshing never buries the user's other lists.
+--- The id of the quickfix list titled `title` (the newest one), or nil.
+---@param title string
+---@return integer|nil
+local function find_list(title)
+  for nr = vim.fn.getqflist({ nr = "$" }).nr, 1, -1 do
+    local list = vim.fn.getqflist({ nr = nr, id = 0, title = 0 })
+    if list.title == title then
+      return list.id
+    end
+  end
+  return nil
+end
+
+--- Make the list `id` the current one (:colder/:cnewer, which keep the stack).
+local function make_current(id)
+  local delta = vim.fn.getqflist({ id = id, nr = 0 }).nr - vim.fn.getqflist({ nr = 0 }).nr
+  if delta < 0 then
+    vim.cmd(("silent %dcolder"):format(-delta))
+  elseif delta > 0 then
+    vim.cmd(("silent %dcnewer"):format(delta))
+  end
+end
+
+--- Put `items` in the quickfix list titled `title`: that list is replaced in
+--- place (found by its title, wherever it is in the stack), or added at the
+--- end of the stack. Refreshing never pushes a list on top of the user's
+--- (`:vimgrep`, `:make`) nor frees the lists after the current one.
 ---@param items table[]
 ---@param title string
-function M.set(items, title)
-  local current = vim.fn.getqflist({ title = 0 }).title
-  vim.fn.setqflist({}, current == title and "r" or " ", { title = title, items = items })
+---@param current boolean|nil make it the current list (an explicit command); else the current list stays
+function M.set(items, title, current)
+  local id = find_list(title)
+  if id then
+    vim.fn.setqflist({}, "r", { id = id, title = title, items = items })
+  else
+    local before = vim.fn.getqflist({ id = 0 }).id
+    -- nr = "$": at the end of the stack, so no list after the current one is freed.
+    vim.fn.setqflist({}, " ", { nr = "$", title = title, items = items })
+    id = vim.fn.getqflist({ nr = "$", id = 0 }).id
+    if not current and before ~= 0 then
+      make_current(before)
+    end
+  end
+  if current then
+    make_current(id)
+  end
 end
 
 --- Fill the quickfix list with MyCoder's diagnostics; open it when asked to.
@@ -66,7 +105,8 @@ end
 ---@return integer number of items
 function M.update(open)
   local items = M.items()
-  M.set(items, M.title)
+  -- A refresh (open == false) keeps whatever list the user is looking at.
+  M.set(items, M.title, open ~= false)
   if open == nil then
     open = config.options.quickfix.open
   end
@@ -74,6 +114,14 @@ function M.update(open)
     vim.cmd("botright copen")
   end
   return #items
+end
+
+--- Refresh MyCoder's list in place if there is one (a server exited: its
+--- diagnostics are gone); never creates a list.
+function M.refresh()
+  if find_list(M.title) then
+    M.set(M.items(), M.title, false)
+  end
 end
 
 local scheduled = false

@@ -2,6 +2,12 @@
 
     route -> context -> brain -> clean -> extract -> validate -> (one repair) -> result
 
+Every message to a brain passes through the request's
+:class:`~mycoder_lsp.memory.redaction.Redactor`: secrets in the code, the
+context and the instruction reach the model as ``<redacted:N>``, and an edit
+gets the user's own lines back in place of the placeholders, or is refused
+(a placeholder is never written into the file).
+
 The server's commands and hover, ``mycoder-lsp ask`` and the benchmarks all
 call :meth:`Orchestrator.run`. It never applies anything: it returns a
 :class:`Result` (an :class:`Edit` to apply, an explanation, review findings,
@@ -33,7 +39,9 @@ from mycoder_lsp.brains.prompts import brain_for, build_messages, repair_message
 from mycoder_lsp.brains.router import IntentRouter, RouteDecision
 from mycoder_lsp.config import Settings
 from mycoder_lsp.errors import UserError
+from mycoder_lsp.memory.redaction import Redactor, SecretInAnswer, redact
 from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
+from mycoder_lsp.text import split_lines
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
 from mycoder_lsp.validation.pipeline import language_for_path, validate_text
 
@@ -204,8 +212,11 @@ class Orchestrator:
                     on_progress(Progress(phase, tokens))
             return on_piece
 
+        # One redactor per request: the same secret is the same placeholder in
+        # every message, and the answer's placeholders map back to its lines.
+        redactor = Redactor(path=request.path or None)
         try:
-            result = await self._run(request, count)
+            result = await self._run(request, count, redactor)
         except BrainError as exc:
             result = Result("error", str(exc))
         except UserError as exc:
@@ -215,7 +226,8 @@ class Orchestrator:
         await self._record(request, result)
         return result
 
-    async def _run(self, request: Request, count: Callable[[str], Callable[[str], None]]) -> Result:
+    async def _run(self, request: Request, count: Callable[[str], Callable[[str], None]],
+                   redactor: Redactor) -> Result:
         if request.kind not in KINDS:
             raise UserError(f"Unknown request kind {request.kind!r}; use one of {', '.join(KINDS)}.")
         language = request.language or language_for_path(request.path)
@@ -238,10 +250,10 @@ class Orchestrator:
         if intent in ("explain", "review", "general"):
             # "general" is new code or a question: the answer is shown, never
             # pasted over the code at the cursor.
-            return await self._answer(request, intent, target, diagnostics, language, route, count)
+            return await self._answer(request, intent, target, diagnostics, language, route, count, redactor)
         if target is None:
             raise UserError("Put the cursor in the function to change, or select the code, then try again.")
-        return await self._change(request, intent, target, diagnostics, language, route, count)
+        return await self._change(request, intent, target, diagnostics, language, route, count, redactor)
 
     def _organizer_or_none(self) -> Brain | None:
         try:
@@ -254,7 +266,7 @@ class Orchestrator:
     # -- targets ----------------------------------------------------------------
 
     def _target(self, request: Request, symbols: list[Symbol], named: str | None, intent: str) -> Target | None:
-        lines = request.text.splitlines(keepends=True)
+        lines = split_lines(request.text, keepends=True)  # LSP lines, as the editor counts them
         if named:
             symbol = find_symbol(symbols, named)
             if symbol is None and request.kind != "ask":
@@ -304,15 +316,16 @@ class Orchestrator:
 
     async def _answer(self, request: Request, intent: str, target: Target | None, diagnostics: list[Finding],
                       language: str | None, route: RouteDecision | None,
-                      count: Callable[[str], Callable[[str], None]]) -> Result:
+                      count: Callable[[str], Callable[[str], None]], redactor: Redactor) -> Result:
         brain = self.brain(brain_for(intent))
         context = await self._context(request, intent, target, language)
-        messages = build_messages(
+        # Hiding scans all the text (a whole file for a review): not on the event loop.
+        messages = await self.run_in_thread(redactor.hide_messages, build_messages(
             intent, instruction=request.instruction, code=target.code if target else "", language=language,
             context=context, findings=diagnostics, constitution=self.settings.constitution,
             target=target.symbol if target else None, enclosing=target.enclosing if target else None,
             first_line=(target.start_line + 1) if target else 1,
-        )
+        ))
         raw = await brain.complete(messages, on_piece=count("generating"))
         name = target.name if target else None
         if intent == "review":
@@ -335,14 +348,14 @@ class Orchestrator:
 
     async def _change(self, request: Request, intent: str, target: Target, diagnostics: list[Finding],
                       language: str | None, route: RouteDecision | None,
-                      count: Callable[[str], Callable[[str], None]]) -> Result:
+                      count: Callable[[str], Callable[[str], None]], redactor: Redactor) -> Result:
         brain = self.brain("coding")
         context = await self._context(request, intent, target, language)
-        messages = build_messages(
+        messages = await self.run_in_thread(redactor.hide_messages, build_messages(
             intent, instruction=request.instruction, code=target.code, language=language, context=context,
             findings=diagnostics, constitution=self.settings.constitution, target=target.symbol,
             enclosing=target.enclosing, first_line=target.start_line + 1,
-        )
+        ))
         # The original's findings (to tell new problems from old ones) are
         # computed while the model writes.
         baseline_task = asyncio.ensure_future(self.run_in_thread(self._validate, request, request.text, None))
@@ -352,20 +365,21 @@ class Orchestrator:
             baseline_task.cancel()
             raise
         baseline: FileResult = await baseline_task
-        attempt = await self._attempt(request, target, language, raw, baseline)
+        attempt = await self._attempt(request, target, language, raw, baseline, redactor)
         repaired = False
         if attempt.problems:
             log.info("first answer refused (%s); one repair round", attempt.reason)
             repaired = True
-            messages = repair_messages(messages, raw, attempt.problems)
+            messages = await self.run_in_thread(redactor.hide_messages,
+                                                repair_messages(messages, raw, attempt.problems))
             raw = await brain.complete(messages, on_piece=count("repairing"))
-            attempt = await self._attempt(request, target, language, raw, baseline)
+            attempt = await self._attempt(request, target, language, raw, baseline, redactor)
         if attempt.edit is None:
             why = attempt.reason or "the answer could not be turned into an edit"
             tried = " after one repair round" if repaired else ""
             return Result("refused", f"Not applied{tried}: {why}. Your file is unchanged.", intent, target.name,
                           route=route, validation=attempt.validation, repaired=repaired)
-        verdict = await self._verify(request, intent, target, attempt.edit, language, count)
+        verdict = await self._verify(request, intent, target, attempt.edit, language, count, redactor)
         if verdict is not None:
             return Result("refused", f"Not applied: the reasoning brain found a problem: {verdict}. "
                           "Your file is unchanged.", intent, target.name, route=route,
@@ -377,17 +391,24 @@ class Orchestrator:
                       validation=attempt.validation, repaired=repaired)
 
     async def _attempt(self, request: Request, target: Target, language: str | None, raw: str,
-                       baseline: FileResult) -> _Attempt:
+                       baseline: FileResult, redactor: Redactor) -> _Attempt:
+        # The answer is read against the document as the model saw it; only
+        # then do the user's own lines replace the placeholders.
+        seen = await self.run_in_thread(redactor.hide, request.text)
         try:
-            code = edits.extract_code(raw, language=language, target=target.symbol, document=request.text)
+            code = edits.extract_code(raw, language=language, target=target.symbol, document=seen)
+            code = redactor.restore(code, request.text, seen)
+            imports = [redactor.restore(line, request.text, seen)
+                       for line in edits.extract_imports(raw, language=language, document=seen)]
             plan = edits.plan_edit(request.text, language=language, target=target.symbol,
                                    selection=target.selection, new_code=code)
         except edits.EditRefused as exc:
             reason = exc.reason.rstrip(".").removesuffix("; nothing was changed")
             return _Attempt(None, reason, [reason], None)
+        except SecretInAnswer as exc:
+            return _Attempt(None, str(exc), [str(exc)], None)
         # A whole-file answer may bring the imports its new code needs.
-        imports = edits.plan_imports(
-            request.text, edits.extract_imports(raw, language=language, document=request.text), language=language)
+        imports = edits.plan_imports(request.text, imports, language=language)
         extra = [imports] if imports is not None else []
         new_document = edits.apply_plans(request.text, [plan, *extra])
         result: FileResult = await self.run_in_thread(self._validate, request, new_document, request.instruction)
@@ -406,7 +427,7 @@ class Orchestrator:
                              original=original, instruction=instruction, workspace_root=self.workspace_root)
 
     async def _verify(self, request: Request, intent: str, target: Target, edit: Edit, language: str | None,
-                      count: Callable[[str], Callable[[str], None]]) -> str | None:
+                      count: Callable[[str], Callable[[str], None]], redactor: Redactor) -> str | None:
         """The reasoning brain's objection, or None when it agrees (or was not asked)."""
         mode = self.settings.brains.verify
         if request.verify is None:
@@ -415,7 +436,8 @@ class Orchestrator:
                 return None
         elif not request.verify:
             return None
-        messages = verify_messages(request.instruction, edit.old_code, edit.new_code, language)
+        messages = await self.run_in_thread(
+            redactor.hide_messages, verify_messages(request.instruction, edit.old_code, edit.new_code, language))
         raw = await self.brain("reasoning").complete(messages, on_piece=count("verifying"))
         answer = clean_output(raw, prose=True).strip()
         first = answer.splitlines()[0].strip() if answer else ""
@@ -431,8 +453,10 @@ class Orchestrator:
         if provider is None:
             return []
         try:
+            # The query may go to an embedding server: no secret typed into it goes along.
+            query = redact(request.instruction or (target.code[:500] if target else ""), request.path or None)
             return list(await provider.gather(ContextRequest(
-                query=request.instruction or (target.code[:500] if target else ""), intent=intent,
+                query=query, intent=intent,
                 path=request.path or None, target=target.name if target else None, language=language)))
         except asyncio.CancelledError:
             raise

@@ -8,12 +8,17 @@ ones :mod:`mycoder_lsp.brains.edits` parses: plain code for edits, one
 ``LINE: SEVERITY: message`` per finding for reviews, plain prose for
 explanations, ``{"intent": ..., "target": ...}`` for the organizer.
 
-Pure text building: no model calls, no pygls, no file reading.
+Pure text building: no model calls, no pygls, no file reading. Secrets are
+hidden by the caller (the orchestrator's per-request redactor), except in the
+organizer's prompt, which every router call builds here.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from mycoder_lsp.memory.redaction import redact
+from mycoder_lsp.text import split_lines
 
 if TYPE_CHECKING:
     from mycoder_lsp.brains.context import ContextPiece
@@ -137,7 +142,7 @@ def system_prompt(brain: str, intent: str, *, language: str | None = None,
 def numbered(code: str, first_line: int = 1) -> str:
     """``code`` with its line numbers (1-based, as in the editor) in front,
     so review findings name real lines."""
-    lines = code.splitlines()
+    lines = split_lines(code)
     width = len(str(first_line + max(len(lines) - 1, 0)))
     return "\n".join(f"{first_line + i:>{width}}| {line}" for i, line in enumerate(lines))
 
@@ -251,8 +256,9 @@ ORGANIZER_SYSTEM = (
 
 
 def organizer_messages(text: str, *, candidates: Sequence[str] = ()) -> list[Message]:
-    """Messages asking the organizer for ``{"intent", "target"}``."""
-    user = f"Request: {text.strip()}"
+    """Messages asking the organizer for ``{"intent", "target"}``. A secret
+    typed into the request does not go along: it tells nothing about the intent."""
+    user = f"Request: {redact(text.strip())}"
     if candidates:
         user += "\nKnown names it may refer to: " + ", ".join(candidates)
     return [{"role": "system", "content": ORGANIZER_SYSTEM}, {"role": "user", "content": user}]

@@ -68,9 +68,9 @@ def record(
         pattern = Pattern(
             id=f"P{seq:04d}",
             timestamp=time.time(),
-            signature=redact(signature),
+            signature=redact(signature, path or None),
             user_intent=redact(user_intent),
-            code_delta=redact(code_delta),
+            code_delta=redact(code_delta, path or None),
             confidence=max(0.0, min(1.0, float(confidence))),
             path=path,
             target=target,

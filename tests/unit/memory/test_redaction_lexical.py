@@ -23,7 +23,7 @@ def test_redacts_the_security_layers_secrets_and_keeps_lines():
     assert out.count("\n") == text.count("\n")  # line numbers of everything else hold
     assert "ghp_a1B2" not in out and "MIIEow" not in out
     assert "hunter2-Correct!" not in out and "s3cr3t-Value-9" not in out
-    assert out.count(REDACTED) == 4
+    assert out.count(REDACTED) == 5  # each line of the key's body on its own
     # Not secrets: environment lookups, names that are not secrets, placeholders, prose.
     for kept in ("os.environ['API_KEY']", '"bearer-token-x"', '"changeme"', "AKIA1 is not a key"):
         assert kept in out

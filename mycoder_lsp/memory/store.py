@@ -257,6 +257,9 @@ class Store:
             # NORMAL in WAL mode: a crash never corrupts, at worst loses the last commit.
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten, not left in free pages: a chunk
+            # dropped for a missed secret must not linger in vault.db.
+            conn.execute("PRAGMA secure_delete = ON")
             self._migrate(conn)
             # A cheap structural check of the tables we are about to trust.
             row = conn.execute("PRAGMA quick_check(1)").fetchone()

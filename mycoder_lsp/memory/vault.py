@@ -42,6 +42,7 @@ from mycoder_lsp.config import Settings
 from mycoder_lsp.memory import lexical, patterns
 from mycoder_lsp.memory.chunking import Chunk, chunk_file, reference_bonus
 from mycoder_lsp.memory.embedders import Embedder, make_embedder
+from mycoder_lsp.memory import redaction
 from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.memory.session import Session
 from mycoder_lsp.memory.store import IndexLock, Store, locate
@@ -68,6 +69,9 @@ EMBED_BATCH = 256
 # existing vaults.
 EMBED_CHARS = 4000
 EMBED_TEXT = "path-name4-sig3-code-v3"
+# What the stored chunks were built with: another tokeniser or other
+# redaction rules mean a rebuild.
+INDEX_VERSION = f"{lexical.VERSION}+redaction-{redaction.VERSION}"
 
 
 def embed_text(path: str, name: str, content: str) -> str:
@@ -314,19 +318,22 @@ class Vault:
 
     def _check_lexical(self) -> None:
         """An index split by other tokenising rules would not match this
-        version's queries: drop chunks and files so index() rebuilds them
-        (vectors are kept by content hash: nothing is embedded again)."""
-        if self.store.get_meta("lexical") == lexical.VERSION:
+        version's queries, and chunks redacted by older rules may hold a
+        secret they missed: drop chunks and files so index() rebuilds them
+        (vectors are kept by content hash: nothing unchanged is embedded again).
+        The store deletes securely, so the dropped text leaves the file too."""
+        version = INDEX_VERSION
+        if self.store.get_meta("lexical") == version:
             return
         with self.store.transaction() as conn:
             # Checked again inside the write lock: a second process opening at the
             # same moment must not wipe what the first one has indexed since.
             row = conn.execute("SELECT value FROM meta WHERE key = 'lexical'").fetchone()
-            if row is None or row[0] != lexical.VERSION:
+            if row is None or row[0] != version:
                 conn.execute("DELETE FROM lexical")
                 conn.execute("DELETE FROM chunks")
                 conn.execute("DELETE FROM files")
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('lexical', ?)", (lexical.VERSION,))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('lexical', ?)", (version,))
 
     def _check_embedder(self) -> None:
         """Vectors of another embedder are useless: forget them (re-embedded by index())."""
@@ -733,7 +740,8 @@ class Vault:
             return await self.run_in_thread(self._search_local, query, k, mode)
         qvec = None
         try:
-            qvec = (await self.embedder.embed([query]))[0]
+            # This embedder is a server: a secret typed into the query stays here.
+            qvec = (await self.embedder.embed([redact(query)]))[0]
         except Exception:  # noqa: BLE001 - a dead embedding server must not stop lexical search
             log.warning("query embedding failed; lexical search only", exc_info=True)
         return await self.run_in_thread(self._rank, query, qvec, k, mode)

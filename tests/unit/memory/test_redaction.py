@@ -190,3 +190,42 @@ def test_typed_secrets_stay_out_of_history_features_and_patterns(vault):
 
 
 SETTINGS_LINE = f'SECRET_KEY = "{S["SECRET_KEY"]}"\n'
+
+
+def test_a_vault_redacted_by_older_rules_is_rebuilt_and_the_missed_secret_leaves_the_file(tmp_path):
+    # A vault written before the rules learnt a format keeps the secret in
+    # its chunks: unchanged files are never read again. The index version
+    # carries the redaction rules, so such a vault is rebuilt, and deleted
+    # rows are overwritten on disk.
+    import asyncio
+    import sqlite3
+
+    from mycoder_lsp.config import Settings
+    from mycoder_lsp.memory import lexical
+    from mycoder_lsp.memory.vault import Vault
+
+    missed = "hunter2-" + "x7Kq9" * 4
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / ".git").mkdir()
+    (root / "app.py").write_text("def connect():\n    return open_db()\n")
+    vault = Vault.open(root, Settings())
+    asyncio.run(vault.index())
+    vault.close()
+    # What an older version left behind: its index version and a chunk
+    # holding a value its rules did not catch.
+    db = root / ".mycoder" / "vault.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'lexical'", (lexical.VERSION,))
+        conn.execute("UPDATE chunks SET content = content || ?", (f"\n# password = {missed}\n",))
+    conn.close()
+    vault = Vault.open(root, Settings())
+    asyncio.run(vault.index())
+    vault.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        contents = [row[0] for row in conn.execute("SELECT content FROM chunks")]
+    conn.close()
+    assert contents and not any(missed in c for c in contents)
+    stored = b"".join(p.read_bytes() for p in (root / ".mycoder").iterdir() if p.is_file())
+    assert missed.encode() not in stored

@@ -20,9 +20,12 @@ Script (a dict, or a JSON file on the command line)::
          "pieces": 4,                   # split into this many stream chunks
          "delay": 0.0,                  # seconds before each chunk (slow)
          "status": 500, "error": "boom",# answer this HTTP error instead
+         "location": "http://x/api/chat",# with a 3xx status: a redirect there
          "cut": 2,                      # close the connection after 2 chunks
          "garbage": true,               # send a line that is not JSON
          "drop": true,                  # close the connection without answering
+                                        # (a rule whose "path" is a GET, e.g.
+                                        # "/api/version", delays or drops that GET)
          "times": 1}                    # use this rule at most N times
       ]
     }
@@ -258,6 +261,8 @@ class FakeOllama:
         recorded = Recorded(method, path, body, headers)
         with self._lock:
             self.requests.append(recorded)
+        if method == "GET" and not await self._scripted_get(path, writer):
+            return False  # dropped
         if method == "GET" and path == "/api/version":
             await _send_json(writer, 200, {"version": "0.6.99-fake"})
         elif method == "GET" and path == "/api/tags":
@@ -293,6 +298,17 @@ class FakeOllama:
         else:
             await _send_json(writer, 404, {"error": "unknown control path"})
         return True
+
+    async def _scripted_get(self, path: str, writer: asyncio.StreamWriter) -> bool:
+        """A GET (``/api/version``, ``/api/tags``, ``/v1/models``) obeys only
+        rules naming its ``path``: ``delay`` (a hung server), ``drop``; False
+        when the connection was dropped. Other rules never touch GETs."""
+        with self._lock:
+            rule = next((r for r in self.script["rules"] if r.get("path") == path), None)
+        if rule is None:
+            return True
+        await asyncio.sleep(float(rule.get("delay", 0)))
+        return not rule.get("drop")
 
     def _models(self) -> list[str]:
         with self._lock:
@@ -333,7 +349,8 @@ class FakeOllama:
             return
         rule = self._match(path, body)
         if rule and rule.get("status"):
-            await _send_json(writer, int(rule["status"]), {"error": rule.get("error", "scripted failure")})
+            await _send_json(writer, int(rule["status"]), {"error": rule.get("error", "scripted failure")},
+                             headers=_location(rule))
             return
         inputs = body.get("input")
         texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
@@ -363,7 +380,8 @@ class FakeOllama:
         if rule.get("status"):
             await asyncio.sleep(delay)
             error = rule.get("error", "scripted failure")
-            await _send_json(writer, int(rule["status"]), {"error": {"message": error}} if openai else {"error": error})
+            await _send_json(writer, int(rule["status"]), {"error": {"message": error}} if openai else {"error": error},
+                             headers=_location(rule))
             return True, "error"
         pieces = split_pieces(str(rule.get("reply", "")), int(rule.get("pieces", 3)))
         stream = body.get("stream", not openai)
@@ -473,10 +491,17 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, dict[st
     return method, path, headers, body
 
 
-async def _send_json(writer: asyncio.StreamWriter, status: int, data: Any) -> None:
+def _location(rule: dict[str, Any]) -> dict[str, str]:
+    return {"Location": str(rule["location"])} if rule.get("location") else {}
+
+
+async def _send_json(writer: asyncio.StreamWriter, status: int, data: Any,
+                     headers: dict[str, str] | None = None) -> None:
     body = json.dumps(data).encode()
+    extra = "".join(f"{key}: {value}\r\n" for key, value in (headers or {}).items())
     writer.write(
-        f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\nContent-Type: application/json; charset=utf-8\r\n"
+        f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\n{extra}"
+        "Content-Type: application/json; charset=utf-8\r\n"
         f"Content-Length: {len(body)}\r\nDate: {time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}\r\n"
         "\r\n".encode() + body
     )

@@ -14,6 +14,14 @@ explanation when it arrives within ``hover.wait_ms``; explanations are cached
 by the symbol's content hash. Model calls stream ``$/progress`` and stop on
 ``$/cancelRequest`` or a cancelled progress.
 
+Limits, because a repository and a model server are not to be trusted:
+commands read only open documents and files inside the workspace folders;
+documents over ``validation.max_file_size`` are never parsed (hover and code
+actions answer nothing, commands refuse); what a model answers reaches the
+editor cut to ``EDITOR_ANSWER_LIMIT``; and a model server that stops
+answering trips its breaker (:mod:`mycoder_lsp.brains.breaker`): hovers stop
+waiting for it and commands fail at once until it answers again.
+
 Handlers stay glue: the flow lives in the orchestrator, not here.
 """
 
@@ -21,9 +29,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import stat
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -33,11 +44,12 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
-from mycoder_lsp.brains.backends import new_client
+from mycoder_lsp.brains.backends import BrainError, check_endpoint, new_client
+from mycoder_lsp.brains.breaker import Breaker, Breakers
 from mycoder_lsp.brains.context import AcceptedEdit
 from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result, content_hash
 from mycoder_lsp.server.app import MyCoderServer
-from mycoder_lsp.server.diagnostics import DiagnosticsFeature
+from mycoder_lsp.server.diagnostics import DiagnosticsFeature, over_size_limit
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
 from mycoder_lsp.validation.findings import Finding, Severity
@@ -49,6 +61,16 @@ REVIEW_SOURCE = "mycoder-review"
 COMMANDS = ("mycoder.ask", "mycoder.explain", "mycoder.review", "mycoder.fix", "mycoder.modify")
 # $/progress reports at most this often (a token per report would flood the editor).
 PROGRESS_INTERVAL = 0.1
+# What of one model answer reaches the editor (hover, showMessage, a command's
+# result): a runaway model must not freeze the editor with megabytes of text.
+EDITOR_ANSWER_LIMIT = 64 * 1024
+MAX_REVIEW_FINDINGS = 200
+LOG_LINE = 1000
+# Explanations kept for hovers (by content hash); the oldest go first.
+EXPLAINED_CACHE = 512
+# The brains a command needs; it fails at once when all of theirs are down.
+BRAINS_OF_KIND = {"explain": ("reasoning",), "review": ("reasoning",), "fix": ("coding",), "modify": ("coding",),
+                  "ask": ("coding", "reasoning")}
 
 
 @dataclass
@@ -63,16 +85,18 @@ class BrainFeature(Feature):
         super().__init__(server)
         self._client: httpx.AsyncClient | None = None
         self._symbols: dict[str, _Symbols] = {}
-        self._explained: dict[str, str] = {}
+        self._explained: OrderedDict[str, str] = OrderedDict()
         self._explaining: dict[str, asyncio.Task[Result]] = {}
         # The last model trouble the user was told about: hovers do not
         # repeat it until a model call succeeds again.
         self._told: str | None = None
+        self.breakers = Breakers(on_open=self._server_down, on_close=self._server_back)
 
     # -- hooks ------------------------------------------------------------------
 
     async def settings_changed(self) -> None:
         self._told = None
+        self.breakers.reset()
 
     async def document_closed(self, uri: str) -> None:
         self._symbols.pop(uri, None)
@@ -80,6 +104,7 @@ class BrainFeature(Feature):
     async def shutdown(self) -> None:
         for task in list(self._explaining.values()):
             task.cancel()
+        await self.breakers.close()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -92,6 +117,7 @@ class BrainFeature(Feature):
         # are reused, and building a client is not free.
         if self._client is None:
             self._client = new_client()
+            self.breakers.guard(self._client)
         return self._client
 
     def orchestrator(self) -> Orchestrator:
@@ -99,13 +125,13 @@ class BrainFeature(Feature):
         return Orchestrator(server.settings, client=self.client, context_provider=server.context_provider,
                             run_in_thread=server.run_in_thread, workspace_root=server.root)
 
-    def document(self, uri: str) -> TextDocument:
-        """The open document, or (for commands) the file on disk."""
-        return self.server.workspace.get_text_document(uri)
-
     def open_document(self, uri: str) -> TextDocument | None:
         """Hover and code actions answer only for documents the editor has open."""
         return self.server.workspace.text_documents.get(uri)
+
+    def too_large(self, doc: TextDocument) -> bool:
+        """Over ``validation.max_file_size``: never parsed, like validation skips it (MC001)."""
+        return over_size_limit(doc.source, self.server.settings.validation.max_file_size)
 
     def language(self, doc: TextDocument) -> str | None:
         return LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(self.server.path_of(doc.uri))
@@ -113,6 +139,8 @@ class BrainFeature(Feature):
     async def symbols(self, doc: TextDocument) -> list[Symbol]:
         """The document's symbols, parsed once per content (in a thread)."""
         source = doc.source
+        if over_size_limit(source, self.server.settings.validation.max_file_size):
+            return []
         digest = content_hash(source)
         cached = self._symbols.get(doc.uri)
         if cached is not None and cached.digest == digest:
@@ -125,15 +153,50 @@ class BrainFeature(Feature):
         """Show a failed result once, not once per hover."""
         if result.message != self._told:
             self._told = result.message
-            self.server.show_message(result.message, types.MessageType.Error)
+            self.server.show_message(cut_for_editor(result.message), types.MessageType.Error)
+
+    # -- the model servers' breakers -------------------------------------------
+
+    def breaker(self, brain: str) -> Breaker | None:
+        """The breaker of ``brain``'s server; None for a server we may not talk to
+        (not even a probe goes to a host outside ``brains.allowed_hosts``)."""
+        settings = getattr(self.server.settings.brains, brain)
+        try:
+            check_endpoint(settings.url, self.server.settings.brains.allowed_hosts)
+        except BrainError:
+            return None
+        return self.breakers.of(settings.url, settings.backend)
+
+    def down(self, kind: str) -> Breaker | None:
+        """The open breaker that makes a ``kind`` request pointless now: every
+        brain it may use is on a server that is not answering."""
+        breakers = [self.breaker(name) for name in BRAINS_OF_KIND.get(kind, ("coding",))]
+        if breakers and all(b is not None and b.is_open for b in breakers):
+            return breakers[0]
+        return None
+
+    async def answering(self, kind: str) -> bool:
+        """After a failed call: are the servers of ``kind`` there at all? A
+        server that is not opens its breaker (and the user is told once)."""
+        checks = [self.breakers.check(b) for b in map(self.breaker, BRAINS_OF_KIND.get(kind, ())) if b is not None]
+        results = await asyncio.gather(*checks)
+        return all(results)
+
+    def _server_down(self, breaker: Breaker) -> None:
+        self._told = breaker.message
+        self.server.show_message(breaker.message, types.MessageType.Warning)
+
+    def _server_back(self, breaker: Breaker) -> None:
+        self._told = None
+        self.server.show_message(f"The model server at {breaker.url} answers again.", types.MessageType.Info)
 
     # -- code actions -----------------------------------------------------------
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         doc = self.open_document(uri)
-        if doc is None or params.range.start.line >= max(len(doc.lines), 1):
-            return []  # not open, or a position past the end: nothing to act on
+        if doc is None or self.too_large(doc) or params.range.start.line >= max(len(doc.lines), 1):
+            return []  # not open, too large, or a position past the end: nothing to act on
         only = params.context.only
         actions: list[types.CodeAction] = []
 
@@ -200,16 +263,23 @@ class BrainFeature(Feature):
     async def _execute(self, name: str, args: tuple[Any, ...]) -> dict[str, Any]:
         kind = name.removeprefix("mycoder.")
         try:
-            request, doc = self._request(kind, args)
+            request, doc = await self._request(kind, args)
         except _BadArguments as exc:
             self.server.show_message(str(exc), types.MessageType.Error)
             return {"kind": "error", "message": str(exc)}
+        down = self.down(kind)
+        if down is not None:
+            # Told once when it went down; the editor shows the result.
+            return {"kind": "error", "message": down.message}
         try:
             async with self._progress(kind, request) as on_progress:
                 result = await self.orchestrator().run(request, on_progress=on_progress)
             # An editor that shows the answer itself (a Neovim scratch window)
             # passes "show": false so it does not appear twice.
             show = not (args and isinstance(args[0], dict) and args[0].get("show") is False)
+            if result.kind == "error" and not await self.answering(kind):
+                # The server is not there at all: the breaker's message said so.
+                return await self._deliver(result, request, doc, show=show, tell_error=False)
             return await self._deliver(result, request, doc, show=show)
         except asyncio.CancelledError:
             raise
@@ -221,19 +291,17 @@ class BrainFeature(Feature):
             self.server.show_message(message, types.MessageType.Error)
             return {"kind": "error", "message": message}
 
-    def _request(self, kind: str, args: tuple[Any, ...]) -> tuple[Request, TextDocument]:
+    async def _request(self, kind: str, args: tuple[Any, ...]) -> tuple[Request, TextDocument]:
         arg = args[0] if args else None
         if not isinstance(arg, dict) or not isinstance(arg.get("uri"), str):
             raise _BadArguments(f"mycoder.{kind} needs one argument {{\"uri\": ..., \"range\" or \"position\", "
                                 "\"instruction\"}.")
         uri = arg["uri"]
-        if uri not in self.server.workspace.text_documents and not (to_fs_path(uri) or "").strip():
-            raise _BadArguments(f"{uri} is not open in the editor.")
-        try:
-            doc = self.document(uri)
-            source = doc.source
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _BadArguments(f"Cannot read {uri}: {exc}") from None
+        doc = self.open_document(uri) or await self._workspace_file(uri)
+        source = doc.source
+        limit = self.server.settings.validation.max_file_size
+        if over_size_limit(source, limit):
+            raise _BadArguments(_too_large_message(uri, len(source.encode("utf-8", "surrogatepass")), limit))
         instruction = arg.get("instruction") or ""
         if kind in ("modify", "ask") and not str(instruction).strip():
             raise _BadArguments(f"mycoder.{kind} needs an instruction: say what to change.")
@@ -259,6 +327,41 @@ class BrainFeature(Feature):
             request.selection = None
         return request, doc
 
+    async def _workspace_file(self, uri: str) -> TextDocument:
+        """A file that is not open: only from inside a workspace folder (after
+        resolving ``..`` and symbolic links), a regular file, within the size
+        limit. A repository's link to ``~/.ssh/id_rsa`` is not read."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if not path:
+            raise _BadArguments(f"{uri} is not open in the editor; open it first.")
+        real = os.path.realpath(path)
+        if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self._workspace_roots()):
+            raise _BadArguments(f"{path} is neither open in the editor nor inside the workspace folder; MyCoder "
+                                "only reads those. Open the file first.")
+        limit = self.server.settings.validation.max_file_size
+
+        def read() -> str:
+            info = os.stat(real)
+            if not stat.S_ISREG(info.st_mode):
+                raise _BadArguments(f"{path} is not a regular file.")
+            if info.st_size > limit:
+                raise _BadArguments(_too_large_message(uri, info.st_size, limit))
+            with open(real, encoding="utf-8") as fh:
+                return fh.read(limit + 1)
+
+        try:
+            source = await self.server.run_in_thread(read)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _BadArguments(f"Cannot read {path}: {exc}") from None
+        # The workspace's own kind of document (its line rules), holding this text.
+        return self.server.workspace._create_text_document(uri, source=source)
+
+    def _workspace_roots(self) -> list[str]:
+        roots = [to_fs_path(folder.uri) for folder in self.server.workspace.folders.values()]
+        if self.server.root is not None:
+            roots.append(str(self.server.root))
+        return sorted({os.path.realpath(r) for r in roots if r})
+
     def _diagnostics_near(self, doc: TextDocument, request: Request) -> list[Finding]:
         feature = self.server.get_feature(DiagnosticsFeature)
         if feature is None:
@@ -272,20 +375,27 @@ class BrainFeature(Feature):
         return found
 
     async def _deliver(self, result: Result, request: Request, doc: TextDocument, *,
-                       show: bool = True) -> dict[str, Any]:
+                       show: bool = True, tell_error: bool = True) -> dict[str, Any]:
+        if len(result.findings) > MAX_REVIEW_FINDINGS:
+            result.message += f" (the first {MAX_REVIEW_FINDINGS} are shown)"
+            result.findings = result.findings[:MAX_REVIEW_FINDINGS]
         data = result.to_json()
         if result.kind == "edit" and result.edit is not None:
             return await self._apply(result, request, doc, data)
+        # An explanation is its message and its text: both are cut for the editor.
+        data["message"] = cut_for_editor(result.message, log_whole=result.message is not result.text)
+        if "text" in data:
+            data["text"] = cut_for_editor(result.text)
         if result.kind == "explanation":
             if show:
-                self.server.show_message(result.text, types.MessageType.Info)
+                self.server.show_message(data["text"] if "text" in data else data["message"], types.MessageType.Info)
         elif result.kind == "review":
             self._publish_review(doc, result)
-            self.server.show_message(result.message, types.MessageType.Info)
+            self.server.show_message(data["message"], types.MessageType.Info)
         elif result.kind == "refused":
-            self.server.show_message(result.message, types.MessageType.Warning)
-        elif result.kind == "error":
-            self.server.show_message(result.message, types.MessageType.Error)
+            self.server.show_message(data["message"], types.MessageType.Warning)
+        elif result.kind == "error" and tell_error:
+            self.server.show_message(data["message"], types.MessageType.Error)
         return data
 
     async def _apply(self, result: Result, request: Request, doc: TextDocument, data: dict[str, Any]) -> dict[str, Any]:
@@ -360,7 +470,7 @@ class BrainFeature(Feature):
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
         doc = self.open_document(params.text_document.uri)
-        if doc is None or not doc.lines:
+        if doc is None or self.too_large(doc) or not doc.lines:
             return None
         pos = doc.position_from_client_units(params.position)
         symbols = await self.symbols(doc)
@@ -413,7 +523,11 @@ class BrainFeature(Feature):
         code = symbol.text(doc.source)
         key = content_hash(f"{self.language(doc)}\n{code}")
         if key in self._explained:
+            self._explained.move_to_end(key)
             return self._explained[key]
+        breaker = self.breaker("reasoning")
+        if breaker is not None and breaker.is_open:
+            return None  # the server is not answering: what is known, at once
         task = self._explaining.get(key)
         if task is None:
             request = Request(kind="explain", instruction="", path=self.server.path_of(doc.uri), text=doc.source,
@@ -427,9 +541,13 @@ class BrainFeature(Feature):
             # explanation running, to fill the cache for the next hover.
             result = await asyncio.wait_for(asyncio.shield(task), wait)
         except asyncio.TimeoutError:
+            if breaker is not None:
+                # Silent so long: is the server there at all? If not, the
+                # next hovers stop waiting for it.
+                self.breakers.check(breaker)
             return "*MyCoder is still thinking about this one — hover again in a moment.*"
         if result.kind == "explanation":
-            return result.text
+            return self._explained.get(key) or cut_for_editor(result.text)
         return None
 
     def _explained_done(self, key: str, task: asyncio.Task[Result]) -> None:
@@ -438,14 +556,44 @@ class BrainFeature(Feature):
             return
         result = task.result()
         if result.kind == "explanation":
-            self._explained[key] = result.text
+            self._explained[key] = cut_for_editor(result.text)
+            while len(self._explained) > EXPLAINED_CACHE:
+                self._explained.popitem(last=False)
             self._told = None
         else:
+            self.server.spawn(self._tell_unless_down(result), "explain:failed")
+
+    async def _tell_unless_down(self, result: Result) -> None:
+        if await self.answering("explain"):
             self.tell(result)
 
 
 class _BadArguments(Exception):
     pass
+
+
+def cut_for_editor(text: str, limit: int = EDITOR_ANSWER_LIMIT, *, log_whole: bool = True) -> str:
+    """``text``, or its first ``limit`` bytes and a note saying it was cut
+    (the whole answer goes to the log, once: ``log_whole``)."""
+    if len(text) * 4 <= limit:
+        return text
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return text
+    if log_whole:
+        # In lines of a bounded length: log readers (an editor's output
+        # channel, a test harness) read stderr line by line.
+        lines = [line[i:i + LOG_LINE] for line in text.splitlines() for i in range(0, max(len(line), 1), LOG_LINE)]
+        log.info("a model answer of %d bytes was cut to %d for the editor; the whole answer:\n%s", len(data), limit,
+                 "\n".join(lines))
+    kept = data[:limit].decode("utf-8", "ignore")
+    return f"{kept}\n\n… (cut: the answer was {len(data) // 1024:,} KB; see the output/log)"
+
+
+def _too_large_message(uri: str, size: int, limit: int) -> str:
+    path = to_fs_path(uri) or uri
+    return (f"{path} is too large for MyCoder: {size:,} bytes is over the {limit:,}-byte limit "
+            "(setting validation.max_file_size).")
 
 
 class _ProgressReporter:

@@ -11,6 +11,7 @@ Other features (review findings) add their own diagnostics per source with
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -27,11 +28,17 @@ from mycoder_lsp.validation.pipeline import LANGUAGE_IDS, language_for_path, val
 log = logging.getLogger(__name__)
 
 
+# Validating or closing a document at least this large hands freed memory back
+# to the system (see trim_heap).
+TRIM_AFTER_BYTES = 256 * 1024
+
+
 @dataclass
 class _Cached:
     version: int | None
     digest: str
     diagnostics: list[types.Diagnostic]
+    size: int = 0
 
 
 def to_diagnostic(doc: TextDocument, finding: Finding) -> types.Diagnostic:
@@ -57,6 +64,17 @@ def to_diagnostic(doc: TextDocument, finding: Finding) -> types.Diagnostic:
     )
 
 
+def over_size_limit(source: str, limit: int) -> bool:
+    """Is ``source`` over ``limit`` bytes of UTF-8 (``validation.max_file_size``)?
+    Cheap where the answer is clear from its length: a hover on a 50 MB
+    document must not encode it first."""
+    if len(source) > limit:
+        return True
+    if len(source) * 4 <= limit:
+        return False
+    return len(source.encode("utf-8", "surrogatepass")) > limit
+
+
 def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
     """Run the pipeline over an open document (called in a worker thread)."""
     path = server.path_of(doc.uri)
@@ -69,7 +87,10 @@ def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
                         "(setting validation.max_file_size)")
     if "\0" in source:
         return _skipped(path, language, "it looks like a binary file (it contains NUL characters)")
-    return validate_text(source, path=path, language=language, settings=server.settings, workspace_root=server.root)
+    result = validate_text(source, path=path, language=language, settings=server.settings, workspace_root=server.root)
+    if len(source) >= TRIM_AFTER_BYTES:
+        trim_heap()  # the pipeline's temporaries for a large text are gone now: hand their memory back
+    return result
 
 
 def _skipped(path: str, language: str | None, why: str) -> FileResult:
@@ -110,10 +131,12 @@ class DiagnosticsFeature(Feature):
 
     async def document_closed(self, uri: str) -> None:
         self._cancel(uri)
-        self._cache.pop(uri, None)
+        cached = self._cache.pop(uri, None)
         self._extra.pop(uri, None)
         if not self.pull_mode:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        if cached is not None and cached.size >= TRIM_AFTER_BYTES:
+            await self.server.run_in_thread(trim_heap)
 
     async def settings_changed(self) -> None:
         self._generation += 1
@@ -172,7 +195,11 @@ class DiagnosticsFeature(Feature):
         if doc is None:
             return None
         version, source = doc.version, doc.source
-        digest = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        if over_size_limit(source, self.server.settings.validation.max_file_size):
+            # Its diagnostics are one MC001: not worth hashing megabytes on the event loop.
+            digest = f"too-large:{len(source)}"
+        else:
+            digest = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         cached = self._cache.get(uri)
         if cached is not None and cached.digest == digest:
             cached.version = version
@@ -183,7 +210,7 @@ class DiagnosticsFeature(Feature):
         if current is None or current.version != version or generation != self._generation:
             return None  # closed, edited or re-configured meanwhile: a newer run will publish
         diagnostics = [to_diagnostic(doc, f) for f in result.findings if f.code not in self._ignored]
-        cached = _Cached(version, digest, diagnostics)
+        cached = _Cached(version, digest, diagnostics, size=len(source))
         self._cache[uri] = cached
         return cached
 
@@ -200,6 +227,22 @@ class DiagnosticsFeature(Feature):
         self.server.workspace_diagnostic_refresh(None)
 
 
+def trim_heap() -> None:
+    """Give freed heap back to the system (glibc ``malloc_trim``).
+
+    Validating a large document allocates hundreds of megabytes in worker
+    threads; glibc keeps what was freed in per-thread arenas, so without this
+    the server's memory grows with every large document opened and closed
+    (bench/bench_memory.py). A no-op where there is no glibc.
+    """
+    try:
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the C library the process runs on
+    except (OSError, TypeError):
+        trim = None
+    if trim is not None:
+        trim(0)
+
+
 def register(server: MyCoderServer) -> None:
     server.add_feature(DiagnosticsFeature(server))
 
@@ -213,11 +256,14 @@ def _register_pull(server: MyCoderServer, feature: DiagnosticsFeature) -> None:
     )
     async def pull(ls: MyCoderServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
+        # A pull right after initialize must not race the user's settings
+        # arriving (a run under the defaults is dropped when they do).
+        await ls.wait_ready()
         if uri not in ls.workspace.text_documents:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         cached = await feature.compute(uri)
-        if cached is None:  # edited while we worked: answer with what we have
-            cached = feature._cache.get(uri)
+        if cached is None:  # edited or re-configured while we worked: once more, then what we have
+            cached = await feature.compute(uri) or feature._cache.get(uri)
         items = feature.diagnostics_for(uri)
         result_id = f"{cached.digest if cached else 'none'}:{len(items)}:{hash(tuple(d.message for d in items))}"
         if params.previous_result_id == result_id:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import hashlib
 import logging
 import time
@@ -329,8 +330,9 @@ class Orchestrator:
         raw = await brain.complete(messages, on_piece=count("generating"))
         name = target.name if target else None
         if intent == "review":
-            findings = edits.parse_review(raw, first_line=(target.start_line + 1) if target else 1,
-                                          line_count=(target.end_line - target.start_line + 1) if target else None)
+            findings = await self.run_in_thread(functools.partial(
+                edits.parse_review, raw, first_line=(target.start_line + 1) if target else 1,
+                line_count=(target.end_line - target.start_line + 1) if target else None))
             # A finding without a line belongs to the reviewed code's first line.
             findings = [f if f.line is not None else dataclasses.replace(f, line=target.start_line if target else 0)
                         for f in findings]
@@ -338,7 +340,7 @@ class Orchestrator:
             message = f"{n} finding{'s' if n != 1 else ''} on {name or 'the code'}" if n else \
                 f"No problems found in {name or 'the code'}."
             return Result("review", message, intent, name, findings=findings, route=route)
-        text = clean_output(raw, prose=intent != "general")
+        text = await self.run_in_thread(functools.partial(clean_output, raw, prose=intent != "general"))
         if not text.strip():
             return Result("error", f"The {brain.name} brain ({brain.model}) answered nothing — try again.", intent,
                           name, route=route)
@@ -392,9 +394,27 @@ class Orchestrator:
 
     async def _attempt(self, request: Request, target: Target, language: str | None, raw: str,
                        baseline: FileResult, redactor: Redactor) -> _Attempt:
+        planned = await self.run_in_thread(self._plan, request, target, language, raw, redactor)
+        if isinstance(planned, _Attempt):
+            return planned
+        plan, extra, new_document = planned
+        result: FileResult = await self.run_in_thread(self._validate, request, new_document, request.instruction)
+        problems = _regressions(result, baseline)
+        if problems:
+            reason = "; ".join(f"line {f.line + 1}: {f.message}" for f in problems[:3])
+            return _Attempt(None, f"validation found {reason}", problems, result)
+        edit = Edit(plan.start_line, plan.start_col, plan.end_line, plan.end_col, plan.new_text,
+                    old_code=plan.old_text, new_code=plan.new_text, new_document=new_document,
+                    changed_lines=plan.changed_lines, extra=extra)
+        return _Attempt(edit, "", [], result)
+
+    def _plan(self, request: Request, target: Target, language: str | None, raw: str,
+              redactor: Redactor) -> _Attempt | tuple[edits.EditPlan, list[edits.EditPlan], str]:
+        """The answer turned into edits and the new document, or the refusal.
+        CPU work (a long answer costs hundreds of ms): runs in a thread."""
         # The answer is read against the document as the model saw it; only
         # then do the user's own lines replace the placeholders.
-        seen = await self.run_in_thread(redactor.hide, request.text)
+        seen = redactor.hide(request.text)
         try:
             code = edits.extract_code(raw, language=language, target=target.symbol, document=seen)
             code = redactor.restore(code, request.text, seen)
@@ -408,18 +428,9 @@ class Orchestrator:
         except SecretInAnswer as exc:
             return _Attempt(None, str(exc), [str(exc)], None)
         # A whole-file answer may bring the imports its new code needs.
-        imports = edits.plan_imports(request.text, imports, language=language)
-        extra = [imports] if imports is not None else []
-        new_document = edits.apply_plans(request.text, [plan, *extra])
-        result: FileResult = await self.run_in_thread(self._validate, request, new_document, request.instruction)
-        problems = _regressions(result, baseline)
-        if problems:
-            reason = "; ".join(f"line {f.line + 1}: {f.message}" for f in problems[:3])
-            return _Attempt(None, f"validation found {reason}", problems, result)
-        edit = Edit(plan.start_line, plan.start_col, plan.end_line, plan.end_col, plan.new_text,
-                    old_code=plan.old_text, new_code=plan.new_text, new_document=new_document,
-                    changed_lines=plan.changed_lines, extra=extra)
-        return _Attempt(edit, "", [], result)
+        import_plan = edits.plan_imports(request.text, imports, language=language)
+        extra = [import_plan] if import_plan is not None else []
+        return plan, extra, edits.apply_plans(request.text, [plan, *extra])
 
     def _validate(self, request: Request, text: str, instruction: str | None) -> FileResult:
         original = request.text if instruction is not None else None
@@ -439,7 +450,7 @@ class Orchestrator:
         messages = await self.run_in_thread(
             redactor.hide_messages, verify_messages(request.instruction, edit.old_code, edit.new_code, language))
         raw = await self.brain("reasoning").complete(messages, on_piece=count("verifying"))
-        answer = clean_output(raw, prose=True).strip()
+        answer = (await self.run_in_thread(functools.partial(clean_output, raw, prose=True))).strip()
         first = answer.splitlines()[0].strip() if answer else ""
         if first.upper().startswith("OK") or not first:
             return None

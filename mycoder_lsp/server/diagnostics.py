@@ -87,7 +87,13 @@ def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
                         "(setting validation.max_file_size)")
     if "\0" in source:
         return _skipped(path, language, "it looks like a binary file (it contains NUL characters)")
-    result = validate_text(source, path=path, language=language, settings=server.settings, workspace_root=server.root)
+    try:
+        result = validate_text(source, path=path, language=language, settings=server.settings,
+                               workspace_root=server.root)
+    except Exception as exc:  # noqa: BLE001 - a bug in one check must not lose this version's publish
+        log.exception("validating %s failed", path)
+        return _skipped(path, language, f"a check failed with an internal error ({type(exc).__name__}; "
+                        "details in the server log)")
     if len(source) >= TRIM_AFTER_BYTES:
         trim_heap()  # the pipeline's temporaries for a large text are gone now: hand their memory back
     return result

@@ -198,11 +198,18 @@ class VaultFeature(Feature):
         doc = self.server.workspace.text_documents.get(uri)
         text = doc.source if doc is not None else ""
         if not text:
+            limit = self.server.settings.validation.max_file_size
+
+            def read() -> str:
+                with open(self.server.path_of(uri), encoding="utf-8", errors="replace") as fh:
+                    return fh.read(limit + 1)
+
             try:
-                text = await self.server.run_in_thread(
-                    lambda: open(self.server.path_of(uri), encoding="utf-8", errors="replace").read())
+                text = await self.server.run_in_thread(read)
             except OSError:
                 return
+            if len(text) > limit:
+                return  # grown past what MyCoder reads: nothing learned
         saved = _normalised(text)
         for edit in edits:
             if not edit.new_code.strip() or _normalised(edit.new_code) not in saved:

@@ -114,6 +114,26 @@ def is_meta(line: str) -> bool:
     return bool(_META.match(line)) and not _CODEISH.match(line)
 
 
+# In prose (an explanation, a review) "This code checks ..." is the answer, not
+# a comment on it: only pleasantries and apologies are chatter there.
+_PLEASANTRY = re.compile(
+    r"""^\s*(?:
+        (?:i\s*(?:'m|\s+am)\s+sorry|sorry|apologies|i\s+apologi[sz]e|my\s+apologies)\b
+      | (?:as\s+an\s+ai|as\s+a\s+language\s+model)\b
+      | (?:i\s+hope\s+(?:this|that)\s+helps|hope\s+this\s+helps|let\s+me\s+know|feel\s+free|happy\s+coding)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _is_prose_chatter(line: str) -> bool:
+    """An opener that introduces the answer ("Sure!", "Here's an
+    explanation:") or a pleasantry; a sentence that says something stays."""
+    if _PLEASANTRY.match(line):
+        return True
+    return is_preamble(line) and (line.rstrip().endswith(":") or len(line.split()) <= 3)
+
+
 def clean_output(raw: str, *, prose: bool = False) -> str:
     """The answer without fences, preambles, apologies, meta-commentary and
     trailing explanations. With ``prose`` (explanations, reviews) markdown
@@ -124,8 +144,9 @@ def clean_output(raw: str, *, prose: bool = False) -> str:
     if fenced_blocks(text):
         text = strip_fences(text)
     lines = text.split("\n")
+    chatter = _is_prose_chatter if prose else (lambda line: is_preamble(line) or is_meta(line))
     # Leading chatter: preambles, apologies, and the blank lines between them.
-    while lines and (not lines[0].strip() or is_preamble(lines[0]) or is_meta(lines[0])):
+    while lines and (not lines[0].strip() or chatter(lines[0])):
         lines.pop(0)
     # Trailing chatter: from the first meta line after which only prose
     # follows (a blank line then a sentence about the answer).
@@ -134,7 +155,7 @@ def clean_output(raw: str, *, prose: bool = False) -> str:
         line = lines[i]
         if not line.strip():
             continue
-        if is_meta(line):
+        if (_PLEASANTRY.match(line) if prose else is_meta(line)):
             cut = i
             continue
         break

@@ -62,3 +62,16 @@ def test_token_limit_is_min_of_brain_and_constitution():
     settings.brains.reasoning.max_tokens = 300
     assert token_limit("reasoning", settings) == 300
     assert token_limit("coding", None) == 2048
+
+
+@pytest.mark.parametrize("answer", [
+    # Seen from Qwen2.5-Coder-1.5B explaining a function: the whole answer
+    # was thrown away as "meta commentary" and the user told it said nothing.
+    "This code checks if a given number `n` is even. It returns `True` if `n` is even, and `False` otherwise.",
+    "This is a function that returns the sum of two numbers.",
+    "The function above adds one to x.",
+    "Note: the loop never ends when n is negative.",
+])
+def test_prose_that_talks_about_the_code_is_the_answer(answer):
+    assert clean_output(answer, prose=True) == answer
+    assert clean_output(f"Sure!\n\n{answer}\n\nI hope this helps!", prose=True) == answer

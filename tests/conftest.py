@@ -19,3 +19,13 @@ def fake_ollama() -> Iterator[FakeOllama]:
     """
     with FakeOllama() as fake:
         yield fake
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz suites' figures (cases tried, failures), at the end of every run."""
+    lines = [value for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+             if report.when == "call" for key, value in report.user_properties if key == "fuzz"]
+    if lines:
+        terminalreporter.section("fuzz")
+        for line in lines:
+            terminalreporter.line(line)

@@ -135,11 +135,12 @@ async def fuzz_session(root, seed: int, steps: int, stats: FuzzStats) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_random_incremental_edits_keep_the_server_copy_in_sync(tmp_path, seed):
+async def test_random_incremental_edits_keep_the_server_copy_in_sync(tmp_path, seed, record_property):
     root = tmp_path / "ws"
     root.mkdir()
     stats = FuzzStats()
     await fuzz_session(root, seed, 40, stats)
+    record_property("fuzz", f"fuzz: documents seed {seed} {stats.tried} edits, {len(stats.diverged)} diverged")
     assert stats.diverged == [], stats.diverged
     assert stats.tried == 40
 
@@ -165,7 +166,7 @@ ODD_URIS = [
 ]
 
 
-async def test_odd_uris_are_answered_and_published_as_sent(tmp_path):
+async def test_odd_uris_are_answered_and_published_as_sent(tmp_path, record_property):
     root = tmp_path / "ws"
     root.mkdir()
     problems: list[str] = []
@@ -200,4 +201,5 @@ async def test_odd_uris_are_answered_and_published_as_sent(tmp_path):
                 types.HoverParams(text_document=ident, position=types.Position(0, 0))), 10)
             if hover is not None:
                 problems.append(f"{uri}: hover for a document that is not open")
+    record_property("fuzz", f"fuzz: uris {len(ODD_URIS)} opened + 7 never opened, {len(problems)} failures")
     assert problems == [], problems

@@ -244,12 +244,17 @@ class BrainFeature(Feature):
     async def execute(self, name: str, args: tuple[Any, ...]) -> dict[str, Any]:
         """Run a command; cancellable by ``$/cancelRequest`` for it and by the
         progress' cancel button."""
+        request_id, outer = _request_future(self.server)
+        if request_id is not None and (outer is None or outer.cancelled()):
+            # $/cancelRequest came before this handler ran: pygls has already
+            # dropped the request, so nothing would ever cancel the work.
+            log.info("mycoder.%s was cancelled before it started", name.removeprefix("mycoder."))
+            self.server.show_message("Cancelled.", types.MessageType.Info)
+            return {"kind": "cancelled", "message": "Cancelled."}
         work = asyncio.ensure_future(self._execute(name, args))
-        request_id = self.server.protocol.msg_id
-        # pygls cancels the executeCommand request's own future, not the
-        # task running our handler: link the two.
-        outer = self.server.protocol._request_futures.get(request_id) if request_id is not None else None
         if outer is not None:
+            # pygls cancels the executeCommand request's own future, not the
+            # task running our handler: link the two.
             outer.add_done_callback(lambda f: work.cancel() if f.cancelled() else None)
         try:
             return await work
@@ -566,6 +571,16 @@ class BrainFeature(Feature):
     async def _tell_unless_down(self, result: Result) -> None:
         if await self.answering("explain"):
             self.tell(result)
+
+
+def _request_future(server: MyCoderServer) -> tuple[Any, Any]:
+    """The id of the request being handled and pygls' future for it (None
+    once pygls dropped it on ``$/cancelRequest``). pygls keeps both private:
+    this is the one place that reads them (pinned by the cancellation tests)."""
+    request_id = server.protocol.msg_id
+    if request_id is None:
+        return None, None
+    return request_id, server.protocol._request_futures.get(request_id)
 
 
 class _BadArguments(Exception):

@@ -310,3 +310,30 @@ async def test_whole_file_answer_brings_its_imports_as_a_second_edit(tmp_path, f
         assert len(edits) == 2  # the function, and the import it needs
         (import_edit,) = [e for e in edits if "import re" in e.new_text]
         assert import_edit.range.start.line <= 1 and "def parse" not in import_edit.new_text
+
+
+async def test_a_cancel_that_arrives_with_its_request_stops_it_before_any_model_call(tmp_path, fake_ollama: FakeOllama):
+    # The request and its $/cancelRequest in one read: pygls drops the
+    # request's future before our handler has run. The command must still
+    # stop, never reach the model, and say so (before: it ran to the end and
+    # applied its edit although the user had cancelled it).
+    from tests.e2e.test_protocol_robustness import notification, raw_server, request
+
+    fake_ollama.reply(PARSE_WITH_DOCSTRING, model=CODING, pieces=4)
+    async with raw_server(tmp_path, initialize=False) as server:
+        root = tmp_path / "ws"
+        await server.call("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
+                                         "initializationOptions": brains_options(fake_ollama.url)})
+        await server.send(notification("initialized", {}))
+        uri = (root / "m.py").as_uri()
+        await server.send(notification("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": DOC}}))
+        await server.send(request("slow-1", "workspace/executeCommand", {"command": "mycoder.modify", "arguments": [
+            {"uri": uri, "symbol": "parse", "instruction": "add a docstring"}]})
+            + notification("$/cancelRequest", {"id": "slow-1"}))
+        told = await server.wait_for(lambda m: m.get("method") == "window/showMessage"
+                                     and "Cancelled" in m["params"]["message"])
+        assert told["params"]["type"] == types.MessageType.Info
+        await server.probe()  # still serving
+    assert fake_ollama.chats() == []
+    assert not [m for m in server.received if m.get("method") == "workspace/applyEdit"]

@@ -231,6 +231,9 @@ try {
   });
 
   await step("MyCoder: Cancel (Ctrl+Alt+M C) stops a slow Modify; the file stays as it was", async () => {
+    // VS Code shows at most three toasts: on a quick run the earlier steps'
+    // answers are still up and the "Cancelled." toast would queue behind them.
+    await runCommand("Notifications: Clear All Notifications");
     await goToLine(9);
     const before = await editorText();
     await runCommand("MyCoder: Modify");

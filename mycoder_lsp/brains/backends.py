@@ -1,8 +1,11 @@
 """Talking to the models: Ollama's native API and OpenAI-compatible servers.
 
 A :class:`Brain` is one configured model (organizer, coding or reasoning) with
-one async method, :meth:`Brain.complete`, that streams the answer and returns
-it whole. :func:`embed` turns texts into vectors through the same servers, and
+one async method, :meth:`Brain.generate`, that streams the answer and returns
+one :class:`Completion`: the text and what the server said about it (token
+counts, stop reason, timings); :meth:`Brain.complete` is its text alone, and
+:meth:`Brain.context_window` asks the server the model's real window.
+:func:`embed` turns texts into vectors through the same servers, and
 :func:`probe` asks a server what it runs (for ``doctor``).
 
 Every failure becomes one :class:`BrainError` whose message tells the user what
@@ -47,6 +50,11 @@ EMBED_BATCH = 32
 # No answer is read past this many characters: far beyond any max_tokens, it
 # bounds what a runaway or hostile server can make us hold (done_reason "cut").
 MAX_ANSWER_CHARS = 256 * 1024
+
+
+# The window each server reports, by (backend, url, model): asked once per
+# process, since the orchestrator makes a brain per request.
+_WINDOWS: dict[tuple[str, str, str], int] = {}
 
 
 class BrainError(UserError):
@@ -165,17 +173,97 @@ def _http_error(status: int, body: bytes, *, backend: str, url: str, model: str)
     return BrainError(f"{_server_label(backend, url)} answered HTTP {status}{detail}")
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _seconds(value: Any, per_second: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return None
+    return value / per_second
+
+
+async def _speaks_openai_only(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> bool:
+    """After a 404 from Ollama's API: is ``url`` an OpenAI-compatible server
+    (llama.cpp server, vLLM, LM Studio) rather than Ollama? Ollama answers
+    ``/api/version``; the others do not, but list models at ``/v1/models``."""
+    try:
+        version = await client.get(url + "/api/version", timeout=_timeout(3.0))
+        if version.status_code == 200 and isinstance(version.json(), dict) and version.json().get("version"):
+            return False
+        models = await client.get(url + "/v1/models", headers=headers, timeout=_timeout(3.0))
+        return models.status_code == 200 and isinstance(models.json().get("data"), list)
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return False
+
+
+def _context_overflow(body: bytes) -> tuple[int, int] | None:
+    """llama-server refuses a prompt longer than its window (HTTP 400,
+    ``exceed_context_size_error``) instead of cutting it: (prompt, window)."""
+    try:
+        err = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(err, dict) or err.get("type") != "exceed_context_size_error":
+        return None
+    prompt, window = _count(err.get("n_prompt_tokens")), _count(err.get("n_ctx"))
+    return (prompt, window) if prompt is not None and window else None
+
+
+async def _failure(client: httpx.AsyncClient, status: int, body: bytes, *, backend: str, url: str, model: str,
+                   headers: dict[str, str], setting: str) -> BrainError:
+    """The error for an HTTP ``status`` >= 400; ``setting`` names the backend
+    setting to change (e.g. ``brains.coding.backend``)."""
+    too_long = _context_overflow(body)
+    if too_long is not None:
+        prompt, window = too_long
+        _WINDOWS[(backend, url, model)] = window
+        return BrainError(
+            f"The prompt ({prompt} tokens) does not fit the context window of {model} at {url} ({window} tokens) "
+            "— start the server with a larger window (llama-server --ctx-size), or ask about less code.")
+    if status == 404 and backend == "ollama" and await _speaks_openai_only(client, url, headers):
+        return BrainError(
+            f"The server at {url} does not speak Ollama's API (HTTP 404 for /api/...): this looks like an "
+            f"OpenAI-compatible server (llama.cpp server, vLLM, LM Studio): set `backend = \"openai\"` "
+            f"({setting}) and keep the url.")
+    return _http_error(status, body, backend=backend, url=url, model=model)
+
+
 # -- the brains -------------------------------------------------------------
 
 
 @dataclass
 class Completion:
-    """Counters of the last call, for progress and benchmarks."""
+    """What one call returned and what the server said about it.
 
+    :meth:`Brain.generate` returns one per call (``Brain.last`` keeps the most
+    recent, for callers of :meth:`Brain.complete`). Counters are the server's
+    own (Ollama's final line, an OpenAI-compatible ``usage`` chunk), ``None``
+    when it sent none; nothing here is estimated from the text.
+    """
+
+    text: str = ""
     pieces: int = 0
     prompt_tokens: int | None = None
     output_tokens: int | None = None
+    # "stop", "length" (the token limit), "cut" (MAX_ANSWER_CHARS), ... as sent.
     done_reason: str | None = None
+    prompt_seconds: float | None = None
+    output_seconds: float | None = None
+    # The window the prompt went into: the num_ctx sent to Ollama, or the
+    # server's n_ctx when :meth:`Brain.context_window` has already read it.
+    window: int | None = None
+    timings: dict[str, Any] = field(default_factory=dict)  # llama-server's "timings", as sent
+
+    @property
+    def truncated(self) -> bool:
+        """The answer stopped at a limit, not because the model was done."""
+        return self.done_reason in ("length", "cut")
+
+    @property
+    def prompt_truncated(self) -> bool:
+        """The server's prompt count filled the window: it dropped part of the prompt."""
+        return self.prompt_tokens is not None and self.window is not None and self.prompt_tokens >= self.window
 
 
 class Brain:
@@ -201,37 +289,48 @@ class Brain:
 
     async def complete(self, messages: list[Message], *, json_mode: bool = False, max_tokens: int | None = None,
                        on_piece: Callable[[str], None] | None = None) -> str:
+        """The answer's text; :meth:`generate` with the counters."""
+        result = await self.generate(messages, json_mode=json_mode, max_tokens=max_tokens, on_piece=on_piece)
+        return result.text
+
+    async def generate(self, messages: list[Message], *, json_mode: bool = False, max_tokens: int | None = None,
+                       on_piece: Callable[[str], None] | None = None) -> Completion:
         """Stream the answer to ``messages``; ``on_piece`` sees each chunk.
 
         Bounded by the brain's ``timeout`` as a whole (a slow trickle is a
         timeout too). Cancelling the awaiting task closes the HTTP stream.
         """
         limit = min(max_tokens, self.max_tokens) if max_tokens else self.max_tokens
-        self.last = Completion()
+        result = Completion(window=self._known_window())
+        self.last = result
         pieces: list[str] = []
         received = 0
 
         async def run(client: httpx.AsyncClient) -> None:
             nonlocal received
-            stream = self._stream(client, messages, json_mode=json_mode, max_tokens=limit)
+            stream = self._stream(client, messages, result, json_mode=json_mode, max_tokens=limit)
             async with aclosing(stream):  # type: ignore[type-var]
                 async for piece in stream:
                     pieces.append(piece)
                     received += len(piece)
-                    self.last.pieces += 1
+                    result.pieces += 1
                     if on_piece is not None:
                         on_piece(piece)
                     if received >= MAX_ANSWER_CHARS:
                         log.warning("%s at %s sent over %d characters; the rest is not read", self.model, self.url,
                                     MAX_ANSWER_CHARS)
-                        self.last.done_reason = "cut"
+                        result.done_reason = "cut"
                         return  # closes the stream
 
         try:
             await asyncio.wait_for(self._with_client(run), timeout=self.settings.timeout)
         except asyncio.TimeoutError:
             raise self._timed_out() from None
-        return "".join(pieces)
+        result.text = "".join(pieces)
+        if result.prompt_truncated:
+            log.warning("%s at %s counted %s prompt tokens in a window of %s: it dropped part of the prompt",
+                        self.model, self.url, result.prompt_tokens, result.window)
+        return result
 
     def _timed_out(self) -> BrainError:
         return BrainError(
@@ -252,17 +351,53 @@ class Brain:
     def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int) -> dict[str, Any]:
         raise NotImplementedError
 
-    def parse_line(self, line: str) -> tuple[str, bool]:
-        """One line of the streamed body -> (text piece, whether it was the last)."""
+    def parse_line(self, line: str, result: Completion) -> tuple[str, bool]:
+        """One line of the streamed body -> (text piece, whether it was the
+        last); what the server says about the call goes into ``result``."""
         raise NotImplementedError
 
-    async def _stream(self, client: httpx.AsyncClient, messages: list[Message], *, json_mode: bool,
-                      max_tokens: int) -> AsyncIterator[str]:
+    async def context_window(self) -> int | None:
+        """The model's real context window in tokens, as the server reports
+        it (llama.cpp ``/props``, Ollama ``/api/show``), asked once per
+        server and model and then cached; ``None`` when it does not say.
+        Never raises: a server that cannot answer is found out by the call."""
+        key = (self.backend, self.url, self.model)
+        if key in _WINDOWS:
+            return _WINDOWS[key]
+        window: int | None = None
+
+        async def ask(client: httpx.AsyncClient) -> None:
+            nonlocal window
+            try:
+                window = await self._ask_window(client)
+            except (httpx.HTTPError, ValueError, AttributeError, TypeError) as exc:
+                log.info("%s at %s did not say its context window: %s", self.model, self.url, exc)
+
+        try:
+            await asyncio.wait_for(self._with_client(ask), timeout=min(10.0, self.settings.timeout))
+        except asyncio.TimeoutError:
+            log.info("%s at %s did not say its context window in time", self.model, self.url)
+            return None  # not cached: it may be loading
+        if window is not None:
+            _WINDOWS[key] = window
+        return window
+
+    async def _ask_window(self, client: httpx.AsyncClient) -> int | None:
+        raise NotImplementedError
+
+    def _known_window(self) -> int | None:
+        return _WINDOWS.get((self.backend, self.url, self.model))
+
+    async def _stream(self, client: httpx.AsyncClient, messages: list[Message], result: Completion, *,
+                      json_mode: bool, max_tokens: int) -> AsyncIterator[str]:
         payload = self.payload(messages, json_mode=json_mode, max_tokens=max_tokens)
+        window = (payload.get("options") or {}).get("num_ctx")
+        if window:  # Ollama: the window is the one we asked for
+            result.window = int(window)
         lines = self._lines(client, self.chat_path, payload)
         async with aclosing(lines):  # type: ignore[type-var]
             async for line in lines:
-                piece, done = self.parse_line(line)
+                piece, done = self.parse_line(line, result)
                 if piece:
                     yield piece
                 if done:
@@ -289,8 +424,9 @@ class Brain:
                 _raise_for_redirect(response, self.backend, self.url)
                 if response.status_code >= 400:
                     body = await response.aread()
-                    raise _http_error(response.status_code, body, backend=self.backend, url=self.url,
-                                      model=self.model)
+                    raise await _failure(client, response.status_code, body, backend=self.backend, url=self.url,
+                                         model=self.model, headers=self._headers(),
+                                         setting=f"brains.{self.name}.backend")
                 async for line in response.aiter_lines():
                     if line.strip():
                         yield line
@@ -335,15 +471,32 @@ class OllamaBrain(Brain):
             payload["format"] = "json"
         return payload
 
-    def parse_line(self, line: str) -> tuple[str, bool]:
+    async def _ask_window(self, client: httpx.AsyncClient) -> int | None:
+        response = await client.post(self.url + "/api/show", json={"model": self.model}, timeout=_timeout(5.0))
+        if response.status_code != 200:
+            return None
+        data = response.json()
+        # A num_ctx in the Modelfile wins over the architecture's length; we
+        # never ask for more than MAX_NUM_CTX either way.
+        for line in str(data.get("parameters") or "").splitlines():
+            name, _, value = line.strip().partition(" ")
+            if name == "num_ctx" and value.strip().isdigit():
+                return min(int(value.strip()), MAX_NUM_CTX)
+        lengths = [v for k, v in (data.get("model_info") or {}).items()
+                   if k.endswith(".context_length") and isinstance(v, int) and v > 0]
+        return min(lengths[0], MAX_NUM_CTX) if lengths else None
+
+    def parse_line(self, line: str, result: Completion) -> tuple[str, bool]:
         data = self._json(line)
         if data.get("error"):
             raise BrainError(f"Ollama at {self.url} stopped with an error: {data['error']}")
         piece = (data.get("message") or {}).get("content") or ""
         if data.get("done"):
-            self.last.prompt_tokens = data.get("prompt_eval_count")
-            self.last.output_tokens = data.get("eval_count")
-            self.last.done_reason = data.get("done_reason")
+            result.prompt_tokens = _count(data.get("prompt_eval_count"))
+            result.output_tokens = _count(data.get("eval_count"))
+            result.done_reason = data.get("done_reason") or None
+            result.prompt_seconds = _seconds(data.get("prompt_eval_duration"), 1e9)
+            result.output_seconds = _seconds(data.get("eval_duration"), 1e9)
             return piece, True
         return piece, False
 
@@ -368,12 +521,30 @@ class OpenAIBrain(Brain):
             "stream": True,
             "max_tokens": max_tokens,
             "temperature": self.settings.temperature,
+            # Without it llama-server and vLLM send no token counts when streaming.
+            "stream_options": {"include_usage": True},
         }
         if json_mode:
             payload["response_format"] = {"type": "json_object"}
         return payload
 
-    def parse_line(self, line: str) -> tuple[str, bool]:
+    async def _ask_window(self, client: httpx.AsyncClient) -> int | None:
+        # llama.cpp's server: the window of one slot. Others (vLLM) put
+        # max_model_len in /v1/models.
+        props = await client.get(self.url + "/props", headers=self._headers(), timeout=_timeout(5.0))
+        if props.status_code == 200:
+            n_ctx = _count((props.json().get("default_generation_settings") or {}).get("n_ctx"))
+            if n_ctx:
+                return n_ctx
+        models = await client.get(self.url + "/v1/models", headers=self._headers(), timeout=_timeout(5.0))
+        if models.status_code != 200:
+            return None
+        for entry in models.json().get("data") or []:
+            if isinstance(entry, dict) and entry.get("id") == self.model:
+                return _count(entry.get("max_model_len")) or _count((entry.get("meta") or {}).get("n_ctx"))
+        return None
+
+    def parse_line(self, line: str, result: Completion) -> tuple[str, bool]:
         if not line.startswith("data:"):  # SSE comments, event names, keep-alives
             return "", False
         text = line[5:].strip()
@@ -387,11 +558,16 @@ class OpenAIBrain(Brain):
         for choice in data.get("choices") or []:
             pieces.append((choice.get("delta") or {}).get("content") or "")
             if choice.get("finish_reason"):
-                self.last.done_reason = choice["finish_reason"]
-        usage = data.get("usage") or {}
-        if usage:
-            self.last.prompt_tokens = usage.get("prompt_tokens")
-            self.last.output_tokens = usage.get("completion_tokens")
+                result.done_reason = choice["finish_reason"]
+        usage = data.get("usage")
+        if isinstance(usage, dict):
+            result.prompt_tokens = _count(usage.get("prompt_tokens"))
+            result.output_tokens = _count(usage.get("completion_tokens"))
+        timings = data.get("timings")  # llama-server's own
+        if isinstance(timings, dict):
+            result.timings = timings
+            result.prompt_seconds = _seconds(timings.get("prompt_ms"), 1e3)
+            result.output_seconds = _seconds(timings.get("predicted_ms"), 1e3)
         return "".join(pieces), False
 
 
@@ -495,7 +671,8 @@ async def _embed_batch(http: httpx.AsyncClient, base: str, backend: str, model: 
         raise BrainError(f"Embedding request to {base} failed: {exc or type(exc).__name__}") from None
     _raise_for_redirect(response, backend, base)
     if response.status_code >= 400:
-        raise _http_error(response.status_code, response.content, backend=backend, url=base, model=model)
+        raise await _failure(http, response.status_code, response.content, backend=backend, url=base, model=model,
+                             headers=headers, setting="the embedder's backend")
     try:
         data = response.json()
     except ValueError:

@@ -8,7 +8,8 @@ import socket
 
 import pytest
 
-from mycoder_lsp.brains.backends import BrainError, embed, make_brain, num_ctx_for, probe
+from mycoder_lsp.brains import backends
+from mycoder_lsp.brains.backends import BrainError, Completion, embed, make_brain, num_ctx_for, probe
 from mycoder_lsp.config import Settings
 from tests.support.fake_ollama import FakeOllama
 
@@ -277,3 +278,117 @@ async def test_an_embedding_redirect_is_reported_and_never_followed(fake_ollama:
     with pytest.raises(BrainError, match=r"redirected the request to /v2/embed \(HTTP 308\)"):
         await embed(["a"], model="m", url=fake_ollama.url)
     assert [r.path for r in fake_ollama.requests] == ["/api/embed"]
+
+
+# -- what the server said: one result per call --------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_cached_windows():
+    # Context windows are cached per URL for the process; a port may be reused.
+    backends._WINDOWS.clear()
+    yield
+    backends._WINDOWS.clear()
+
+
+async def test_ollama_final_line_gives_the_counters_and_the_stop_reason(fake_ollama: FakeOllama):
+    # A complete-looking answer that the server says it cut at the token limit.
+    fake_ollama.reply("def add(a, b):\n    return a + b\n", pieces=5, done_reason="length", prompt_tokens=321)
+    brain = make_brain("coding", settings_for(fake_ollama.url))
+    result = await brain.generate(MSG)
+    assert isinstance(result, Completion) and result is brain.last
+    assert result.text == "def add(a, b):\n    return a + b\n" and result.pieces == 5
+    assert (result.prompt_tokens, result.output_tokens, result.done_reason) == (321, 5, "length")
+    assert result.truncated and not result.prompt_truncated
+    assert result.prompt_seconds == pytest.approx(100 / 1e9) and result.output_seconds == pytest.approx(500 / 1e9)
+    assert result.window == fake_ollama.chats()[0].body["options"]["num_ctx"]
+
+
+async def test_an_answer_that_looks_cut_is_not_truncated_when_the_server_says_stop(fake_ollama: FakeOllama):
+    fake_ollama.reply("def add(a, b):\n    return", pieces=2)
+    result = await make_brain("coding", settings_for(fake_ollama.url)).generate(MSG)
+    assert result.done_reason == "stop" and not result.truncated
+
+
+async def test_openai_stream_asks_for_and_reads_the_usage_chunk(fake_ollama: FakeOllama):
+    fake_ollama.reply("a b c d", pieces=4, path="/v1/chat/completions", done_reason="length", prompt_tokens=77,
+                      timings={"prompt_n": 77, "prompt_ms": 250.0, "predicted_n": 4, "predicted_ms": 80.0})
+    settings = settings_for(fake_ollama.url + "/v1", backend="openai", model="qwen")
+    result = await make_brain("coding", settings).generate(MSG)
+    assert fake_ollama.chats()[0].body["stream_options"] == {"include_usage": True}
+    assert result.text == "a b c d"
+    assert (result.prompt_tokens, result.output_tokens, result.done_reason) == (77, 4, "length")
+    assert result.truncated
+    assert result.timings["predicted_n"] == 4
+    assert result.prompt_seconds == pytest.approx(0.25) and result.output_seconds == pytest.approx(0.08)
+
+
+async def test_a_server_that_sends_no_counters_leaves_them_unknown(fake_ollama: FakeOllama):
+    # The chunk with the usage is not sent, as by a server that ignores stream_options.
+    fake_ollama.reply("hello", path="/v1/chat/completions", usage=False)
+    result = await make_brain("coding", settings_for(fake_ollama.url, backend="openai", model="qwen")).generate(MSG)
+    assert result.text == "hello" and result.done_reason == "stop"
+    assert result.prompt_tokens is None and result.output_tokens is None and not result.truncated
+
+
+async def test_a_prompt_that_fills_the_window_is_reported_as_cut_by_the_server(fake_ollama: FakeOllama, caplog):
+    fake_ollama.reply("ok", prompt_tokens=2048)
+    result = await make_brain("coding", settings_for(fake_ollama.url, max_tokens=64)).generate(MSG)
+    assert result.window == 2048 and result.prompt_truncated
+    assert "dropped part of the prompt" in caplog.text
+
+
+async def test_llama_server_behind_the_ollama_backend_says_set_backend_openai(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"api": "openai", "models": ["qwen"], "rules": [{"reply": "x"}]})
+    with pytest.raises(BrainError, match=r'OpenAI-compatible server.*set `backend = "openai"` '
+                                         r'\(brains.coding.backend\)') as caught:
+        await make_brain("coding", settings_for(fake_ollama.url, model="qwen")).complete(MSG)
+    assert "ollama pull" not in str(caught.value)
+    with pytest.raises(BrainError, match=r'set `backend = "openai"`'):
+        await embed(["x"], model="qwen", url=fake_ollama.url)
+
+
+async def test_a_model_not_pulled_on_real_ollama_still_says_ollama_pull(fake_ollama: FakeOllama):
+    # Ollama also serves /v1/models: the probe must not take it for llama-server.
+    fake_ollama.set_script({"models": ["other"], "rules": [{"reply": "x"}]})
+    with pytest.raises(BrainError, match=r"run `ollama pull qwen`"):
+        await make_brain("coding", settings_for(fake_ollama.url, model="qwen")).complete(MSG)
+
+
+async def test_context_window_from_ollama_show_is_cached_and_capped(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"context_length": 8192, "rules": [{"reply": "x"}]})
+    brain = make_brain("coding", settings_for(fake_ollama.url))
+    assert await brain.context_window() == 8192
+    assert await make_brain("coding", settings_for(fake_ollama.url)).context_window() == 8192
+    shows = [r for r in fake_ollama.requests if r.path == "/api/show"]
+    assert len(shows) == 1 and shows[0].body == {"model": "codellama:7b"}
+    fake_ollama.set_script({"context_length": 131072, "rules": []})
+    other = make_brain("coding", settings_for(fake_ollama.url, model="big"))
+    assert await other.context_window() == backends.MAX_NUM_CTX
+
+
+async def test_context_window_from_llama_server_props_sizes_the_result(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"n_ctx": 4096, "rules": [{"reply": "ok", "prompt_tokens": 4096}]})
+    brain = make_brain("coding", settings_for(fake_ollama.url + "/v1", backend="openai", model="qwen"))
+    assert await brain.context_window() == 4096
+    result = await brain.generate(MSG)
+    assert result.window == 4096 and result.prompt_truncated
+
+
+async def test_context_window_is_none_when_the_server_does_not_say(fake_ollama: FakeOllama):
+    assert await make_brain("coding", settings_for(fake_ollama.url)).context_window() is None
+    openai = make_brain("coding", settings_for(fake_ollama.url, backend="openai", model="qwen"))
+    assert await openai.context_window() is None
+    assert await make_brain("coding", settings_for(FakeOllama.down_url())).context_window() is None
+
+
+async def test_a_prompt_longer_than_llama_servers_window_says_so_and_learns_the_window(fake_ollama: FakeOllama):
+    # llama-server refuses (HTTP 400) rather than cutting the prompt.
+    fake_ollama.reply("", status=400, error_body={"error": {
+        "code": 400, "message": "request (1530 tokens) exceeds the available context size (512 tokens), try "
+        "increasing it", "type": "exceed_context_size_error", "n_prompt_tokens": 1530, "n_ctx": 512}})
+    brain = make_brain("coding", settings_for(fake_ollama.url, backend="openai", model="qwen"))
+    with pytest.raises(BrainError, match=r"prompt \(1530 tokens\) does not fit .* \(512 tokens\).*--ctx-size"):
+        await brain.complete(MSG)
+    assert await brain.context_window() == 512  # learnt from the refusal, not asked
+    assert not [r for r in fake_ollama.requests if r.path == "/props"]

@@ -142,10 +142,13 @@ class VaultSettings:
     enabled: bool = True
     # Relative paths are taken from the workspace root.
     path: str = field(default=".mycoder", metadata=USER_ONLY)
-    # "ollama" sends every chunk of the workspace to embedding_url.
-    embedder: Literal["offline", "ollama"] = field(default="offline", metadata=USER_ONLY)
+    # "ollama" (/api/embed) and "openai" (/v1/embeddings: llama-server
+    # --embeddings, vLLM, LM Studio) send every chunk of the workspace to embedding_url.
+    embedder: Literal["offline", "ollama", "openai"] = field(default="offline", metadata=USER_ONLY)
     embedding_model: str = "nomic-embed-text"
     embedding_url: str = field(default=DEFAULT_OLLAMA_URL, metadata=USER_ONLY)
+    # Bearer token for an "openai" embedding server that wants one.
+    embedding_api_key: str = field(default="", metadata=USER_ONLY)
     max_patterns: int = 100
     index_on_start: bool = True
 

@@ -3,6 +3,9 @@
 The same :meth:`Vault.index` the server runs on initialize: only what changed
 is re-read and re-embedded. A progress bar on a TTY (stderr), nothing while
 working otherwise; a summary (or JSON with ``--json``) on stdout at the end.
+When embedding fails (the embedding server is down, has no such model, or is
+not an embeddings server) the words are still indexed, one message on stderr
+says why, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from mycoder_lsp.config import load_settings
 from mycoder_lsp.errors import UserError
 
 HELP = "build or update the vault for a workspace"
+# Exit status when the files were indexed but could not be embedded (2 is a user error that stopped the run).
+EMBED_FAILED = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,9 +75,15 @@ def run(args: argparse.Namespace) -> int:
     if report.notice:
         print(f"mycoder-lsp: {report.notice} Here: mycoder-lsp index --all.", file=sys.stderr)
     if args.json:
-        print(json.dumps(report.to_json()))
+        print(json.dumps({**report.to_json(), "embed_error": report.embed_error}))
     else:
         print(f"Indexed {root}: {report.files} files, {report.chunks} chunks "
               f"({report.changed} files changed, {report.removed} removed, {report.embedded} chunks embedded) "
               f"in {report.seconds:.2f} s.")
+    if report.embed_error:
+        # The words are indexed (lexical search works), but the run did not do
+        # what was asked: say why once, and fail so scripts and CI notice.
+        print(f"mycoder-lsp: {report.embed_error} Only words were indexed; run `mycoder-lsp index` again "
+              "once embedding works.", file=sys.stderr)
+        return EMBED_FAILED
     return 0

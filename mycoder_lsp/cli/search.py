@@ -5,7 +5,9 @@ One query (``QUERY``) or a batch (``--queries FILE.jsonl``, lines
 load once. The vault is brought up to date first only when it is empty; run
 ``mycoder-lsp index`` to refresh it. Output contract (DESIGN.md): a result is
 ``{"path", "name", "kind", "start_line", "end_line", "score"}`` with ``path``
-relative to the root; a batch line is ``{"id", "results": [...]}``.
+relative to the root; a batch line is ``{"id", "results": [...]}``. When the
+first index cannot embed, the results match words only, one message on stderr
+says why, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mycoder_lsp.cli.index import EMBED_FAILED
 from mycoder_lsp.config import load_settings
 from mycoder_lsp.errors import UserError
 
@@ -67,26 +70,36 @@ def run(args: argparse.Namespace) -> int:
     if vault.notice:
         print(f"mycoder-lsp: {vault.notice}", file=sys.stderr)
 
+    embed_error: str | None = None
+
     async def answer() -> list[list[Any]]:
+        nonlocal embed_error
         if vault.stats()["files"] == 0:
-            await vault.index()
-        return [await vault.search(q, args.k, mode=args.mode) for _, q in batch]
+            embed_error = (await vault.index()).embed_error
+        results = []
+        for _, q in batch:
+            results.append(await vault.search(q, args.k, mode=args.mode))
+            embed_error = embed_error or vault.query_embed_error
+        return results
 
     try:
         answers = asyncio.run(answer())
     finally:
         vault.close()
+    if embed_error:
+        print(f"mycoder-lsp: {embed_error} These results match words only.", file=sys.stderr)
+    status = EMBED_FAILED if embed_error else 0
     out = sys.stdout
     if args.queries:
         for (qid, _), results in zip(batch, answers):
             out.write(json.dumps({"id": qid, "results": [r.to_json() for r in results]}) + "\n")
-        return 0
+        return status
     results = answers[0]
     if args.json:
         out.write(json.dumps([r.to_json() for r in results]) + "\n")
-        return 0
+        return status
     if not results:
         out.write("No results.\n")
     for n, r in enumerate(results, 1):
         out.write(f"{n:>2}. {r.path}:{r.start_line}-{r.end_line}  {r.name} ({r.kind})  score {r.score:.3f}\n")
-    return 0
+    return status

@@ -8,8 +8,10 @@ Two embedders behind one small interface (:class:`Embedder`):
   is a pure-Python/numpy tokenizer plus a weighted mean of table rows: no
   server, no download, no PyTorch, thousands of chunks per second.
 - :class:`OllamaEmbedder`: ``/api/embed`` on an Ollama server the user runs
-  (``nomic-embed-text`` by default), through the brains' HTTP client, which
-  refuses hosts that are neither loopback nor allowed by name.
+  (``nomic-embed-text`` by default), and :class:`OpenAIEmbedder`:
+  ``/v1/embeddings`` on an OpenAI-compatible server (``llama-server
+  --embeddings``, vLLM, LM Studio); both through the brains' HTTP client,
+  which refuses hosts that are neither loopback nor allowed by name.
 
 Rows are float32 and L2-normalised, so a dot product is the cosine. ``name``
 changes whenever the vectors would change (model, table version): the vault
@@ -219,13 +221,20 @@ class StaticEmbedder:
         return await asyncio.to_thread(self.embed_sync, list(texts))
 
 
-# -- the Ollama embedder ----------------------------------------------------
+# -- the server embedders ---------------------------------------------------
 
 
-class OllamaEmbedder:
-    """``/api/embed`` on a local (or explicitly allowed) Ollama server."""
+class ServerEmbedder:
+    """Embeddings from a model server, through the brains' HTTP client (one
+    egress path: the same endpoint check, no proxies, no redirects). Every
+    failure is an :class:`EmbedderError` that names the server and the setting
+    to fix; the vault then searches by words until the server answers."""
 
-    def __init__(self, model: str, url: str, allowed_hosts: Sequence[str] = (), *,
+    backend = ""
+    label = ""
+    hint = ""
+
+    def __init__(self, model: str, url: str, allowed_hosts: Sequence[str] = (), *, api_key: str = "",
                  batch_size: int = OLLAMA_BATCH, timeout: float = OLLAMA_BATCH_TIMEOUT) -> None:
         from mycoder_lsp.brains.backends import check_endpoint
 
@@ -233,12 +242,22 @@ class OllamaEmbedder:
         self.model = model
         self.url = url
         self.allowed_hosts = list(allowed_hosts)
+        self.api_key = api_key
         self.batch_size = max(1, batch_size)
         self.timeout = timeout
-        self.name = f"ollama:{model}"
+        self.name = f"{self.backend}:{model}"
         self.dim = 0
 
+    def _failed(self, why: str) -> EmbedderError:
+        # The brains' messages name the brain's settings; here the vault's are the ones to fix.
+        for brains, vault in (("the brain's url", "vault.embedding_url"),
+                              ("the brain's model name", "vault.embedding_model"),
+                              ("the embedder's backend", "vault.embedder")):
+            why = why.replace(brains, vault)
+        return EmbedderError(f"The vault cannot embed with {self.model}: {why.rstrip('.')}. {self.hint}")
+
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from mycoder_lsp.brains.backends import BrainError
         from mycoder_lsp.brains.backends import embed as embed_remote
 
         texts = list(texts)
@@ -248,13 +267,19 @@ class OllamaEmbedder:
         # One call per batch, so the timeout bounds one request, not a whole index run.
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start:start + self.batch_size]
-            rows.extend(await embed_remote(batch, model=self.model, url=self.url, backend="ollama",
-                                           allowed_hosts=self.allowed_hosts, batch_size=self.batch_size,
-                                           timeout=self.timeout))
+            try:
+                rows.extend(await embed_remote(batch, model=self.model, url=self.url, backend=self.backend,
+                                               api_key=self.api_key, allowed_hosts=self.allowed_hosts,
+                                               batch_size=self.batch_size, timeout=self.timeout))
+            except BrainError as exc:
+                raise self._failed(str(exc)) from None
+            except (AttributeError, TypeError, ValueError):
+                # JSON of another shape (a list, strings for numbers): not an embeddings answer.
+                raise self._failed(f"{self.url} did not answer like {self.label} embeddings server") from None
         dims = {len(r) for r in rows}
         if len(dims) != 1 or 0 in dims:
-            raise EmbedderError(f"Ollama at {self.url} answered embeddings of different sizes {sorted(dims)} "
-                                f"for {self.model}; is it an embedding model? Try `ollama pull nomic-embed-text`.")
+            raise self._failed(f"{self.url} answered embeddings of different sizes {sorted(dims)}; "
+                               "is it an embedding model?")
         dim = dims.pop()
         if self.dim and dim != self.dim:
             raise EmbedderError(f"The embedding model {self.model} changed size ({self.dim} → {dim}); "
@@ -263,11 +288,56 @@ class OllamaEmbedder:
         return normalise_rows(np.asarray(rows, dtype=np.float32))
 
 
+class OllamaEmbedder(ServerEmbedder):
+    """``/api/embed`` on a local (or explicitly allowed) Ollama server."""
+
+    backend = "ollama"
+    label = "an Ollama"
+    hint = "Or set vault.embedder = \"offline\" (no server needed)."
+
+
+class OpenAIEmbedder(ServerEmbedder):
+    """``/v1/embeddings`` on an OpenAI-compatible server: llama.cpp's
+    ``llama-server --embeddings``, vLLM, LM Studio."""
+
+    backend = "openai"
+    label = "an OpenAI-compatible"
+    # Each of the three flags is a failure seen with llama-server: 501 without --embeddings, 400 "pooling
+    # type 'none'" for a chat model, 500 "input is too large" for a long chunk at the default 512.
+    hint = ("A llama.cpp server embeds only when started with `--embeddings --pooling mean --ubatch-size 2048`. "
+            "Or set vault.embedder = \"offline\" (no server needed).")
+
+
+class UnavailableEmbedder:
+    """Stands in for a server embedder whose settings were refused (a host not
+    allowed, a bad URL), so the vault still opens and is searched by words.
+    It keeps the configured embedder's name: the vectors already stored stay."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.dim = 0
+        self.reason = reason
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        raise EmbedderError(self.reason)
+
+
+def make_embedder_or_stand_in(settings: Settings) -> tuple[Embedder, str | None]:
+    """:func:`make_embedder`, or an :class:`UnavailableEmbedder` and why."""
+    try:
+        return make_embedder(settings), None
+    except UserError as exc:
+        vault = settings.vault
+        return UnavailableEmbedder(f"{vault.embedder}:{vault.embedding_model}", str(exc)), str(exc)
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for (``vault.embedder``)."""
     vault = settings.vault
-    if vault.embedder == "ollama":
-        return OllamaEmbedder(vault.embedding_model, vault.embedding_url, settings.brains.allowed_hosts)
+    if vault.embedder in ("ollama", "openai"):
+        cls = OllamaEmbedder if vault.embedder == "ollama" else OpenAIEmbedder
+        return cls(vault.embedding_model, vault.embedding_url, settings.brains.allowed_hosts,
+                   api_key=vault.embedding_api_key)
     if vault.embedder == "offline":
         return StaticEmbedder()
-    raise EmbedderError(f"Unknown vault.embedder {vault.embedder!r}: use \"offline\" or \"ollama\".")
+    raise EmbedderError(f"Unknown vault.embedder {vault.embedder!r}: use \"offline\", \"ollama\" or \"openai\".")

@@ -39,6 +39,7 @@ import numpy as np
 
 from mycoder_lsp.brains.context import ContextPiece, ContextRequest
 from mycoder_lsp.config import Settings
+from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory import lexical, patterns
 from mycoder_lsp.memory.chunking import Chunk, chunk_file, reference_bonus
 from mycoder_lsp.memory.embedders import Embedder, make_embedder
@@ -280,6 +281,8 @@ class Vault:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        # Why the last query could not be embedded (its search was lexical only), for the CLI to say once.
+        self.query_embed_error: str | None = None
         self.session = Session(store)
         self.run_in_thread: ThreadRunner = run_in_thread or _to_thread
         self.ignore = IgnoreRules(root, store.dir)
@@ -460,7 +463,12 @@ class Vault:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - chunks and lexical search stay useful without vectors
-            log.warning("embedding failed; the vault is searched lexically until it works", exc_info=True)
+            # A user error (server down, no such model) is the caller's to show, once (report.embed_error);
+            # anything else is a bug: its traceback.
+            if isinstance(exc, UserError):
+                log.debug("embedding failed; the vault is searched lexically until it works: %s", exc)
+            else:
+                log.warning("embedding failed; the vault is searched lexically until it works", exc_info=True)
             report.embed_error = str(exc) or type(exc).__name__
 
     async def _embed_missing(self, path: str | None = None) -> int:
@@ -742,8 +750,14 @@ class Vault:
         try:
             # This embedder is a server: a secret typed into the query stays here.
             qvec = (await self.embedder.embed([redact(query)]))[0]
-        except Exception:  # noqa: BLE001 - a dead embedding server must not stop lexical search
-            log.warning("query embedding failed; lexical search only", exc_info=True)
+            self.query_embed_error = None
+        except Exception as exc:  # noqa: BLE001 - a dead embedding server must not stop lexical search
+            self.query_embed_error = str(exc) or type(exc).__name__
+            # A user error (server down...) is shown by the caller and at index time; a bug gets its traceback.
+            if isinstance(exc, UserError):
+                log.debug("query embedding failed; lexical search only: %s", exc)
+            else:
+                log.warning("query embedding failed; lexical search only", exc_info=True)
         return await self.run_in_thread(self._rank, query, qvec, k, mode)
 
     def _search_local(self, query: str, k: int, mode: str) -> list[SearchResult]:

@@ -22,6 +22,7 @@ from pygls.uris import from_fs_path
 from mycoder_lsp.brains.context import AcceptedEdit
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory import patterns
+from mycoder_lsp.memory.embedders import make_embedder_or_stand_in
 from mycoder_lsp.memory.store import VaultRefused
 from mycoder_lsp.memory.vault import SearchResult, Vault
 from mycoder_lsp.server.app import MyCoderServer
@@ -60,6 +61,9 @@ class VaultFeature(Feature):
         # Why there is no vault (its location is unsafe), for the commands that need one.
         self.refused: str | None = None
         self.cap_shown = False  # the "not a project" message is shown once, logged each time
+        # The embedding failure last shown: the same one is not shown again at every index.
+        self.embed_error_shown: str | None = None
+        self.embedder_refused: str | None = None  # why the configured embedder could not be made
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -85,12 +89,28 @@ class VaultFeature(Feature):
         server.context_provider = vault
         if vault.notice:
             server.show_message(vault.notice, types.MessageType.Warning)
+        if self.embedder_refused:
+            self._show_embed_error(self.embedder_refused)
         if server.settings.vault.index_on_start:
             self.indexing = server.spawn(self.index(), "vault-index")
 
     def _open_blocking(self) -> Vault:
         assert self.server.root is not None
-        return Vault.open(self.server.root, self.server.settings, run_in_thread=self.server.run_in_thread)
+        # Refused embedder settings must not cost the vault: it opens and is searched by words.
+        embedder, why = make_embedder_or_stand_in(self.server.settings)
+        if why:
+            log.warning("%s", why)
+            self.embedder_refused = why
+        return Vault.open(self.server.root, self.server.settings, embedder=embedder,
+                          run_in_thread=self.server.run_in_thread)
+
+    def _show_embed_error(self, error: str) -> None:
+        if error == self.embed_error_shown:
+            return
+        self.embed_error_shown = error
+        self.server.show_message(f"The vault is indexed for words only: {error} "
+                                 "Search still works; vectors are added at the next index.",
+                                 types.MessageType.Warning)
 
     async def index(self) -> dict[str, Any]:
         """Index what changed, with ``$/progress`` when the client supports it."""
@@ -135,11 +155,12 @@ class VaultFeature(Feature):
             self.cap_shown = True
             server.show_message(report.notice, types.MessageType.Warning)
         if report.embed_error:
-            server.show_message(f"The vault is indexed for words only: embedding failed ({report.embed_error}). "
-                                "Search still works; vectors are added at the next index.",
-                                types.MessageType.Warning)
+            log.warning("the vault is indexed for words only: %s", report.embed_error)
+            self._show_embed_error(report.embed_error)
+        elif report.embedded:
+            self.embed_error_shown = None  # embedding works again: a new failure is news
         await server.run_in_thread(vault.warm)
-        return report.to_json()
+        return {**report.to_json(), "embed_error": report.embed_error}
 
     async def _vault(self) -> Vault:
         await self.ready.wait()
@@ -309,8 +330,8 @@ def register(server: MyCoderServer) -> None:
                 await asyncio.shield(feature.indexing)
             started = time.perf_counter()
             report = await feature.index()
-            return {"files": report["files"], "chunks": report["chunks"],
-                    "seconds": round(time.perf_counter() - started, 3)}
+            return {"files": report["files"], "chunks": report["chunks"], "embedded": report["embedded"],
+                    "embed_error": report["embed_error"], "seconds": round(time.perf_counter() - started, 3)}
 
         return await guarded("mycoder.index", run())
 

@@ -17,7 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import httpx
 
@@ -59,14 +59,15 @@ def _tail(log: Path, lines: int = 15) -> str:
 
 @contextlib.contextmanager
 def run_llama_server(binary: Path, gguf: Path, *, alias: str, log: Path, threads: int = THREADS,
-                     timeout: float = START_TIMEOUT) -> Iterator[LlamaServer]:
+                     timeout: float = START_TIMEOUT, extra_args: Sequence[str] = ()) -> Iterator[LlamaServer]:
     """Run ``binary`` serving ``gguf`` until the block ends; yields once
-    ``/health`` answers 200 (the model is loaded)."""
+    ``/health`` answers 200 (the model is loaded). ``extra_args`` go on the
+    command line as they are (e.g. ``--embeddings``)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(binary), "--host", "127.0.0.1", "--port", str(port), "--model", str(gguf), "--alias", alias,
                "--ctx-size", str(CONTEXT), "--threads", str(threads), "--seed", str(SEED), "--parallel", "1",
-               "--no-webui"]
+               "--no-webui", *extra_args]
     started = time.monotonic()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)

@@ -12,6 +12,9 @@ Script (a dict, or a JSON file on the command line)::
                                        # gets Ollama's 404 "not found, try pulling"
                                        # (omit: every model is "pulled")
       "embed_dim": 16,                  # /api/embed and /v1/embeddings
+      "context_length": 8192,           # POST /api/show reports it (omit: 404)
+      "n_ctx": 4096,                    # GET /props reports it, as llama-server does (omit: 404)
+      "api": "openai",                  # be llama-server: every /api/* path answers its 404
       "rules": [                        # first matching rule with uses left
         {"model": "codellama:7b",       # optional: exact model name
          "contains": "rename",          # optional: substring of the last user message
@@ -20,9 +23,16 @@ Script (a dict, or a JSON file on the command line)::
          "pieces": 4,                   # split into this many stream chunks
          "delay": 0.0,                  # seconds before each chunk (slow)
          "status": 500, "error": "boom",# answer this HTTP error instead
+         "body": {"any": "json"},       # embeddings only: answer this JSON as is
+                                        # (with "status", default 200)
+         "error_body": {"error": {}},   # ... with this JSON body, as is
          "location": "http://x/api/chat",# with a 3xx status: a redirect there
          "cut": 2,                      # close the connection after 2 chunks
          "garbage": true,               # send a line that is not JSON
+         "done_reason": "length",       # the final line's done_reason / finish_reason
+         "prompt_tokens": 1234,         # the final counters (default: chars // 4)
+         "timings": {"prompt_ms": 5.0}, # OpenAI streams: llama-server's timings (usage chunk)
+         "usage": false,                # OpenAI streams: no usage chunk even when asked
          "drop": true,                  # close the connection without answering
                                         # (a rule whose "path" is a GET, e.g.
                                         # "/api/version", delays or drops that GET)
@@ -263,7 +273,18 @@ class FakeOllama:
             self.requests.append(recorded)
         if method == "GET" and not await self._scripted_get(path, writer):
             return False  # dropped
-        if method == "GET" and path == "/api/version":
+        with self._lock:
+            api, context_length, n_ctx = (self.script.get(k) for k in ("api", "context_length", "n_ctx"))
+        if api == "openai" and path.startswith("/api/"):
+            await _send_json(writer, 404, {"error": {"message": "File Not Found", "type": "not_found_error",
+                                                     "code": 404}})
+        elif method == "POST" and path == "/api/show" and context_length:
+            await _send_json(writer, 200, {"parameters": "", "details": {"format": "gguf"},
+                                           "model_info": {"general.architecture": "fake",
+                                                          "fake.context_length": int(context_length)}})
+        elif method == "GET" and path == "/props" and n_ctx:
+            await _send_json(writer, 200, {"default_generation_settings": {"n_ctx": int(n_ctx)}, "total_slots": 1})
+        elif method == "GET" and path == "/api/version":
             await _send_json(writer, 200, {"version": "0.6.99-fake"})
         elif method == "GET" and path == "/api/tags":
             await _send_json(writer, 200, {"models": [_tag(name) for name in self._models()]})
@@ -348,6 +369,9 @@ class FakeOllama:
             await _send_json(writer, 404, {"error": f'model "{model}" not found, try pulling it first'})
             return
         rule = self._match(path, body)
+        if rule and "body" in rule:  # any JSON answer, e.g. a server that is not an embeddings server
+            await _send_json(writer, int(rule.get("status", 200)), rule["body"])
+            return
         if rule and rule.get("status"):
             await _send_json(writer, int(rule["status"]), {"error": rule.get("error", "scripted failure")},
                              headers=_location(rule))
@@ -380,8 +404,8 @@ class FakeOllama:
         if rule.get("status"):
             await asyncio.sleep(delay)
             error = rule.get("error", "scripted failure")
-            await _send_json(writer, int(rule["status"]), {"error": {"message": error}} if openai else {"error": error},
-                             headers=_location(rule))
+            answer = {"error": {"message": error}} if openai else {"error": error}
+            await _send_json(writer, int(rule["status"]), rule.get("error_body", answer), headers=_location(rule))
             return True, "error"
         pieces = split_pieces(str(rule.get("reply", "")), int(rule.get("pieces", 3)))
         stream = body.get("stream", not openai)
@@ -402,7 +426,7 @@ class FakeOllama:
         if cut is not None and int(cut) >= len(pieces):
             writer.close()
             return False, "cut"
-        await _chunk(writer, _final_line(path, model, len(pieces), body))
+        await _chunk(writer, _final_line(path, model, len(pieces), body, rule))
         await _chunk(writer, b"")
         return True, "done"
 
@@ -433,14 +457,28 @@ def _piece_line(path: str, model: str, piece: str) -> bytes:
     return (json.dumps(data) + "\n").encode()
 
 
-def _final_line(path: str, model: str, count: int, body: dict[str, Any]) -> bytes:
+def _final_line(path: str, model: str, count: int, body: dict[str, Any],
+                rule: dict[str, Any] | None = None) -> bytes:
+    rule = rule or {}
+    reason = rule.get("done_reason", "stop")
+    prompt_chars = sum(len(m.get("content", "")) for m in body.get("messages") or []) + len(body.get("prompt", ""))
+    prompt_tokens = rule.get("prompt_tokens", prompt_chars // 4)
     if path == "/v1/chat/completions":
         data = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-        return f"data: {json.dumps(data)}\n\ndata: [DONE]\n\n".encode()
-    prompt_chars = sum(len(m.get("content", "")) for m in body.get("messages") or []) + len(body.get("prompt", ""))
-    data: dict[str, Any] = {"model": model, "created_at": _now(), "done": True, "done_reason": "stop",
-                            "total_duration": 1000, "load_duration": 10, "prompt_eval_count": prompt_chars // 4,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]}
+        lines = f"data: {json.dumps(data)}\n\n"
+        if (body.get("stream_options") or {}).get("include_usage") and rule.get("usage", True):
+            # As OpenAI, vLLM and llama-server: one more chunk, no choices, the usage.
+            usage: dict[str, Any] = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
+                                     "choices": [], "usage": {"prompt_tokens": prompt_tokens,
+                                                              "completion_tokens": count,
+                                                              "total_tokens": prompt_tokens + count}}
+            if rule.get("timings"):
+                usage["timings"] = rule["timings"]
+            lines += f"data: {json.dumps(usage)}\n\n"
+        return f"{lines}data: [DONE]\n\n".encode()
+    data: dict[str, Any] = {"model": model, "created_at": _now(), "done": True, "done_reason": reason,
+                            "total_duration": 1000, "load_duration": 10, "prompt_eval_count": prompt_tokens,
                             "prompt_eval_duration": 100, "eval_count": count, "eval_duration": 500}
     if path == "/api/generate":
         data["response"] = ""

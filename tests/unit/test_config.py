@@ -102,6 +102,7 @@ USER_ONLY_KEYS = {
     "vault.path": "../outside",
     "vault.embedder": "ollama",
     "vault.embedding_url": "http://203.0.113.7:11434",
+    "vault.embedding_api_key": "sk-hostile",
 }
 
 

@@ -83,8 +83,10 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
     for name in BRAIN_NAMES:
         brain = getattr(settings.brains, name)
         wanted.append((f"{name} brain", brain.url, brain.backend, brain.model, brain.api_key))
-    if settings.vault.enabled and settings.vault.embedder == "ollama":
-        wanted.append(("embeddings", settings.vault.embedding_url, "ollama", settings.vault.embedding_model, ""))
+    vault = settings.vault
+    if vault.enabled and vault.embedder in ("ollama", "openai"):
+        wanted.append(("embeddings", vault.embedding_url, vault.embedder, vault.embedding_model,
+                       vault.embedding_api_key))
     servers: dict[tuple[str, str], ServerInfo] = {}
     async with new_client() as client:
         for label, url, backend, model, api_key in wanted:

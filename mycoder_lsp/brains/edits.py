@@ -58,8 +58,18 @@ class EditPlan:
 
     @property
     def changed_lines(self) -> int:
-        """Lines touched, old or new (for the 'large change' verify rule)."""
-        return max(self.old_text.count("\n"), self.new_text.count("\n")) + 1
+        """Lines that really differ between the old and the new text: each
+        changed block counts its larger side (a two-line insert into a long
+        function is 2, not the function's size). Shown to the user, and
+        decides when the 'large change' verification runs."""
+        return changed_line_count(self.old_text, self.new_text)
+
+
+def changed_line_count(old: str, new: str) -> int:
+    """How many lines differ between ``old`` and ``new`` (difflib over
+    their lines; a replaced block counts its larger side)."""
+    matcher = difflib.SequenceMatcher(None, split_lines(old), split_lines(new), autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
 
 
 @dataclass(frozen=True)
@@ -603,49 +613,142 @@ _SEVERITY_WORDS = {
     "info": "info", "information": "info", "note": "info", "low": "info", "minor": "info", "suggestion": "info",
     "style": "hint", "hint": "hint", "nit": "hint", "nitpick": "hint",
 }
-_REVIEW_LINE = re.compile(
-    r"^\s*(?:[-*•]\s*|\d+\.\s+(?=(?:line|l)\b))?(?:\*\*)?(?:line\s*|l)?"
-    r"(?P<line>\d+)(?:\s*-\s*\d+)?(?:\*\*)?\s*[:|\-–)]\s*"
-    r"(?:\[?(?P<sev>[A-Za-z]+)\]?\s*[:|\-–]\s*)?(?P<msg>.+?)\s*$",
+_SEV = "|".join(sorted(_SEVERITY_WORDS, key=len, reverse=True))
+_SEP = r"\s*[:|\-–—)]\s*"
+# The fields a finding's line may start with, in any order, each followed by
+# a separator: the line number (``7``, ``Line 7``, ``LINE: 7``, ``L7``,
+# ``7-9``), the severity (``error``, ``[ERROR]``, ``(warning)``), ``(line 7)``,
+# and placeholders (``<severity>:``, the older prompt's ``LINE:``,
+# ``SEVERITY:``), which small models copy instead of filling in.
+_FIELD = re.compile(
+    rf"(?:(?:line|ln|l)\b\.?\s*[:#]?\s*|l(?=\d))?(?P<num>\d+)(?:\s*[-–]\s*\d+)?(?:{_SEP}|\s+(?=[(\[]))"
+    rf"|[\[(](?P<bsev>{_SEV})[\])](?:{_SEP}|\s+)"
+    rf"|(?P<sev>{_SEV})(?:{_SEP}|\s+(?=\(\s*line\b))"
+    rf"|\(\s*line\s*(?P<pnum>\d+)\s*\){_SEP}"
+    rf"|(?P<placeholder>line|severity|message|finding|<[^<>\n]{{1,40}}>)\s*[:|\-–]\s*",
     re.IGNORECASE,
 )
-_REVIEW_NOLINE = re.compile(
-    r"^\s*(?:[-*•]\s*)?\[?(?P<sev>error|warning|warn|info|hint|critical|note)\]?"
-    r"\s*[:|\-–]\s*(?P<msg>.+?)\s*$",
-    re.I,
+_BULLET = re.compile(r"^\s*(?:[-*•]\s+|\d+\.\s+(?=(?:line|l)\b))?", re.IGNORECASE)
+_SAYS_NONE = re.compile(
+    r"(?:none|n/a|no\s+(?:issues?|findings?|problems?|bugs?)\b.*|nothing\s+to\s+report.*|"
+    r"(?:the\s+code\s+)?looks\s+(?:good|correct|fine).*)",
+    re.IGNORECASE,
 )
+_ECHOED = re.compile(r"^(?P<num>\d+)\|(?P<rest>.*)$")
+_PROSE_LINE = re.compile(r"\bline\s+(\d+)\b", re.IGNORECASE)
+# An answer in prose (no line numbers given) still names problems; at most
+# this many of its sentences become findings.
+MAX_PROSE_FINDINGS = 5
 
 
 def parse_review(raw: str, *, first_line: int = 1, line_count: int | None = None) -> list[ReviewFinding]:
-    """Findings from a review answer written as ``LINE: SEVERITY: message``
-    (tolerating ``Line 12 - warning - ...``, bullets, ``[ERROR]``). Line
-    numbers are the ones shown to the model (1-based, numbering starting at
-    ``first_line``); a number outside the shown lines becomes None."""
+    """Findings from a review answer.
+
+    The prompt asks for ``<line number>: <severity>: message`` (``7: error:
+    ...``); models also write ``LINE: 7: error: ...``, ``Line 7 - warning -
+    ...``, ``**7**: [INFO]: ...``, ``error: line 7: ...``, bullets, findings
+    as comments on the numbered code they copied (``7|  # ...``) and (small
+    models) the placeholders themselves (``LINE: SEVERITY: ...``, from an
+    earlier prompt). Copied code lines are not findings. Line numbers are
+    the ones shown to the model (1-based, numbering starting at
+    ``first_line``); a number outside the shown lines becomes None. An
+    answer with no finding line at all but sentences that are not "none" is
+    read as prose: each sentence is a finding (on the line it names, if any),
+    so a real finding is never turned into "no problems". Repeats (small
+    models loop) count once. Empty when the answer says there is nothing,
+    or says nothing but the prompt's placeholders (tell the two apart with
+    :func:`review_says_none`).
+    """
     text = clean_output(raw or "", prose=True)
-    if not text.strip() or re.fullmatch(r"\s*(?:none|no\s+(?:issues|findings|problems)[^\n]*)\.?\s*", text, re.I):
-        return []
-    out: list[ReviewFinding] = []
+    last = first_line + (line_count - 1 if line_count else 10**9)
+
+    def index(number: int) -> int | None:
+        return number - 1 if first_line <= number <= last else None
+
+    found: list[ReviewFinding] = []
+    prose: list[str] = []
     for line in text.splitlines():
-        if not line.strip():
+        line = _BULLET.sub("", line.replace("**", "").replace("__", "")).strip()
+        if not line:
             continue
-        m = _REVIEW_LINE.match(line)
-        if m:
-            number = int(m.group("line"))
-            sev_word = (m.group("sev") or "").lower()
-            severity = _SEVERITY_WORDS.get(sev_word)
-            msg = m.group("msg").strip()
-            if severity is None and sev_word:
-                msg = f"{m.group('sev')}: {msg}" if m.group("sev") else msg
-                severity = "warning"
-            severity = severity or "warning"
-            last = first_line + (line_count - 1 if line_count else 10**9)
-            idx = number - 1 if first_line <= number <= last else None
-            out.append(ReviewFinding(idx, severity, msg.rstrip(".") + "."))
+        echo = _ECHOED.match(line)
+        if echo:
+            # The code as numbered in the prompt ("6|     return x"), copied back:
+            # no finding, unless the model wrote its finding as a comment there.
+            comment = echo.group("rest").strip()
+            if not comment.startswith(("#", "//")):
+                continue
+            line = f"{echo.group('num')}: {comment.lstrip('#/').strip()}"
+        number: int | None = None
+        severity: str | None = None
+        fields = 0
+        rest = line
+        while fields < 4 and (m := _FIELD.match(rest)):
+            if m.group("num") or m.group("pnum"):
+                if number is not None:
+                    break  # a second number starts the message ("7: 3 calls ...")
+                number = int(m.group("num") or m.group("pnum"))
+            elif m.group("sev") or m.group("bsev"):
+                if severity is not None:
+                    break
+                severity = _SEVERITY_WORDS[(m.group("sev") or m.group("bsev")).lower()]
+            fields += 1
+            rest = rest[m.end():]
+        message = rest.strip()
+        if not fields:
+            prose.append(line)
             continue
-        m = _REVIEW_NOLINE.match(line)
-        if m:
-            out.append(ReviewFinding(None, _SEVERITY_WORDS[m.group("sev").lower()], m.group("msg").strip()))
-    return out
+        if not message or _SAYS_NONE.fullmatch(message.rstrip(".!")) or _is_placeholder_stub(message):
+            continue  # "LINE: NONE", "7: none", an answer cut at "LINE: SEVER"
+        found.append(ReviewFinding(index(number) if number is not None else None, severity or "warning",
+                                   _sentence(message)))
+    if not found:
+        for line in prose:
+            if _SAYS_NONE.fullmatch(line.rstrip(".!")) or line.endswith(":"):
+                continue  # "No issues found.", "Here are my findings:"
+            named = _PROSE_LINE.search(line)
+            found.append(ReviewFinding(index(int(named.group(1))) if named else None, "warning", _sentence(line)))
+    # A small model that loops repeats one sentence on line after line: the
+    # same message on a line already seen, off the shown lines, or on three
+    # or more lines, counts once.
+    times: dict[str, int] = {}
+    for finding in found:
+        times[finding.message.lower()] = times.get(finding.message.lower(), 0) + 1
+    out: list[ReviewFinding] = []
+    seen: set[tuple[int | None, str]] = set()
+    for finding in found:
+        message = finding.message.lower()
+        key = (finding.line if times[message] < 3 else None, message)
+        if key in seen or (finding.line is None and any(k[1].startswith(message.rstrip(".")) for k in seen)):
+            continue  # a repeat, or a repeat that the token limit cut short
+        seen.add(key)
+        out.append(finding)
+    return out if any(f.line is not None for f in out) else out[:MAX_PROSE_FINDINGS]
+
+
+def review_says_none(raw: str) -> bool:
+    """Does the review answer say there is nothing to report (``NONE``, "No
+    issues found", ``LINE: NONE`` over and over, or nothing at all)? An
+    answer that :func:`parse_review` finds nothing in, but that is not this,
+    is one that could not be read: not the same as "no problems"."""
+    for line in clean_output(raw or "", prose=True).splitlines():
+        line = _BULLET.sub("", line.replace("**", "").replace("__", "")).strip()
+        while line and (m := _FIELD.match(line)):
+            line = line[m.end():]
+        if line and not _SAYS_NONE.fullmatch(line.strip().rstrip(".!")):
+            return False
+    return True
+
+
+def _is_placeholder_stub(message: str) -> bool:
+    word = message.strip().strip("<>.:").upper()
+    return bool(word) and any(p.startswith(word) for p in (
+        "LINE NUMBER", "SEVERITY", "MESSAGE", "WHAT IS WRONG AND WHAT TO DO"))
+
+
+def _sentence(message: str) -> str:
+    message = message.strip()
+    return message if message.endswith((".", "!", "?")) else message + "."
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
@@ -666,6 +769,7 @@ __all__ = [
     "ReviewFinding",
     "apply_plan",
     "apply_plans",
+    "changed_line_count",
     "extract_code",
     "extract_imports",
     "is_parseable",
@@ -673,5 +777,6 @@ __all__ = [
     "plan_edit",
     "plan_imports",
     "reindent",
+    "review_says_none",
     "unified_diff",
 ]

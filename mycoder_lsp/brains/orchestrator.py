@@ -327,9 +327,13 @@ class Orchestrator:
             target=target.symbol if target else None, enclosing=target.enclosing if target else None,
             first_line=(target.start_line + 1) if target else 1,
         ))
-        raw = await brain.complete(messages, on_piece=count("generating"))
+        # A review or an explanation cut short (a timeout under load, the
+        # token limit) is still worth showing: what came is kept, and said to be cut.
+        raw, cut = await self._complete(brain, messages, count("generating"), keep_partial=True)
         name = target.name if target else None
         if intent == "review":
+            if cut:
+                raw = _complete_lines(raw)  # the last line broke off mid-sentence
             findings = await self.run_in_thread(functools.partial(
                 edits.parse_review, raw, first_line=(target.start_line + 1) if target else 1,
                 line_count=(target.end_line - target.start_line + 1) if target else None))
@@ -337,14 +341,61 @@ class Orchestrator:
             findings = [f if f.line is not None else dataclasses.replace(f, line=target.start_line if target else 0)
                         for f in findings]
             n = len(findings)
-            message = f"{n} finding{'s' if n != 1 else ''} on {name or 'the code'}" if n else \
-                f"No problems found in {name or 'the code'}."
+            if cut and not n:
+                return Result("error", f"The review was cut off before its first finding ({cut}).", intent, name,
+                              route=route)
+            if n:
+                message = f"{n} finding{'s' if n != 1 else ''} on {name or 'the code'}"
+            elif edits.review_says_none(raw):
+                message = f"No problems found in {name or 'the code'}."
+            else:
+                # Not "no problems": the answer said something, in no form we can read.
+                said = " ".join(raw.split())
+                said = said if len(said) <= 160 else said[:160] + "…"
+                message = (f"No finding could be read from the review of {name or 'the code'} "
+                           f"(the model answered: {said!r}); try again, or a larger model.")
+            if cut:
+                message += f" (the answer was cut off, there may be more: {cut})"
             return Result("review", message, intent, name, findings=findings, route=route)
         text = await self.run_in_thread(functools.partial(clean_output, raw, prose=intent != "general"))
         if not text.strip():
+            if cut:
+                return Result("error", cut, intent, name, route=route)
             return Result("error", f"The {brain.name} brain ({brain.model}) answered nothing — try again.", intent,
                           name, route=route)
+        if cut:
+            text = f"{text.rstrip()} …\n\n[The answer was cut off: {cut}]"
         return Result("explanation", text, intent, name, text=text, route=route)
+
+    async def _complete(self, brain: Brain, messages: list[dict[str, str]], on_piece: Callable[[str], None], *,
+                        keep_partial: bool = False) -> tuple[str, str]:
+        """The brain's answer to ``messages`` and, with ``keep_partial``, why
+        it was cut ("" when it was not): the text that had come when the
+        call failed (a timeout, a broken stream) or stopped at the token
+        limit. With ``-v`` the messages (already redacted) and the raw answer
+        are logged, so a user can see why an answer was refused."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s brain (%s) is sent:\n%s", brain.name, brain.model, _messages_text(messages))
+        pieces: list[str] = []
+
+        def collect(piece: str) -> None:
+            pieces.append(piece)
+            on_piece(piece)
+
+        try:
+            raw = await brain.complete(messages, on_piece=collect)
+        except BrainError as exc:
+            partial = "".join(pieces)
+            log.debug("%s brain (%s) failed after %d characters (%s); its answer so far:\n%s",
+                      brain.name, brain.model, len(partial), exc, partial)
+            if keep_partial and partial.strip():
+                return partial, str(exc).rstrip(".")
+            raise
+        log.debug("%s brain (%s) answered:\n%s", brain.name, brain.model, raw)
+        # ``last`` is the backend's record of the call (the stop reason among it).
+        if keep_partial and getattr(getattr(brain, "last", None), "truncated", False):
+            return raw, f"it reached the token limit of brains.{brain.name}.max_tokens"
+        return raw, ""
 
     # -- changes: modify, fix, general code at a target --------------------
 
@@ -362,7 +413,7 @@ class Orchestrator:
         # computed while the model writes.
         baseline_task = asyncio.ensure_future(self.run_in_thread(self._validate, request, request.text, None))
         try:
-            raw = await brain.complete(messages, on_piece=count("generating"))
+            raw, _ = await self._complete(brain, messages, count("generating"))
         except BaseException:
             baseline_task.cancel()
             raise
@@ -374,7 +425,7 @@ class Orchestrator:
             repaired = True
             messages = await self.run_in_thread(redactor.hide_messages,
                                                 repair_messages(messages, raw, attempt.problems))
-            raw = await brain.complete(messages, on_piece=count("repairing"))
+            raw, _ = await self._complete(brain, messages, count("repairing"))
             attempt = await self._attempt(request, target, language, raw, baseline, redactor)
         if attempt.edit is None:
             why = attempt.reason or "the answer could not be turned into an edit"
@@ -449,7 +500,7 @@ class Orchestrator:
             return None
         messages = await self.run_in_thread(
             redactor.hide_messages, verify_messages(request.instruction, edit.old_code, edit.new_code, language))
-        raw = await self.brain("reasoning").complete(messages, on_piece=count("verifying"))
+        raw, _ = await self._complete(self.brain("reasoning"), messages, count("verifying"))
         answer = (await self.run_in_thread(functools.partial(clean_output, raw, prose=True))).strip()
         first = answer.splitlines()[0].strip() if answer else ""
         if first.upper().startswith("OK") or not first:
@@ -495,6 +546,17 @@ class _Attempt:
     reason: str
     problems: list[Any]
     validation: FileResult | None
+
+
+def _messages_text(messages: Sequence[dict[str, str]]) -> str:
+    return "\n".join(f"--- {m.get('role', '?')} ---\n{m.get('content', '')}" for m in messages)
+
+
+def _complete_lines(text: str) -> str:
+    """``text`` without its last line unless that line ended."""
+    if text.endswith("\n"):
+        return text
+    return text.rpartition("\n")[0]
 
 
 def _in_range(diagnostics: Sequence[Finding], target: Target) -> list[Finding]:

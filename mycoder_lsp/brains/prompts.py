@@ -5,7 +5,7 @@ governance layer would otherwise have to cut (preambles, apologies,
 meta-commentary, markdown) and carries the constitution (forbidden sources,
 the owner, the block hierarchy). The answer formats asked for here are the
 ones :mod:`mycoder_lsp.brains.edits` parses: plain code for edits, one
-``LINE: SEVERITY: message`` per finding for reviews, plain prose for
+``<line number>: <severity>: message`` per finding for reviews, plain prose for
 explanations, ``{"intent": ..., "target": ...}`` for the organizer.
 
 Pure text building: no model calls, no pygls, no file reading. Secrets are
@@ -37,6 +37,11 @@ BRAIN_FOR_INTENT = {
 }
 
 REVIEW_SEVERITIES = ("error", "warning", "info", "hint")
+# The shape of one review finding, as the prompt shows it (no example: one
+# was tried with the real Qwen2.5-Coder 0.5B and it copied the example
+# into its answers as findings; with placeholders it copies the placeholders,
+# which :func:`mycoder_lsp.brains.edits.parse_review` strips, and fills in the rest.
+REVIEW_FORMAT = "<line number>: <severity>: <what is wrong and what to do>"
 
 _DISCIPLINE = (
     "Answer with the answer only. No greeting, no preamble such as \"Sure\" or \"Here is\", "
@@ -45,7 +50,7 @@ _DISCIPLINE = (
 )
 
 _CODE_ONLY = (
-    "Output only {language} source code, exactly as it must appear in the file, starting at the "
+    "Output only {language}, exactly as it must appear in the file, starting at the "
     "first character of the code and ending at its last. Keep the existing indentation style. "
     "Never leave placeholders such as `...`, `pass  # TODO` or \"rest of the code\": write every line."
 )
@@ -66,7 +71,14 @@ def brain_for(intent: str) -> str:
 
 
 def language_name(language: str | None) -> str:
-    return _LANGUAGE_NAMES.get(language or "", language or "the file's")
+    """The language as a word to put before a noun ("Python code"), or ""
+    when it is unknown (then the prompt just says "code")."""
+    return _LANGUAGE_NAMES.get(language or "", language or "")
+
+
+def _with(lang: str, noun: str) -> str:
+    """``noun`` with the language in front when there is one: "Python code" or "code"."""
+    return f"{lang} {noun}" if lang else noun
 
 
 def constitution_rules(constitution: Constitution | None) -> str:
@@ -100,35 +112,35 @@ def system_prompt(brain: str, intent: str, *, language: str | None = None,
         return ORGANIZER_SYSTEM
     if intent in ("modify-target", "fix"):
         role = (
-            f"You are a careful {lang} programmer changing one piece of an existing file. "
+            f"You are a careful {_with(lang, 'programmer')} changing one piece of an existing file. "
             "Return the complete new version of the code you are given (the whole definition, "
             "signature and decorators included), changed as asked and otherwise identical. "
             "Keep every other function, name and import it relies on. Do not invent imports of "
             "packages the file does not already use."
         )
-        body = _CODE_ONLY.format(language=lang)
+        body = _CODE_ONLY.format(language=_with(lang, "source code"))
     elif intent == "review":
         role = (
-            f"You are a strict {lang} code reviewer. Report real problems in the code you are "
+            f"You are a strict {_with(lang, 'code reviewer')}. Report real problems in the code you are "
             "given: bugs, unsafe calls, unhandled errors, misleading names, missing edge cases."
         )
         body = (
-            "Write one finding per line, exactly in this form:\n"
-            "LINE: SEVERITY: message\n"
-            "LINE is the line number shown at the start of the code line, SEVERITY is one of "
+            "Write one finding per line, in this form:\n"
+            f"{REVIEW_FORMAT}\n"
+            "where <line number> is the number shown at the start of the code line, <severity> is one of "
             + ", ".join(REVIEW_SEVERITIES)
-            + ", message is one sentence that says what to do. "
+            + ", and the message is one sentence.\n"
             "Write nothing else. If there is nothing to report, write exactly: NONE"
         )
     elif intent == "explain":
         role = (
-            f"You explain {lang} code to the developer who maintains it. Say what the code does, "
+            f"You explain {_with(lang, 'code')} to the developer who maintains it. Say what the code does, "
             "its inputs and outputs, side effects and anything surprising, in plain sentences."
         )
         body = "At most six sentences of plain text. Do not repeat the code."
     else:
         role = (
-            f"You are a concise {lang} programming assistant. When the answer is code, output "
+            f"You are a concise {_with(lang, 'programming assistant')}. When the answer is code, output "
             "only the code; when it is an explanation, answer in a few plain sentences."
         )
         body = "Never leave placeholders in code."
@@ -191,7 +203,7 @@ def build_messages(
     or strings). Each context piece is shown with where it came from.
     """
     brain = brain_for(intent)
-    lang = language_name(language)
+    code_words = _with(language_name(language), "code")  # "Python code", or "code"
     system = system_prompt(brain, intent, language=language, constitution=constitution)
     target_name = getattr(target, "qualname", target) if target is not None else None
     parts: list[str] = []
@@ -205,21 +217,21 @@ def build_messages(
         parts.append("Diagnostics reported on this code:\n" + _findings_text(findings))
     what = f"`{target_name}`" if target_name else "the code"
     if intent in ("modify-target", "fix"):
-        parts.append(f"The {lang} code to change ({what}):\n{code.rstrip()}")
+        parts.append(f"The {code_words} to change ({what}):\n{code.rstrip()}")
         verb = "Fix" if intent == "fix" and not instruction.strip() else "Task"
         task = instruction.strip() or "Fix the problems reported above."
         parts.append(f"{verb}: {task}\nReturn the complete new version of {what} only.")
     elif intent == "review":
-        parts.append(f"The {lang} code to review ({what}), with line numbers:\n{numbered(code, first_line)}")
+        parts.append(f"The {code_words} to review ({what}), with line numbers:\n{numbered(code, first_line)}")
         if instruction.strip():
             parts.append(f"The developer asks: {instruction.strip()}")
-        parts.append("Findings, one per line as LINE: SEVERITY: message (or NONE):")
+        parts.append(f"Findings, one per line as {REVIEW_FORMAT} (or NONE):")
     elif intent == "explain":
-        parts.append(f"The {lang} code to explain ({what}):\n{code.rstrip()}")
+        parts.append(f"The {code_words} to explain ({what}):\n{code.rstrip()}")
         parts.append(f"The developer asks: {instruction.strip() or 'What does this code do?'}")
     else:
         if code.strip():
-            parts.append(f"The {lang} code at hand:\n{code.rstrip()}")
+            parts.append(f"The {code_words} at hand:\n{code.rstrip()}")
         parts.append(instruction.strip())
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
@@ -279,6 +291,7 @@ def verify_messages(instruction: str, old: str, new: str, language: str | None) 
 __all__ = [
     "BRAIN_FOR_INTENT",
     "ORGANIZER_SYSTEM",
+    "REVIEW_FORMAT",
     "REVIEW_SEVERITIES",
     "brain_for",
     "build_messages",

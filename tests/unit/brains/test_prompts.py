@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from mycoder_lsp.brains.context import ContextPiece
 from mycoder_lsp.brains.edits import parse_review
 from mycoder_lsp.brains.prompts import (
+    REVIEW_FORMAT,
     brain_for,
     build_messages,
     organizer_messages,
@@ -55,7 +58,10 @@ def test_review_prompt_numbers_lines_and_its_format_parses():
     messages = build_messages("review", instruction="", code=CODE, language="python", first_line=10)
     user = messages[1]["content"]
     assert "10| def f(x):" in user and "11|     return eval(x)" in user
-    assert "LINE: SEVERITY: message" in messages[0]["content"]
+    # Placeholders that cannot pass for a finding: the old template's
+    # "LINE: SEVERITY: message" came back verbatim from the real 0.5B.
+    assert REVIEW_FORMAT in messages[0]["content"] and "LINE: SEVERITY" not in messages[0]["content"]
+    assert REVIEW_FORMAT in user and parse_review(REVIEW_FORMAT, line_count=2) == []
     # An answer in the asked format maps back to document lines (0-based).
     findings = parse_review("11: error: eval runs arbitrary code; use ast.literal_eval", first_line=10, line_count=2)
     assert findings[0].line == 10 and findings[0].severity == "error"
@@ -88,3 +94,17 @@ def test_organizer_messages_ask_for_json():
     for intent in ("general", "modify-target", "review", "fix", "explain"):
         assert f'"{intent}"' in messages[0]["content"]
     assert "foo, Bar.foo" in messages[1]["content"]
+
+
+def test_prompts_without_a_language_read_as_english():
+    # Seen without --file: "You are a concise the file's programming assistant".
+    for intent in ("general", "fix", "modify-target", "review", "explain"):
+        messages = build_messages(intent, instruction="do it", code="x = 1\n", language=None)
+        text = messages[0]["content"] + messages[1]["content"]
+        assert "the file's" not in text and not re.search(r"[a-z]  [a-z]", text), intent
+        assert "The code" in messages[1]["content"] or intent == "general", intent
+    assert system_prompt("coding", "general").startswith("You are a concise programming assistant.")
+    assert system_prompt("coding", "general", language="python").startswith(
+        "You are a concise Python programming assistant.")
+    assert "Output only source code," in system_prompt("coding", "fix")
+    assert "a strict code reviewer." in system_prompt("reasoning", "review")

@@ -27,7 +27,6 @@ import fnmatch
 import hashlib
 import logging
 import os
-import stat
 import subprocess
 import threading
 import time
@@ -47,7 +46,8 @@ from mycoder_lsp.memory import redaction
 from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.memory.session import Session
 from mycoder_lsp.memory.store import IndexLock, Store, locate
-from mycoder_lsp.validation.walk import PROJECT_MARKERS, SKIPPED_DIRS, has_project_marker, is_secret_file
+from mycoder_lsp.validation.walk import (PROJECT_MARKERS, SKIPPED_DIRS, has_project_marker, is_secret_file,
+                                         read_text_file)
 
 log = logging.getLogger(__name__)
 
@@ -249,29 +249,6 @@ def _has_git() -> bool:
     return which("git") is not None
 
 
-def _read_text(path: Path, max_size: int) -> tuple[str | None, int, int]:
-    """(text or None when binary/too large/unreadable/not a regular file, mtime_ns, size)."""
-    try:
-        # Not through a link (it may point out of the workspace), and never blocking on a FIFO.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None, 0, 0
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > max_size:
-            return None, st.st_mtime_ns, st.st_size
-        try:
-            data = fh.read()
-        except OSError:
-            return None, st.st_mtime_ns, st.st_size
-    if b"\0" in data[:8192]:
-        return None, st.st_mtime_ns, st.st_size
-    try:
-        return data.decode("utf-8"), st.st_mtime_ns, st.st_size
-    except UnicodeDecodeError:
-        return None, st.st_mtime_ns, st.st_size
-
-
 class Vault:
     """One open vault. Thread-safe: the store serialises access."""
 
@@ -394,7 +371,7 @@ class Vault:
 
     def _prepare(self, rel: str, abs_path: Path, known_hash: str | None) -> _FileWork | None:
         """Read, hash and chunk one file (None when it must not be indexed)."""
-        text, mtime_ns, size = _read_text(abs_path, self.settings.validation.max_file_size)
+        text, mtime_ns, size = read_text_file(abs_path, self.settings.validation.max_file_size)
         if text is None:
             return None
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

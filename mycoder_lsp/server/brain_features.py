@@ -50,6 +50,7 @@ from mycoder_lsp.brains.context import AcceptedEdit
 from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result, content_hash
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.diagnostics import DiagnosticsFeature, over_size_limit
+from mycoder_lsp.server.documents import LspWorkspace
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
 from mycoder_lsp.validation.findings import Finding, Severity
@@ -358,8 +359,9 @@ class BrainFeature(Feature):
             source = await self.server.run_in_thread(read)
         except (OSError, UnicodeDecodeError) as exc:
             raise _BadArguments(f"Cannot read {path}: {exc}") from None
-        # The workspace's own kind of document (its line rules), holding this text.
-        return self.server.workspace._create_text_document(uri, source=source)
+        workspace = self.server.workspace
+        assert isinstance(workspace, LspWorkspace)  # installed on initialize (server/app.py)
+        return workspace.detached_document(uri, source)
 
     def _workspace_roots(self) -> list[str]:
         roots = [to_fs_path(folder.uri) for folder in self.server.workspace.folders.values()]

@@ -128,6 +128,11 @@ class LspWorkspace(Workspace):
             position_codec=self.position_codec,
         )
 
+    def detached_document(self, doc_uri: str, source: str) -> TextDocument:
+        """A document with this workspace's line rules for a file no editor
+        holds (a command on a closed file); it is not added to the workspace."""
+        return self._create_text_document(doc_uri, source=source)
+
     def get_text_document(self, doc_uri: str) -> TextDocument:
         return self._text_documents.get(doc_uri) or self._create_text_document(doc_uri)
 

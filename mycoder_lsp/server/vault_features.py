@@ -27,6 +27,7 @@ from mycoder_lsp.memory.store import VaultRefused
 from mycoder_lsp.memory.vault import SearchResult, Vault
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.feature import Feature
+from mycoder_lsp.validation.walk import read_text_file
 
 log = logging.getLogger(__name__)
 
@@ -219,18 +220,11 @@ class VaultFeature(Feature):
         doc = self.server.workspace.text_documents.get(uri)
         text = doc.source if doc is not None else ""
         if not text:
-            limit = self.server.settings.validation.max_file_size
-
-            def read() -> str:
-                with open(self.server.path_of(uri), encoding="utf-8", errors="replace") as fh:
-                    return fh.read(limit + 1)
-
-            try:
-                text = await self.server.run_in_thread(read)
-            except OSError:
-                return
-            if len(text) > limit:
-                return  # grown past what MyCoder reads: nothing learned
+            read, _, _ = await self.server.run_in_thread(
+                read_text_file, self.server.path_of(uri), self.server.settings.validation.max_file_size)
+            if read is None:
+                return  # gone, grown past the size limit or not text: nothing learned
+            text = read
         saved = _normalised(text)
         for edit in edits:
             if not edit.new_code.strip() or _normalised(edit.new_code) not in saved:

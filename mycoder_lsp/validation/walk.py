@@ -20,6 +20,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -219,3 +220,29 @@ def _walk(directory: Path, ignore: GitIgnore) -> Iterator[Path]:
             yield path
     for sub in dirs:
         yield from _walk(sub, ignore.child(sub))
+
+
+def read_text_file(path: Path | str, max_size: int) -> tuple[str | None, int, int]:
+    """(text or None when binary/too large/unreadable/not a regular file, mtime_ns, size).
+
+    The one way a workspace file is read when no editor holds it: the vault
+    and the server both use it."""
+    try:
+        # Not through a link (it may point out of the workspace), and never blocking on a FIFO.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None, 0, 0
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_size:
+            return None, st.st_mtime_ns, st.st_size
+        try:
+            data = fh.read()
+        except OSError:
+            return None, st.st_mtime_ns, st.st_size
+    if b"\0" in data[:8192]:
+        return None, st.st_mtime_ns, st.st_size
+    try:
+        return data.decode("utf-8"), st.st_mtime_ns, st.st_size
+    except UnicodeDecodeError:
+        return None, st.st_mtime_ns, st.st_size

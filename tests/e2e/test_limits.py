@@ -11,25 +11,10 @@ import time
 from lsprotocol import types
 
 from tests.e2e.lsp_session import lsp_session, wait_for_diagnostics
+from tests.e2e.test_brain_actions import DOC
 from tests.support.brain_lsp import REASONING, Editor, attach, brains_options, command, messages, pos, wait_until
 from tests.support.fake_ollama import FakeOllama
 
-DOC = '''import os
-
-
-def parse(text):
-    """Split text into its non-empty lines."""
-    return [line for line in text.splitlines() if line]
-
-
-class Calc:
-    def mul(self, a, b):
-        return a * b
-
-
-def main():
-    print(parse(os.environ.get("X", "")))
-'''
 SECRET = "def leak():\n    return 'the contents of a private file'\n"
 
 

@@ -22,14 +22,19 @@ FILES = {
 }
 
 
-@pytest.fixture
-def root(tmp_path):
+def write_workspace(tmp_path):
+    """FILES under ``tmp_path/ws``: a small workspace in three languages."""
     root = tmp_path / "ws"
     for rel, text in FILES.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
     return root
+
+
+@pytest.fixture
+def root(tmp_path):
+    return write_workspace(tmp_path)
 
 
 async def wait_index_end(client, timeout: float = 30.0) -> list:

@@ -8,7 +8,7 @@ import pytest
 from lsprotocol import types
 
 from tests.e2e.lsp_session import lsp_session
-from tests.e2e.test_vault import FILES, command, wait_index_end
+from tests.e2e.test_vault import command, wait_index_end, write_workspace
 from tests.support.fake_ollama import FakeOllama
 from tests.support.brain_lsp import wait_until
 
@@ -18,12 +18,7 @@ LLAMA_NO_EMBEDDINGS = {"error": {"code": 501, "message": "This server does not s
 
 @pytest.fixture
 def root(tmp_path):
-    root = tmp_path / "ws"
-    for rel, text in FILES.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
-    return root
+    return write_workspace(tmp_path)
 
 
 def vault_options(url: str) -> dict:

@@ -17,7 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import httpx
 
@@ -42,6 +42,19 @@ class LlamaServer:
     gguf: Path
     log: Path
     start_seconds: float
+
+
+# A loaded two-core box can be slow: one generous deadline per model call.
+DEADLINE = 240.0
+
+
+def brain_options(server: LlamaServer, *, reasoning_max_tokens: int) -> dict[str, Any]:
+    """initializationOptions sending every brain to ``server``, the way a user
+    sets llama.cpp's server up: the OpenAI backend, temperature 0, no verify."""
+    brain = {"url": server.url, "backend": "openai", "model": server.model, "timeout": DEADLINE}
+    return {"brains": {"coding": {**brain, "temperature": 0.0, "max_tokens": 256},
+                       "reasoning": {**brain, "temperature": 0.0, "max_tokens": reasoning_max_tokens},
+                       "organizer": brain, "verify": "never"}}
 
 
 def free_port() -> int:

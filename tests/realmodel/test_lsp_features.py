@@ -15,13 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.lsp_session import lsp_session
-from tests.realmodel.llama_server import LlamaServer
-from tests.support.brain_lsp import Editor, attach, brains_options, command, pos
+from tests.realmodel.llama_server import DEADLINE, LlamaServer, brain_options
+from tests.support.brain_lsp import Editor, attach, command, pos
 
 pytestmark = pytest.mark.realmodel
 
-# A loaded two-core box can be slow: one generous deadline per command.
-DEADLINE = 240.0
 
 TOKEN = "ghp_" + "Zq8" * 12  # built from pieces: the repository holds no whole token
 
@@ -40,20 +38,13 @@ def main():
 '''
 
 
-def options(server: LlamaServer) -> dict:
-    brain = {"url": server.url, "backend": "openai", "model": server.model, "timeout": DEADLINE}
-    return brains_options(server.url, brains={
-        "coding": {**brain, "temperature": 0.0, "max_tokens": 256},
-        "reasoning": {**brain, "temperature": 0.0, "max_tokens": 200},
-        "organizer": brain, "verify": "never"})
-
-
 @pytest.mark.parametrize("llama_server", ["1.5b"], indirect=True)
 async def test_explain_and_fix_with_a_real_model(tmp_path: Path, llama_server: LlamaServer) -> None:
     root = tmp_path / "ws"
     root.mkdir()
     (root / ".git").mkdir()
-    async with lsp_session(root, profile="vscode", initialization_options=options(llama_server)) as client:
+    options = brain_options(llama_server, reasoning_max_tokens=200)
+    async with lsp_session(root, profile="vscode", initialization_options=options) as client:
         editor = Editor(client, (root / "numbers.py").as_uri(), DOC)
         attach(client, editor)
         editor.open()

@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.lsp_session import lsp_session
-from tests.realmodel.llama_server import LlamaServer
-from tests.support.brain_lsp import Editor, attach, brains_options, command, pos, wait_until
+from tests.realmodel.llama_server import DEADLINE, LlamaServer, brain_options
+from tests.support.brain_lsp import Editor, attach, command, pos, wait_until
 
 pytestmark = pytest.mark.realmodel
 
-DEADLINE = 240.0  # a loaded two-core box can be slow
 
 DOC = '''"""Numbers."""
 
@@ -37,13 +36,8 @@ def main():
 FUNCTION = (3, 5)  # is_even's first and last line, 0-based
 
 
-def options(server: LlamaServer) -> dict:
-    brain = {"url": server.url, "backend": "openai", "model": server.model, "timeout": DEADLINE}
-    return brains_options(server.url, brains={
-        "coding": {**brain, "temperature": 0.0, "max_tokens": 256},
-        # Small models may loop on the findings format: the limit keeps a loop short.
-        "reasoning": {**brain, "temperature": 0.0, "max_tokens": 128},
-        "organizer": brain, "verify": "never"})
+# Small models may loop on the findings format: the limit keeps a loop short.
+REASONING_MAX_TOKENS = 128
 
 
 @pytest.mark.parametrize("llama_server", ["1.5b"], indirect=True)
@@ -51,7 +45,8 @@ async def test_a_review_of_a_planted_bug_publishes_a_diagnostic(tmp_path: Path, 
     root = tmp_path / "ws"
     root.mkdir()
     (root / ".git").mkdir()
-    async with lsp_session(root, profile="neovim", initialization_options=options(llama_server)) as client:
+    options = brain_options(llama_server, reasoning_max_tokens=REASONING_MAX_TOKENS)
+    async with lsp_session(root, profile="neovim", initialization_options=options) as client:
         editor = Editor(client, (root / "numbers.py").as_uri(), DOC)
         attach(client, editor)
         editor.open()

@@ -216,7 +216,12 @@ def prepare_dir(vault_dir: Path) -> None:
         with os.fdopen(fd, "w") as fh:
             fh.write("# Written by mycoder-lsp: the vault is private and never committed.\n*\n")
         # rename() replaces a name, never what a link points to.
-        os.replace(tmp, ignore)
+        try:
+            os.replace(tmp, ignore)
+        except FileNotFoundError:
+            # A second process on this workspace wrote the same file at the same moment.
+            if not os.path.lexists(ignore):
+                raise
 
 
 class Store:

@@ -46,7 +46,8 @@ DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 # is written. Declared on the field, so a new one cannot be forgotten.
 USER_ONLY: Mapping[str, bool] = MappingProxyType({"user_only": True})
 
-REPOSITORY_MAY_NOT = ("a repository's settings may not choose endpoints or move the vault; "
+REPOSITORY_MAY_NOT = ("a repository's settings may not choose endpoints or move the vault, nor switch off your "
+                      "review of edits; "
                       "set it in your user config or editor settings")
 
 
@@ -62,6 +63,11 @@ class BrainSettings:
     timeout: float = 120.0
     keep_alive: str = "30m"
     api_key: str = field(default="", metadata=USER_ONLY)
+    # The context window in tokens that prompts are sized to; for Ollama also
+    # the num_ctx sent, the same on every call so the model is never reloaded.
+    # 0: the model's own window as the server reports it (capped at 8192 for
+    # Ollama), or 4096 when it does not say.
+    num_ctx: int = 0
 
 
 def _organizer() -> BrainSettings:
@@ -85,6 +91,11 @@ class BrainsSettings:
     # or "large" (when the edit changes more than ``verify_min_lines`` lines).
     verify: Literal["never", "always", "large"] = "large"
     verify_min_lines: int = 40
+    # The organizer's choice replaces the rules' unsure guess only when the
+    # model is at least this sure of it (its probability, 0-1) and surer than
+    # the rules; calibrated on the labelled set's dev part
+    # (bench/bench_organizer.py). Above 1: never.
+    organizer_min_confidence: float = 0.6
     # Hosts other than loopback that a brain may talk to (data sovereignty).
     allowed_hosts: list[str] = field(default_factory=list, metadata=USER_ONLY)
 
@@ -162,12 +173,24 @@ class HoverSettings:
 
 
 @dataclass
+class EditsSettings:
+    """How a proposed edit reaches the document."""
+
+    # Show the edit as a diff to accept or reject (editors that can; others
+    # get a change annotation asking for confirmation where they support
+    # one). False applies at once. The user's own: a repository may not
+    # switch off the review of what is written into it.
+    preview: bool = field(default=True, metadata=USER_ONLY)
+
+
+@dataclass
 class Settings:
     brains: BrainsSettings = field(default_factory=BrainsSettings)
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     constitution: Constitution = field(default_factory=Constitution)
     vault: VaultSettings = field(default_factory=VaultSettings)
     hover: HoverSettings = field(default_factory=HoverSettings)
+    edits: EditsSettings = field(default_factory=EditsSettings)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
@@ -394,6 +417,7 @@ __all__ = [
     "BrainsSettings",
     "Constitution",
     "DEFAULT_OLLAMA_URL",
+    "EditsSettings",
     "FileLayer",
     "HoverSettings",
     "LintSettings",

@@ -3,8 +3,10 @@
 A :class:`Brain` is one configured model (organizer, coding or reasoning) with
 one async method, :meth:`Brain.generate`, that streams the answer and returns
 one :class:`Completion`: the text and what the server said about it (token
-counts, stop reason, timings); :meth:`Brain.complete` is its text alone, and
-:meth:`Brain.context_window` asks the server the model's real window.
+counts, stop reason, timings); :meth:`Brain.complete` is its text alone,
+:meth:`Brain.context_window` asks the server the model's real window, and
+:meth:`Brain.prompt_window` is the window prompts are sized to (for Ollama
+also the ``num_ctx`` sent, pinned per model so Ollama never reloads it).
 :func:`embed` turns texts into vectors through the same servers, and
 :func:`probe` asks a server what it runs (for ``doctor``).
 
@@ -26,9 +28,10 @@ import ipaddress
 import json
 import logging
 import math
+import re
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 
 import httpx
 
@@ -40,21 +43,36 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, str]
 
-# Ollama's default window is small and truncates silently, so every request
-# sizes it from the prompt: at least this, rounded up to a multiple of it.
-MIN_NUM_CTX = 2048
+# Ollama's default window is small and it truncates silently, so num_ctx is
+# always sent, and always the same for a model (a new num_ctx reloads it):
+# the model's own window capped at PINNED_NUM_CTX_CAP (a larger one costs
+# memory and prompt time that one request rarely needs), DEFAULT_NUM_CTX when
+# the server does not say, brains.<name>.num_ctx when set (at most MAX_NUM_CTX).
+DEFAULT_NUM_CTX = 4096
+PINNED_NUM_CTX_CAP = 8192
 MAX_NUM_CTX = 32768
-# A rough, deliberately pessimistic characters-per-token for code.
+# A rough, deliberately pessimistic characters-per-token for code (measured
+# with Qwen2.5-Coder's tokenizer on this project's prompts: the estimate is
+# 1.2-1.5 times the real count), and the chat template's tokens per message.
 CHARS_PER_TOKEN = 3
+TOKENS_PER_MESSAGE = 8
 EMBED_BATCH = 32
+# Brain.choose: how many alternatives the server lists for the answer's first
+# token (OpenAI's own maximum), and the tokens Ollama may spend on its JSON.
+CHOICE_TOP_LOGPROBS = 20
+CHOICE_MAX_TOKENS = 16
 # No answer is read past this many characters: far beyond any max_tokens, it
 # bounds what a runaway or hostile server can make us hold (done_reason "cut").
 MAX_ANSWER_CHARS = 256 * 1024
 
 
+# Servers that answered /tokenize with 404: not asked again.
+_NO_TOKENIZER: set[str] = set()
+
 # The window each server reports, by (backend, url, model): asked once per
-# process, since the orchestrator makes a brain per request.
-_WINDOWS: dict[tuple[str, str, str], int] = {}
+# process, since the orchestrator makes a brain per request. None: the server
+# answered but does not say (asking again would not help).
+_WINDOWS: dict[tuple[str, str, str], int | None] = {}
 
 
 class BrainError(UserError):
@@ -110,13 +128,9 @@ def check_endpoint(url: str, allowed_hosts: Iterable[str], *, what: str = "LLM e
 
 
 def estimate_tokens(messages: list[Message]) -> int:
-    return sum(len(m.get("content", "")) for m in messages) // CHARS_PER_TOKEN + 8 * len(messages)
-
-
-def num_ctx_for(messages: list[Message], max_tokens: int) -> int:
-    needed = estimate_tokens(messages) + max_tokens + 64
-    rounded = math.ceil(needed / MIN_NUM_CTX) * MIN_NUM_CTX
-    return max(MIN_NUM_CTX, min(MAX_NUM_CTX, rounded))
+    """The prompt's size in tokens, over- rather than underestimated: without
+    a round trip to the server's tokenizer, and fine for a budget."""
+    return sum(len(m.get("content", "")) for m in messages) // CHARS_PER_TOKEN + TOKENS_PER_MESSAGE * len(messages)
 
 
 # -- errors -----------------------------------------------------------------
@@ -266,6 +280,46 @@ class Completion:
         return self.prompt_tokens is not None and self.window is not None and self.prompt_tokens >= self.window
 
 
+@dataclass
+class Choice:
+    """What :meth:`Brain.choose` read: each label's probability (summing to 1).
+
+    ``scored``: the probabilities are the model's own, from the
+    log-probabilities of the answer's first token. A server that sends none
+    yields the label it answered with probability 1 and ``scored`` False.
+    """
+
+    probabilities: dict[str, float]
+    scored: bool
+    prompt_tokens: int | None = None
+
+    @property
+    def best(self) -> tuple[str, float]:
+        label = max(self.probabilities, key=self.probabilities.__getitem__)
+        return label, self.probabilities[label]
+
+
+def label_probabilities(candidates: Iterable[tuple[Any, Any]], labels: Sequence[str]) -> dict[str, float] | None:
+    """Each label's share of the probability of the ``(token, logprob)``
+    candidates for one position that can begin it and no other label ("ex"
+    begins "explain", "General" begins "general"); None when none can."""
+    mass = dict.fromkeys(labels, 0.0)
+    for token, logprob in candidates:
+        piece = str(token).strip().strip('"').lower()
+        owners = [label for label in labels if piece and label.startswith(piece)]
+        if len(owners) == 1 and isinstance(logprob, (int, float)) and not isinstance(logprob, bool):
+            mass[owners[0]] += math.exp(min(0.0, logprob))
+    total = sum(mass.values())
+    return {label: m / total for label, m in mass.items()} if total > 0 else None
+
+
+def _answered(text: str, labels: Sequence[str], prompt_tokens: int | None) -> Choice | None:
+    """The label a server without log-probabilities answered, unscored."""
+    words = re.findall(r"[a-z-]+", text.lower())
+    probabilities = label_probabilities([(words[0], 0.0)], labels) if words else None
+    return Choice(probabilities, False, prompt_tokens) if probabilities else None
+
+
 class Brain:
     """One configured model. Subclasses speak one wire protocol."""
 
@@ -308,7 +362,8 @@ class Brain:
 
         async def run(client: httpx.AsyncClient) -> None:
             nonlocal received
-            stream = self._stream(client, messages, result, json_mode=json_mode, max_tokens=limit)
+            num_ctx = await self._num_ctx()
+            stream = self._stream(client, messages, result, json_mode=json_mode, max_tokens=limit, num_ctx=num_ctx)
             async with aclosing(stream):  # type: ignore[type-var]
                 async for piece in stream:
                     pieces.append(piece)
@@ -332,6 +387,37 @@ class Brain:
                         self.model, self.url, result.prompt_tokens, result.window)
         return result
 
+    async def choose(self, messages: list[Message], labels: Sequence[str]) -> Choice | None:
+        """Which of ``labels`` (distinct lowercase words) answers ``messages``,
+        as a constrained choice: one short, unstreamed call that reads each
+        label's probability where the server sends log-probabilities. None
+        when the answer names no label. Bounded by the brain's timeout;
+        faults raise :class:`BrainError` as :meth:`generate` does."""
+        lines: list[str] = []
+
+        async def run(client: httpx.AsyncClient) -> None:
+            payload = self.choice_payload(messages, labels, num_ctx=await self._num_ctx())
+            received = 0
+            async with aclosing(self._lines(client, self.chat_path, payload)) as body:  # type: ignore[type-var]
+                async for line in body:
+                    lines.append(line)
+                    received += len(line)
+                    if received >= MAX_ANSWER_CHARS:  # no answer to a one-word question is this long
+                        raise self._cut()
+
+        try:
+            await asyncio.wait_for(self._with_client(run), timeout=self.settings.timeout)
+        except asyncio.TimeoutError:
+            raise self._timed_out() from None
+        return self.read_choice(self._json("\n".join(lines)), labels)
+
+    def choice_payload(self, messages: list[Message], labels: Sequence[str], *,
+                       num_ctx: int | None = None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def read_choice(self, data: dict[str, Any], labels: Sequence[str]) -> Choice | None:
+        raise NotImplementedError
+
     def _timed_out(self) -> BrainError:
         return BrainError(
             f"The {self.name} brain ({self.model} at {self.url}) did not answer within "
@@ -348,7 +434,8 @@ class Brain:
 
     chat_path = ""
 
-    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int) -> dict[str, Any]:
+    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int,
+                num_ctx: int | None = None) -> dict[str, Any]:
         raise NotImplementedError
 
     def parse_line(self, line: str, result: Completion) -> tuple[str, bool]:
@@ -365,11 +452,13 @@ class Brain:
         if key in _WINDOWS:
             return _WINDOWS[key]
         window: int | None = None
+        answered = False
 
         async def ask(client: httpx.AsyncClient) -> None:
-            nonlocal window
+            nonlocal window, answered
             try:
                 window = await self._ask_window(client)
+                answered = True
             except (httpx.HTTPError, ValueError, AttributeError, TypeError) as exc:
                 log.info("%s at %s did not say its context window: %s", self.model, self.url, exc)
 
@@ -378,9 +467,37 @@ class Brain:
         except asyncio.TimeoutError:
             log.info("%s at %s did not say its context window in time", self.model, self.url)
             return None  # not cached: it may be loading
-        if window is not None:
+        if answered:  # a failure to ask is not cached: the server may be starting
             _WINDOWS[key] = window
         return window
+
+    async def prompt_window(self) -> int:
+        """The window, in tokens, that a prompt and its answer must fit.
+
+        For Ollama it is also the ``num_ctx`` every call sends: the setting
+        ``brains.<name>.num_ctx`` when set, else the model's own window capped
+        at PINNED_NUM_CTX_CAP, else DEFAULT_NUM_CTX. For an OpenAI-compatible
+        server the window is the server's own (llama-server's ``--ctx-size``);
+        a smaller setting sizes prompts smaller. Never raises."""
+        setting = min(self.settings.num_ctx, MAX_NUM_CTX)
+        if setting and self.backend == "ollama":
+            return setting  # no round trip
+        window = await self.context_window()
+        if self.backend == "ollama":
+            return min(window, PINNED_NUM_CTX_CAP) if window else DEFAULT_NUM_CTX
+        known = [w for w in (window, setting) if w]
+        return min(known) if known else DEFAULT_NUM_CTX
+
+    async def _num_ctx(self) -> int | None:
+        """The ``num_ctx`` to send (None: the protocol has none)."""
+        return None
+
+    async def count_tokens(self, messages: list[Message]) -> int | None:
+        """The server's own count of the prompt ``messages`` make, or None
+        when it has no tokenizer to ask (Ollama) or does not answer. One
+        short round trip (llama.cpp's ``/tokenize``): for when the estimate
+        says a prompt must be trimmed, not for every call. Never raises."""
+        return None
 
     async def _ask_window(self, client: httpx.AsyncClient) -> int | None:
         raise NotImplementedError
@@ -389,11 +506,10 @@ class Brain:
         return _WINDOWS.get((self.backend, self.url, self.model))
 
     async def _stream(self, client: httpx.AsyncClient, messages: list[Message], result: Completion, *,
-                      json_mode: bool, max_tokens: int) -> AsyncIterator[str]:
-        payload = self.payload(messages, json_mode=json_mode, max_tokens=max_tokens)
-        window = (payload.get("options") or {}).get("num_ctx")
-        if window:  # Ollama: the window is the one we asked for
-            result.window = int(window)
+                      json_mode: bool, max_tokens: int, num_ctx: int | None = None) -> AsyncIterator[str]:
+        payload = self.payload(messages, json_mode=json_mode, max_tokens=max_tokens, num_ctx=num_ctx)
+        if num_ctx:  # Ollama: the window is the one we asked for
+            result.window = num_ctx
         lines = self._lines(client, self.chat_path, payload)
         async with aclosing(lines):  # type: ignore[type-var]
             async for line in lines:
@@ -455,7 +571,8 @@ class OllamaBrain(Brain):
     backend = "ollama"
     chat_path = "/api/chat"
 
-    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int) -> dict[str, Any]:
+    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int,
+                num_ctx: int | None = None) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -463,13 +580,56 @@ class OllamaBrain(Brain):
             "options": {
                 "temperature": self.settings.temperature,
                 "num_predict": max_tokens,
-                "num_ctx": num_ctx_for(messages, max_tokens),
+                "num_ctx": num_ctx or DEFAULT_NUM_CTX,
             },
             "keep_alive": self.settings.keep_alive,
         }
         if json_mode:
             payload["format"] = "json"
         return payload
+
+    async def _num_ctx(self) -> int | None:
+        return await self.prompt_window()
+
+    def choice_payload(self, messages: list[Message], labels: Sequence[str], *,
+                       num_ctx: int | None = None) -> dict[str, Any]:
+        # A JSON schema with an enum makes Ollama answer one of the labels;
+        # Ollama 0.12.11 and later also send the log-probabilities asked for.
+        schema = {"type": "object", "properties": {"choice": {"type": "string", "enum": list(labels)}},
+                  "required": ["choice"]}
+        options: dict[str, Any] = {"temperature": 0.0, "num_predict": min(CHOICE_MAX_TOKENS, self.max_tokens)}
+        if num_ctx:
+            options["num_ctx"] = num_ctx
+        return {"model": self.model, "messages": messages, "stream": False, "format": schema, "options": options,
+                "keep_alive": self.settings.keep_alive, "logprobs": True, "top_logprobs": CHOICE_TOP_LOGPROBS}
+
+    def read_choice(self, data: dict[str, Any], labels: Sequence[str]) -> Choice | None:
+        if data.get("error"):
+            raise BrainError(f"Ollama at {self.url} stopped with an error: {data['error']}")
+        prompt_tokens = _count(data.get("prompt_eval_count"))
+        # The label's first token is the one after the JSON's opening `{"choice": "`.
+        before = ""
+        for entry in data.get("logprobs") or []:
+            if not isinstance(entry, dict):
+                break
+            if re.search(r':\s*"$', before):
+                top = [(t.get("token"), t.get("logprob")) for t in entry.get("top_logprobs") or []
+                       if isinstance(t, dict)]
+                probabilities = label_probabilities(top, labels)
+                if probabilities:
+                    return Choice(probabilities, True, prompt_tokens)
+                break
+            before += str(entry.get("token") or "")
+        content = str((data.get("message") or {}).get("content") or "")
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            return _answered(content, labels, prompt_tokens)
+        for value in answer.values() if isinstance(answer, dict) else [answer]:
+            choice = _answered(value, labels, prompt_tokens) if isinstance(value, str) else None
+            if choice is not None:
+                return choice
+        return None
 
     async def _ask_window(self, client: httpx.AsyncClient) -> int | None:
         response = await client.post(self.url + "/api/show", json={"model": self.model}, timeout=_timeout(5.0))
@@ -508,13 +668,38 @@ class OpenAIBrain(Brain):
     backend = "openai"
     chat_path = "/v1/chat/completions"
 
+    async def count_tokens(self, messages: list[Message]) -> int | None:
+        if self.url in _NO_TOKENIZER:
+            return None
+        text = "\n".join(m.get("content", "") for m in messages)
+        count: int | None = None
+
+        async def ask(client: httpx.AsyncClient) -> None:
+            nonlocal count
+            response = await client.post(self.url + "/tokenize", json={"content": text}, headers=self._headers(),
+                                         timeout=_timeout(5.0))
+            if response.status_code == 404:
+                _NO_TOKENIZER.add(self.url)
+            elif response.status_code == 200:
+                tokens = response.json().get("tokens")
+                if isinstance(tokens, list):
+                    count = len(tokens) + TOKENS_PER_MESSAGE * len(messages)
+
+        try:
+            await asyncio.wait_for(self._with_client(ask), timeout=min(10.0, self.settings.timeout))
+        except (asyncio.TimeoutError, httpx.HTTPError, ValueError, AttributeError) as exc:
+            log.info("%s at %s did not count the prompt's tokens: %s", self.model, self.url, exc or type(exc).__name__)
+            return None
+        return count
+
     @property
     def url(self) -> str:
         # Accept both http://host:port and http://host:port/v1.
         url = self.settings.url.rstrip("/")
         return url[:-3] if url.endswith("/v1") else url
 
-    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int) -> dict[str, Any]:
+    def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int,
+                num_ctx: int | None = None) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -528,10 +713,36 @@ class OpenAIBrain(Brain):
             payload["response_format"] = {"type": "json_object"}
         return payload
 
+    def choice_payload(self, messages: list[Message], labels: Sequence[str], *,
+                       num_ctx: int | None = None) -> dict[str, Any]:
+        # One token is enough: the labels differ in their first token, and the
+        # alternatives listed for it carry the probability of every label.
+        return {"model": self.model, "messages": messages, "stream": False, "max_tokens": 1, "temperature": 0.0,
+                "logprobs": True, "top_logprobs": CHOICE_TOP_LOGPROBS}
+
+    def read_choice(self, data: dict[str, Any], labels: Sequence[str]) -> Choice | None:
+        if data.get("error"):
+            raise BrainError(f"{_server_label(self.backend, self.url)} stopped with an error: "
+                             f"{_error_text(json.dumps(data).encode())}")
+        usage = data.get("usage")
+        prompt_tokens = _count(usage.get("prompt_tokens")) if isinstance(usage, dict) else None
+        choices = data.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+        tokens = (first.get("logprobs") or {}).get("content") or []
+        if tokens and isinstance(tokens[0], dict):
+            top = [(t.get("token"), t.get("logprob")) for t in tokens[0].get("top_logprobs") or []
+                   if isinstance(t, dict)]
+            probabilities = label_probabilities(top, labels)
+            if probabilities:
+                return Choice(probabilities, True, prompt_tokens)
+        return _answered(str((first.get("message") or {}).get("content") or ""), labels, prompt_tokens)
+
     async def _ask_window(self, client: httpx.AsyncClient) -> int | None:
         # llama.cpp's server: the window of one slot. Others (vLLM) put
         # max_model_len in /v1/models.
         props = await client.get(self.url + "/props", headers=self._headers(), timeout=_timeout(5.0))
+        if props.status_code == 503:  # llama-server is loading the model: ask again later
+            raise ValueError("the server is loading (HTTP 503)")
         if props.status_code == 200:
             n_ctx = _count((props.json().get("default_generation_settings") or {}).get("n_ctx"))
             if n_ctx:
@@ -752,6 +963,7 @@ async def probe(url: str, *, backend: str = "ollama", api_key: str = "", timeout
 __all__ = [
     "BRAIN_NAMES",
     "Brain",
+    "Choice",
     "BrainError",
     "Completion",
     "Message",
@@ -763,7 +975,7 @@ __all__ = [
     "is_localhost_name",
     "is_loopback",
     "make_brain",
+    "estimate_tokens",
     "new_client",
-    "num_ctx_for",
     "probe",
 ]

@@ -7,6 +7,8 @@ the owner, the block hierarchy). The answer formats asked for here are the
 ones :mod:`mycoder_lsp.brains.edits` parses: plain code for edits, one
 ``<line number>: <severity>: message`` per finding for reviews, plain prose for
 explanations, ``{"intent": ..., "target": ...}`` for the organizer.
+:func:`fit_messages` sizes one request's messages to the model's window:
+the retrieved context is trimmed to fit, the code itself never is.
 
 Pure text building: no model calls, no pygls, no file reading. Secrets are
 hidden by the caller (the orchestrator's per-request redactor), except in the
@@ -15,7 +17,9 @@ organizer's prompt, which every router call builds here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.text import split_lines
@@ -236,6 +240,132 @@ def build_messages(
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
+# -- sizing to the window ---------------------------------------------------
+
+# Tokens kept free besides the answer: the chat template's own tokens, and
+# the slack of an estimate made without the model's tokenizer.
+PROMPT_MARGIN = 64
+
+
+def prompt_budget(window: int, max_tokens: int) -> int:
+    """How many tokens of ``window`` a prompt may take: the rest is the
+    answer's (``max_tokens``, but at most half the window, so a brain whose
+    token limit is the whole window can still be asked) and a margin."""
+    return window - min(max_tokens, window // 2) - PROMPT_MARGIN
+
+
+class PromptTooLarge(ValueError):
+    """Even without any context the prompt needs ``needed`` tokens, over the
+    ``budget`` the window leaves: the request cannot be sent as it is."""
+
+    def __init__(self, needed: int, budget: int) -> None:
+        super().__init__(f"the prompt needs about {needed} tokens; {budget} fit")
+        self.needed = needed
+        self.budget = budget
+
+
+@dataclass(frozen=True)
+class PromptSize:
+    """What :func:`fit_messages` kept, for the log and the user."""
+
+    budget: int
+    tokens: int  # the estimate for the messages returned
+    pieces: int  # context pieces offered
+    kept: int  # ... of which sent (the last of them maybe cut)
+    cut: bool = False  # the last piece sent was cut at a line boundary
+    # The enclosing code (a method's class): "" (none), "whole", "cut" or "left out".
+    scope: str = ""
+
+    @property
+    def trimmed(self) -> bool:
+        return self.kept < self.pieces or self.cut or self.scope in ("cut", "left out")
+
+    def describe(self, window: int) -> str:
+        """E.g. "3 of 8 retrieved pieces left out to fit the 2048-token window"."""
+        parts = []
+        if self.scope in ("cut", "left out"):
+            parts.append(f"the enclosing code {self.scope}")
+        if self.kept < self.pieces:
+            parts.append(f"{self.pieces - self.kept} of {self.pieces} retrieved pieces left out")
+        if self.cut:
+            parts.append("the last piece kept cut short")
+        return ", ".join(parts) + f" to fit the {window}-token window" if parts else ""
+
+
+def fit_messages(intent: str, *, budget: int, count: Callable[[list[Message]], int],
+                 context: Sequence[ContextPiece] = (), enclosing: str | None = None,
+                 **request: Any) -> tuple[list[Message], PromptSize]:
+    """:func:`build_messages` within ``budget`` tokens as ``count`` counts them.
+
+    Kept whatever it costs: the system prompt, the instruction, the code and
+    its diagnostics; :class:`PromptTooLarge` when they alone do not fit. Then,
+    while they fit, the enclosing code and the context pieces in the order
+    given (the provider's ranking, best first): the first one that does not
+    fit whole is cut at a line boundary and everything after it left out.
+    """
+    pieces = list(context)
+    scope = "whole" if enclosing and enclosing.strip() else ""
+
+    def build(kept: Sequence[ContextPiece], scope_text: str | None) -> list[Message]:
+        return build_messages(intent, context=kept, enclosing=scope_text, **request)
+
+    messages = build(pieces, enclosing)
+    tokens = count(messages)
+    if tokens <= budget:
+        return messages, PromptSize(budget, tokens, len(pieces), len(pieces), scope=scope)
+    messages = build([], None)
+    tokens = count(messages)
+    if tokens > budget:
+        raise PromptTooLarge(tokens, budget)
+    if scope:
+        fitted = _longest_fit(enclosing or "", lambda text: build([], text), count, budget)
+        if fitted is None or fitted[0] != enclosing:
+            # Not all of the enclosing code fits: what does of it, and no piece.
+            if fitted is not None:
+                _, messages, tokens = fitted
+            return messages, PromptSize(budget, tokens, len(pieces), 0,
+                                        scope="left out" if fitted is None else "cut")
+        _, messages, tokens = fitted
+    scope_text = enclosing if scope else None
+    kept: list[ContextPiece] = []
+    for piece in pieces:
+        candidate = build([*kept, piece], scope_text)
+        cost = count(candidate)
+        if cost <= budget:
+            kept.append(piece)
+            messages, tokens = candidate, cost
+            continue
+        fitted = _longest_fit(piece.text, lambda text: build(
+            [*kept, dataclasses.replace(piece, origin=f"{piece.origin}, cut short", text=text)], scope_text),
+            count, budget)
+        if fitted is not None:
+            _, messages, tokens = fitted
+            return messages, PromptSize(budget, tokens, len(pieces), len(kept) + 1, cut=True, scope=scope)
+        break
+    return messages, PromptSize(budget, tokens, len(pieces), len(kept), scope=scope)
+
+
+def _longest_fit(text: str, build: Callable[[str], list[Message]], count: Callable[[list[Message]], int],
+                 budget: int) -> tuple[str, list[Message], int] | None:
+    """The longest run of ``text``'s first whole lines whose messages fit
+    (``text`` itself when it all fits), with those messages and their size;
+    None when not even its first line does."""
+    lines = split_lines(text, keepends=True)
+    best: tuple[str, list[Message], int] | None = None
+    low, high = 1, len(lines)
+    while low <= high:  # the size grows with the lines kept: a binary search
+        middle = (low + high) // 2
+        head = "".join(lines[:middle])
+        messages = build(head)
+        tokens = count(messages)
+        if tokens <= budget:
+            best = (head, messages, tokens)
+            low = middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
 def repair_messages(
     previous: list[Message],
     answer: str,
@@ -291,13 +421,18 @@ def verify_messages(instruction: str, old: str, new: str, language: str | None) 
 __all__ = [
     "BRAIN_FOR_INTENT",
     "ORGANIZER_SYSTEM",
+    "PROMPT_MARGIN",
+    "PromptSize",
+    "PromptTooLarge",
     "REVIEW_FORMAT",
     "REVIEW_SEVERITIES",
     "brain_for",
     "build_messages",
     "constitution_rules",
+    "fit_messages",
     "numbered",
     "organizer_messages",
+    "prompt_budget",
     "repair_messages",
     "system_prompt",
     "verify_messages",

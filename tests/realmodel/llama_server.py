@@ -72,14 +72,16 @@ def _tail(log: Path, lines: int = 15) -> str:
 
 @contextlib.contextmanager
 def run_llama_server(binary: Path, gguf: Path, *, alias: str, log: Path, threads: int = THREADS,
-                     timeout: float = START_TIMEOUT, extra_args: Sequence[str] = ()) -> Iterator[LlamaServer]:
+                     timeout: float = START_TIMEOUT, extra_args: Sequence[str] = (),
+                     context: int = CONTEXT) -> Iterator[LlamaServer]:
     """Run ``binary`` serving ``gguf`` until the block ends; yields once
     ``/health`` answers 200 (the model is loaded). ``extra_args`` go on the
-    command line as they are (e.g. ``--embeddings``)."""
+    command line as they are (e.g. ``--embeddings``); ``context`` is the
+    window (``--ctx-size``)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(binary), "--host", "127.0.0.1", "--port", str(port), "--model", str(gguf), "--alias", alias,
-               "--ctx-size", str(CONTEXT), "--threads", str(threads), "--seed", str(SEED), "--parallel", "1",
+               "--ctx-size", str(context), "--threads", str(threads), "--seed", str(SEED), "--parallel", "1",
                "--no-webui", *extra_args]
     started = time.monotonic()
     with open(log, "wb") as out:

@@ -14,6 +14,8 @@ Script (a dict, or a JSON file on the command line)::
       "embed_dim": 16,                  # /api/embed and /v1/embeddings
       "context_length": 8192,           # POST /api/show reports it (omit: 404)
       "n_ctx": 4096,                    # GET /props reports it, as llama-server does (omit: 404)
+      "tokenize": true,                 # POST /tokenize answers, as llama-server does: one
+                                        # token per 4 characters (omit: 404)
       "api": "openai",                  # be llama-server: every /api/* path answers its 404
       "rules": [                        # first matching rule with uses left
         {"model": "codellama:7b",       # optional: exact model name
@@ -33,6 +35,9 @@ Script (a dict, or a JSON file on the command line)::
          "prompt_tokens": 1234,         # the final counters (default: chars // 4)
          "timings": {"prompt_ms": 5.0}, # OpenAI streams: llama-server's timings (usage chunk)
          "usage": false,                # OpenAI streams: no usage chunk even when asked
+         "logprobs": [{"token": "fix", "logprob": -0.1, "top_logprobs": [...]}],
+                                        # unstreamed answers: these per-token log-probabilities
+                                        # (OpenAI: choices[0].logprobs.content; Ollama: logprobs)
          "drop": true,                  # close the connection without answering
                                         # (a rule whose "path" is a GET, e.g.
                                         # "/api/version", delays or drops that GET)
@@ -284,6 +289,9 @@ class FakeOllama:
                                                           "fake.context_length": int(context_length)}})
         elif method == "GET" and path == "/props" and n_ctx:
             await _send_json(writer, 200, {"default_generation_settings": {"n_ctx": int(n_ctx)}, "total_slots": 1})
+        elif method == "POST" and path == "/tokenize" and self.script.get("tokenize"):
+            content = str((body or {}).get("content", ""))
+            await _send_json(writer, 200, {"tokens": list(range(len(content) // 4))})
         elif method == "GET" and path == "/api/version":
             await _send_json(writer, 200, {"version": "0.6.99-fake"})
         elif method == "GET" and path == "/api/tags":
@@ -411,7 +419,7 @@ class FakeOllama:
         stream = body.get("stream", not openai)
         if not stream:
             await asyncio.sleep(delay)
-            await _send_json(writer, 200, _whole(path, model, "".join(pieces)))
+            await _send_json(writer, 200, _whole(path, model, "".join(pieces), rule.get("logprobs")))
             return True, "done"
         await _start_chunked(writer, "text/event-stream" if openai else "application/x-ndjson")
         cut = rule.get("cut")
@@ -487,13 +495,17 @@ def _final_line(path: str, model: str, count: int, body: dict[str, Any],
     return (json.dumps(data) + "\n").encode()
 
 
-def _whole(path: str, model: str, text: str) -> dict[str, Any]:
+def _whole(path: str, model: str, text: str, logprobs: list[Any] | None = None) -> dict[str, Any]:
     if path == "/v1/chat/completions":
-        return {"id": "chatcmpl-fake", "object": "chat.completion", "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        if logprobs is not None:
+            choice["logprobs"] = {"content": logprobs}
+        return {"id": "chatcmpl-fake", "object": "chat.completion", "model": model, "choices": [choice],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
     data: dict[str, Any] = {"model": model, "created_at": _now(), "done": True, "done_reason": "stop",
                             "eval_count": 1}
+    if logprobs is not None:
+        data["logprobs"] = logprobs
     if path == "/api/generate":
         data["response"] = text
     else:

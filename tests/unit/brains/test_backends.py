@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from mycoder_lsp.brains import backends
-from mycoder_lsp.brains.backends import BrainError, Completion, embed, make_brain, num_ctx_for, probe
+from mycoder_lsp.brains.backends import BrainError, Completion, embed, make_brain, probe
 from mycoder_lsp.config import Settings
 from tests.support.fake_ollama import FakeOllama
 
@@ -41,7 +41,7 @@ async def test_streams_pieces_and_sends_the_documented_payload(fake_ollama: Fake
     assert body["messages"] == MSG
     assert body["options"]["num_predict"] == 2048
     assert body["options"]["temperature"] == 0.4
-    assert body["options"]["num_ctx"] >= 2048 + 2048 - 1 and body["options"]["num_ctx"] % 2048 == 0
+    assert body["options"]["num_ctx"] == backends.DEFAULT_NUM_CTX  # /api/show does not say
     assert body["keep_alive"] == "30m"
     assert "format" not in body
     assert brain.last.output_tokens == 4 and brain.last.done_reason == "stop"
@@ -63,12 +63,43 @@ async def test_json_mode_and_max_tokens_and_constitution_cap(fake_ollama: FakeOl
     assert fake_ollama.chats()[1].body["options"]["num_predict"] == 10
 
 
-def test_num_ctx_grows_with_the_prompt_and_is_capped():
-    small = num_ctx_for([{"role": "user", "content": "x"}], 64)
-    assert small == 2048
-    big = num_ctx_for([{"role": "user", "content": "x" * 30000}], 2048)
-    assert big >= 30000 // 4 + 2048 and big % 2048 == 0
-    assert num_ctx_for([{"role": "user", "content": "x" * 10_000_000}], 2048) == 32768
+async def test_num_ctx_is_pinned_per_model_whatever_the_prompt_size(fake_ollama: FakeOllama):
+    # A new num_ctx makes Ollama reload the model: every call sends the same one,
+    # the model's own window (asked once) capped at PINNED_NUM_CTX_CAP.
+    fake_ollama.set_script({"context_length": 32768, "rules": [{"reply": "ok"}]})
+    settings = settings_for(fake_ollama.url)
+    await make_brain("coding", settings).complete([{"role": "user", "content": "x"}])
+    await make_brain("coding", settings).complete([{"role": "user", "content": "x" * 60_000}])
+    await make_brain("reasoning", settings_for(fake_ollama.url, model="codellama:7b")).complete(MSG, max_tokens=9)
+    sent = [r.body["options"]["num_ctx"] for r in fake_ollama.chats()]
+    assert sent == [backends.PINNED_NUM_CTX_CAP] * 3
+    assert len([r for r in fake_ollama.requests if r.path == "/api/show"]) == 1
+
+
+async def test_num_ctx_setting_wins_and_a_small_model_window_is_kept(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"context_length": 2048, "rules": [{"reply": "ok"}]})
+    await make_brain("coding", settings_for(fake_ollama.url)).complete(MSG)
+    set_by_user = settings_for(fake_ollama.url, model="other", num_ctx=6000)
+    brain = make_brain("coding", set_by_user)
+    assert await brain.prompt_window() == 6000
+    await brain.complete(MSG)
+    assert [r.body["options"]["num_ctx"] for r in fake_ollama.chats()] == [2048, 6000]
+    # The setting is asked of no server.
+    assert [r.body["model"] for r in fake_ollama.requests if r.path == "/api/show"] == ["codellama:7b"]
+
+
+async def test_prompt_window_of_an_openai_server_is_its_own_or_a_smaller_setting(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"n_ctx": 1024, "rules": []})
+    url = fake_ollama.url + "/v1"
+
+    async def window(model: str, **brain: object) -> int:
+        return await make_brain("coding", settings_for(url, backend="openai", model=model, **brain)).prompt_window()
+
+    assert await window("q") == 1024
+    assert await window("q", num_ctx=512) == 512
+    assert await window("q", num_ctx=9999) == 1024
+    fake_ollama.set_script({"rules": []})  # /props and /v1/models say nothing
+    assert await window("r") == backends.DEFAULT_NUM_CTX
 
 
 async def test_openai_compatible_server_sent_events(fake_ollama: FakeOllama):
@@ -270,7 +301,8 @@ async def test_a_redirect_is_reported_and_never_followed(fake_ollama: FakeOllama
     message = str(caught.value)
     assert f"redirected the request to {elsewhere} (HTTP 307)" in message
     assert "does not follow redirects" in message and "broke off" not in message
-    assert [r.path for r in fake_ollama.requests] == [brain.chat_path]
+    asked = [r.path for r in fake_ollama.requests]
+    assert asked == (["/api/show", brain.chat_path] if backend == "ollama" else [brain.chat_path])
 
 
 async def test_an_embedding_redirect_is_reported_and_never_followed(fake_ollama: FakeOllama):
@@ -281,14 +313,6 @@ async def test_an_embedding_redirect_is_reported_and_never_followed(fake_ollama:
 
 
 # -- what the server said: one result per call --------------------------------
-
-
-@pytest.fixture(autouse=True)
-def no_cached_windows():
-    # Context windows are cached per URL for the process; a port may be reused.
-    backends._WINDOWS.clear()
-    yield
-    backends._WINDOWS.clear()
 
 
 async def test_ollama_final_line_gives_the_counters_and_the_stop_reason(fake_ollama: FakeOllama):
@@ -332,7 +356,7 @@ async def test_a_server_that_sends_no_counters_leaves_them_unknown(fake_ollama: 
 
 
 async def test_a_prompt_that_fills_the_window_is_reported_as_cut_by_the_server(fake_ollama: FakeOllama, caplog):
-    fake_ollama.reply("ok", prompt_tokens=2048)
+    fake_ollama.set_script({"context_length": 2048, "rules": [{"reply": "ok", "prompt_tokens": 2048}]})
     result = await make_brain("coding", settings_for(fake_ollama.url, max_tokens=64)).generate(MSG)
     assert result.window == 2048 and result.prompt_truncated
     assert "dropped part of the prompt" in caplog.text

@@ -4,6 +4,7 @@ server itself, against the scripted server over real HTTP."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mycoder_lsp.brains import backends
 from mycoder_lsp.brains.context import ContextPiece, ContextRequest
 from mycoder_lsp.brains.orchestrator import Orchestrator, Request
 from mycoder_lsp.config import Settings
@@ -274,3 +276,108 @@ def test_doctor_checks_the_vault_read_only(tmp_path: Path, fake_ollama: FakeOlla
     (tmp_path / ".mycoder" / "vault.db").write_bytes(b"this is not sqlite" * 10)
     broken = cli(tmp_path, "doctor")
     assert broken.returncode == 1 and "FAIL vault" in broken.stdout and "rebuild" in broken.stdout
+
+
+# -- prompts sized to the window ----------------------------------------------
+
+
+class RankedVault(Vault):
+    """Eight retrieved pieces, best first, each about 200 tokens."""
+
+    async def gather(self, req: ContextRequest) -> list[ContextPiece]:
+        self.asked.append(req)
+        return [ContextPiece(f"retrieved lib/m{i}.py:1-20 (helper_{i})",
+                             "".join(f"def helper_{i}_{j}(x):  # a helper\n    return x\n" for j in range(15)))
+                for i in range(8)]
+
+
+async def test_retrieved_context_is_trimmed_to_a_small_window_and_logged(fake_ollama: FakeOllama, caplog):
+    fake_ollama.set_script({"context_length": 2048, "rules": [{"reply": "It keeps the non-empty lines."}]})
+    caplog.set_level("INFO", logger="mycoder_lsp")
+    result = await Orchestrator(settings_for(fake_ollama.url), context_provider=RankedVault()).run(
+        request(kind="explain", symbol="parse"))
+    assert result.kind == "explanation", result.message
+    (sent,) = fake_ollama.chats()
+    assert sent.body["options"]["num_ctx"] == 2048
+    assert "helper_0_0" in sent.last_user and "helper_7_0" not in sent.last_user
+    assert "def parse(text):" in sent.last_user
+    assert re.search(r"reasoning brain \(.*\): \d of 8 retrieved pieces left out(, the last piece kept cut short)? "
+                     r"to fit the 2048-token window", caplog.text)
+
+
+async def test_code_larger_than_the_window_is_refused_before_any_call(fake_ollama: FakeOllama):
+    # llama.cpp's server with a small --ctx-size: it would answer HTTP 400.
+    fake_ollama.set_script({"n_ctx": 1024, "rules": [{"reply": "x"}]})
+    big = "def big(x):\n" + "".join(f"    x = x + {i}  # one more step of a long computation\n"
+                                    for i in range(150)) + "    return x\n"
+    settings = settings_for(fake_ollama.url)
+    settings.brains.coding.backend = "openai"
+    result = await Orchestrator(settings).run(request(kind="modify", symbol="big", text=big,
+                                                      instruction="add a docstring"))
+    assert result.kind == "refused"
+    assert re.search(r"Not sent: the code to change \(`big`\) needs a prompt of about \d+ tokens, but the 1024-token "
+                     r"window of codellama:7b leaves 448 for it after 512 for the answer — select a smaller part of "
+                     r"the code, or start the model server with a larger window \(llama-server --ctx-size\)",
+                     result.message), result.message
+    assert fake_ollama.chats() == []
+
+
+async def test_a_prompt_cut_by_the_server_is_said_in_the_result(fake_ollama: FakeOllama, caplog):
+    fake_ollama.set_script({"context_length": 2048, "rules": [
+        {"reply": 'def parse(text):\n    """Return lines."""\n    return [l for l in text.splitlines() if l]',
+         "prompt_tokens": 2048}]})
+    result = await Orchestrator(settings_for(fake_ollama.url)).run(request(symbol="parse"))
+    assert result.kind == "edit"
+    assert result.message.startswith("Changed parse")
+    assert ("(the model server cut the prompt: it counted 2048 tokens, its whole 2048-token window, so the answer "
+            "may have missed part of the code — raise brains.coding.num_ctx)") in result.message
+    assert "dropped part of the prompt" in caplog.text
+
+
+async def _explained_with(fake_ollama: FakeOllama, *, tokenize: bool) -> str:
+    fake_ollama.set_script({"n_ctx": 2048, "tokenize": tokenize, "rules": [{"reply": "It keeps the lines."}]})
+    settings = settings_for(fake_ollama.url)
+    settings.brains.reasoning.backend = "openai"
+    result = await Orchestrator(settings, context_provider=RankedVault()).run(request(kind="explain", symbol="parse"))
+    assert result.kind == "explanation", result.message
+    return fake_ollama.chats()[-1].last_user
+
+
+async def test_where_the_server_counts_tokens_its_count_decides_what_fits(fake_ollama: FakeOllama):
+    from mycoder_lsp.brains.prompts import prompt_budget
+    by_estimate = await _explained_with(fake_ollama, tokenize=False)
+    assert len([r for r in fake_ollama.requests if r.path == "/tokenize"]) == 1  # a 404: not asked again
+    fake_ollama.reset()
+    backends._NO_TOKENIZER.clear()  # the same URL is now a server that counts
+    counted = await _explained_with(fake_ollama, tokenize=True)
+    assert counted.count("[from retrieved") > by_estimate.count("[from retrieved")
+    sent = fake_ollama.chats()[0].body["messages"]
+    # The scripted server counts a token per 4 characters, as /tokenize told.
+    assert sum(len(m["content"]) + 1 for m in sent) // 4 + 16 <= prompt_budget(2048, 512)
+    assert len([r for r in fake_ollama.requests if r.path == "/tokenize"]) == 2
+
+
+async def test_code_the_estimate_refuses_is_sent_when_the_server_counts_it_fits(fake_ollama: FakeOllama):
+    from mycoder_lsp.brains.backends import estimate_tokens
+    from mycoder_lsp.brains.prompts import build_messages, prompt_budget
+    budget = prompt_budget(1024, 512)
+
+    def doc(lines: int) -> str:
+        return "def big(x):\n" + "".join(f"    x = x + {i}  # a step\n" for i in range(lines)) + "    return x\n"
+
+    def estimate(lines: int) -> int:
+        return estimate_tokens(build_messages("modify-target", instruction="add a docstring", code=doc(lines),
+                                              language="python", target="big"))
+
+    lines = next(n for n in range(200) if estimate(n) > budget)  # the first size the estimate refuses
+    settings = settings_for(fake_ollama.url)
+    settings.brains.coding.backend = "openai"
+    fake_ollama.set_script({"n_ctx": 1024, "rules": [{"reply": doc(lines).replace("):\n", '):\n    """Add."""\n', 1)}]})
+    refused = await Orchestrator(settings).run(request(symbol="big", text=doc(lines)))
+    assert refused.kind == "refused" and "Not sent" in refused.message and fake_ollama.chats() == []
+    fake_ollama.set_script({"n_ctx": 1024, "tokenize": True, "rules": [
+        {"reply": doc(lines).replace("):\n", '):\n    """Add."""\n', 1)}]})
+    backends._NO_TOKENIZER.clear()
+    result = await Orchestrator(settings).run(request(symbol="big", text=doc(lines)))
+    assert result.kind == "edit", result.message
+    assert len(fake_ollama.chats()) == 1

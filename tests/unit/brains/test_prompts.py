@@ -108,3 +108,86 @@ def test_prompts_without_a_language_read_as_english():
         "You are a concise Python programming assistant.")
     assert "Output only source code," in system_prompt("coding", "fix")
     assert "a strict code reviewer." in system_prompt("reasoning", "review")
+
+
+# -- sizing to the window -----------------------------------------------------
+
+
+def _chars(messages: list[dict[str, str]]) -> int:
+    """A count that is easy to reason about: one token per character."""
+    return sum(len(m["content"]) for m in messages)
+
+
+SIZED = dict(instruction="what does it do?", code=CODE, language="python", findings=["line 2: eval is unsafe"])
+
+
+def _pieces(n: int, lines: int = 10) -> list[ContextPiece]:
+    return [ContextPiece(f"retrieved p{i}.py:1-{lines}", "".join(f"piece {i} line {j}\n" for j in range(lines)))
+            for i in range(n)]
+
+
+def test_prompt_budget_leaves_room_for_the_answer_and_a_margin():
+    from mycoder_lsp.brains.prompts import PROMPT_MARGIN, prompt_budget
+    assert prompt_budget(8192, 512) == 8192 - 512 - PROMPT_MARGIN
+    # A token limit as large as the window would leave nothing: half is kept for the prompt.
+    assert prompt_budget(1024, 2048) == 1024 - 512 - PROMPT_MARGIN
+
+
+def test_everything_is_sent_when_it_fits():
+    from mycoder_lsp.brains.prompts import fit_messages
+    pieces = _pieces(3)
+    messages, size = fit_messages("explain", budget=100_000, count=_chars, context=pieces, **SIZED)
+    assert messages == build_messages("explain", context=pieces, **SIZED)
+    assert (size.pieces, size.kept, size.cut, size.trimmed) == (3, 3, False, False)
+    assert size.describe(4096) == ""
+
+
+def test_the_lowest_ranked_pieces_go_first_and_the_last_kept_is_cut_at_a_line():
+    from mycoder_lsp.brains.prompts import fit_messages
+    pieces = _pieces(8)
+    bare = _chars(build_messages("explain", **SIZED))
+    two_and_a_half = _chars(build_messages("explain", context=pieces[:3], **SIZED)) - 75
+    messages, size = fit_messages("explain", budget=two_and_a_half, count=_chars, context=pieces, **SIZED)
+    assert bare < _chars(messages) <= two_and_a_half
+    user = messages[1]["content"]
+    assert "piece 0 line 9" in user and "piece 1 line 9" in user  # the best two whole
+    assert "piece 2 line 0" in user and "piece 2 line 9" not in user  # the third cut...
+    assert re.search(r"\[from retrieved p2.py:1-10, cut short\]\n(piece 2 line \d\n)+\n", user)  # ...at a line
+    assert not any(f"piece {i} " in user for i in range(3, 8))
+    # The code, the instruction and the diagnostics are all there.
+    assert "return eval(x)" in user and "what does it do?" in user and "eval is unsafe" in user
+    assert (size.pieces, size.kept, size.cut) == (8, 3, True)
+    assert size.describe(2048) == ("5 of 8 retrieved pieces left out, the last piece kept cut short "
+                                   "to fit the 2048-token window")
+
+
+def test_a_piece_whose_first_line_does_not_fit_is_left_out():
+    from mycoder_lsp.brains.prompts import fit_messages
+    pieces = _pieces(2)
+    budget = _chars(build_messages("explain", context=pieces[:1], **SIZED)) + 5
+    messages, size = fit_messages("explain", budget=budget, count=_chars, context=pieces, **SIZED)
+    assert (size.kept, size.cut) == (1, False) and "piece 1" not in messages[1]["content"]
+
+
+def test_the_enclosing_code_goes_before_the_pieces():
+    from mycoder_lsp.brains.prompts import fit_messages
+    enclosing = "class Box:\n" + "".join(f"    field_{i} = {i}\n" for i in range(30)) + "    ...\n"
+    sized = dict(SIZED, enclosing=enclosing)
+    whole = _chars(build_messages("explain", **sized))
+    messages, size = fit_messages("explain", budget=whole + 10, count=_chars, context=_pieces(4), **sized)
+    assert "field_29" in messages[1]["content"] and size.kept == 0 and size.scope == "whole"
+    assert size.describe(1024) == "4 of 4 retrieved pieces left out to fit the 1024-token window"
+    messages, size = fit_messages("explain", budget=whole - 100, count=_chars, context=_pieces(4), **sized)
+    assert "field_0 " in messages[1]["content"] and "field_29" not in messages[1]["content"]
+    assert size.scope == "cut" and size.describe(1024).startswith("the enclosing code cut, 4 of 4")
+
+
+def test_code_that_does_not_fit_alone_is_refused_with_the_sizes():
+    from mycoder_lsp.brains.prompts import PromptTooLarge, fit_messages
+    bare = _chars(build_messages("review", **SIZED))
+    try:
+        fit_messages("review", budget=bare - 1, count=_chars, context=_pieces(2), **SIZED)
+    except PromptTooLarge as exc:
+        assert (exc.needed, exc.budget) == (bare, bare - 1)
+    else:
+        raise AssertionError("not refused")

@@ -21,6 +21,7 @@ code points, like :mod:`mycoder_lsp.validation.findings`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import functools
 import hashlib
@@ -28,15 +29,17 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Literal, Sequence
+from typing import Any, Awaitable, Callable, Literal, Mapping, Sequence, TypeAlias
 
 import httpx
 
 from mycoder_lsp.brains import edits
-from mycoder_lsp.brains.backends import Brain, BrainError, make_brain
+from mycoder_lsp.brains.backends import Brain, BrainError, estimate_tokens, make_brain
+from mycoder_lsp.brains.consequences import Consequences, RelatedEdit, consequences_of, own_renames
 from mycoder_lsp.brains.context import ContextPiece, ContextProvider, ContextRequest
 from mycoder_lsp.brains.governance import clean_output
-from mycoder_lsp.brains.prompts import brain_for, build_messages, repair_messages, verify_messages
+from mycoder_lsp.brains.prompts import (PromptSize, PromptTooLarge, brain_for, fit_messages, prompt_budget,
+                                        repair_messages, verify_messages)
 from mycoder_lsp.brains.router import IntentRouter, RouteDecision
 from mycoder_lsp.config import Settings
 from mycoder_lsp.errors import UserError
@@ -54,6 +57,11 @@ KINDS = ("ask", "explain", "review", "fix", "modify")
 # the cursor in a symbol or a selection.
 WHOLE_FILE_LINES = 200
 INTENT_OF_KIND = {"explain": "explain", "review": "review", "fix": "fix", "modify": "modify-target"}
+# What the user must be told about the request running in this task (a
+# server that cut the prompt), gathered wherever the flow learns it and added
+# to the result's message by :meth:`Orchestrator.run`: one list per request,
+# since the orchestrator itself holds no per-request state.
+_NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("mycoder_request_notes", default=None)
 
 
 @dataclass
@@ -95,6 +103,11 @@ class Edit:
     # Further non-overlapping replacements relative to the original document,
     # e.g. the imports a whole-file answer added for the new code.
     extra: list[edits.EditPlan] = field(default_factory=list)
+    # Edits of other files that go with this one (the callers of a renamed
+    # function), and what the edit means for the workspace (the files that
+    # use what it changed, validated once it is applied).
+    related: list[RelatedEdit] = field(default_factory=list)
+    consequences: Consequences | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"range": _range_json(self.start_line, self.start_col, self.end_line, self.end_col),
@@ -102,6 +115,8 @@ class Edit:
         if self.extra:
             data["extra_edits"] = [{"range": _range_json(p.start_line, p.start_col, p.end_line, p.end_col),
                                     "new_text": p.new_text} for p in self.extra]
+        if self.related:
+            data["related_edits"] = [r.to_json() for r in self.related]
         return data
 
 
@@ -141,11 +156,16 @@ class Result:
     repaired: bool = False
     tokens: int = 0
     ms: float = 0.0
+    # What the user must hear before an edit is applied: uses in other files
+    # that it breaks and cannot fix (a removed function still imported).
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "message": self.message, "intent": self.intent,
                                 "target": self.target, "repaired": self.repaired, "tokens": self.tokens,
                                 "ms": round(self.ms, 1)}
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
         if self.route is not None:
             data["route"] = self.route.to_json()
         if self.edit is not None:
@@ -185,12 +205,16 @@ class Orchestrator:
 
     def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None,
                  context_provider: ContextProvider | None = None, run_in_thread: ThreadRunner | None = None,
-                 workspace_root: Path | None = None) -> None:
+                 workspace_root: Path | None = None,
+                 open_documents: Callable[[], Mapping[str, str]] | None = None) -> None:
         self.settings = settings
         self.client = client
         self.context_provider = context_provider
         self.run_in_thread = run_in_thread or _to_thread
         self.workspace_root = workspace_root
+        # path -> text of the documents the editor holds (unsaved changes
+        # included): other files are read from them, not from the disk.
+        self.open_documents = open_documents
         self.router = IntentRouter(settings)
 
     def brain(self, name: str) -> Brain:
@@ -216,12 +240,21 @@ class Orchestrator:
         # One redactor per request: the same secret is the same placeholder in
         # every message, and the answer's placeholders map back to its lines.
         redactor = Redactor(path=request.path or None)
+        notes: list[str] = []
+        told = _NOTES.set(notes)
         try:
             result = await self._run(request, count, redactor)
         except BrainError as exc:
             result = Result("error", str(exc))
         except UserError as exc:
             result = Result("refused", str(exc))
+        finally:
+            _NOTES.reset(told)
+        for note in dict.fromkeys(notes):  # a repair round may hear the same twice
+            if result.kind == "explanation":
+                result.text = result.message = f"{result.text.rstrip()}\n\n[{note}]"
+            else:
+                result.message = f"{result.message.rstrip()} ({note})"
         result.tokens = tokens
         result.ms = (time.perf_counter() - t0) * 1000
         await self._record(request, result)
@@ -320,13 +353,7 @@ class Orchestrator:
                       count: Callable[[str], Callable[[str], None]], redactor: Redactor) -> Result:
         brain = self.brain(brain_for(intent))
         context = await self._context(request, intent, target, language)
-        # Hiding scans all the text (a whole file for a review): not on the event loop.
-        messages = await self.run_in_thread(redactor.hide_messages, build_messages(
-            intent, instruction=request.instruction, code=target.code if target else "", language=language,
-            context=context, findings=diagnostics, constitution=self.settings.constitution,
-            target=target.symbol if target else None, enclosing=target.enclosing if target else None,
-            first_line=(target.start_line + 1) if target else 1,
-        ))
+        messages = await self._messages(brain, intent, request, target, diagnostics, language, context, redactor)
         # A review or an explanation cut short (a timeout under load, the
         # token limit) is still worth showing: what came is kept, and said to be cut.
         raw, cut = await self._complete(brain, messages, count("generating"), keep_partial=True)
@@ -357,7 +384,11 @@ class Orchestrator:
             if cut:
                 message += f" (the answer was cut off, there may be more: {cut})"
             return Result("review", message, intent, name, findings=findings, route=route)
-        text = await self.run_in_thread(functools.partial(clean_output, raw, prose=intent != "general"))
+        # An explanation keeps the code it quotes among its words; "general"
+        # is new code, shown as the code alone.
+        explaining = intent != "general"
+        text = await self.run_in_thread(functools.partial(clean_output, raw, prose=explaining,
+                                                          keep_fences=explaining))
         if not text.strip():
             if cut:
                 return Result("error", cut, intent, name, route=route)
@@ -366,6 +397,67 @@ class Orchestrator:
         if cut:
             text = f"{text.rstrip()} …\n\n[The answer was cut off: {cut}]"
         return Result("explanation", text, intent, name, text=text, route=route)
+
+    async def _messages(self, brain: Brain, intent: str, request: Request, target: Target | None,
+                        diagnostics: list[Finding], language: str | None, context: list[ContextPiece],
+                        redactor: Redactor) -> list[dict[str, str]]:
+        """The request's messages, sized to the brain's window and redacted.
+
+        The code, the instruction and the diagnostics always go; the enclosing
+        code and the retrieved context only as far as they fit (what was left
+        out is logged). When the code alone does not fit, the request is
+        refused (:class:`UserError`) without a call to the model."""
+        window = await brain.prompt_window()
+        budget = prompt_budget(window, brain.max_tokens)
+        fit = functools.partial(
+            fit_messages, intent, budget=budget, instruction=request.instruction,
+            code=target.code if target else "", language=language, context=context, findings=diagnostics,
+            constitution=self.settings.constitution, target=target.symbol if target else None,
+            enclosing=target.enclosing if target else None, first_line=(target.start_line + 1) if target else 1)
+        fitted: _Fitted
+        try:
+            # Building and hiding scan all the text (a whole file for a review): not on the event loop.
+            fitted = await self.run_in_thread(functools.partial(fit, count=estimate_tokens))
+        except PromptTooLarge as exc:
+            fitted = exc
+        if isinstance(fitted, PromptTooLarge) or fitted[1].trimmed:
+            # The estimate over-counts (1.2-1.5 times, measured): where the
+            # server can count (llama.cpp), its count decides what fits.
+            fitted = await self._fit_counted(brain, fit, budget) or fitted
+        if isinstance(fitted, PromptTooLarge):
+            raise UserError(_too_large_message(brain, intent, target, window, fitted))
+        messages, size = fitted
+        if size.trimmed:
+            log.info("%s brain (%s): %s (the prompt is about %d of its %d tokens)", brain.name, brain.model,
+                     size.describe(window), size.tokens, size.budget)
+        return await self.run_in_thread(redactor.hide_messages, messages)
+
+    async def _fit_counted(self, brain: Brain, fit: Callable[..., Any], budget: int) -> _Fitted | None:
+        """``fit`` again with the estimate scaled to the server's own count:
+        (messages, size), or the :class:`PromptTooLarge` by that count; None
+        when the server cannot count, or the result does not fit by its
+        count after all (then the estimate's answer stands). Two short
+        round trips, only for a prompt that the estimate had to trim."""
+        whole, _ = await self.run_in_thread(functools.partial(fit, budget=1 << 40, count=estimate_tokens))
+        real = await brain.count_tokens(whole)
+        if not real:
+            return None
+        ratio = real / max(estimate_tokens(whole), 1)
+        if ratio >= 1:
+            return None
+
+        def scaled(messages: list[dict[str, str]]) -> int:
+            # A little over the ratio: the code and the context do not tokenize alike.
+            return int(estimate_tokens(messages) * min(1.0, ratio * 1.1)) + 1
+
+        try:
+            messages, size = await self.run_in_thread(functools.partial(fit, count=scaled))
+        except PromptTooLarge as exc:
+            return exc
+        checked = await brain.count_tokens(messages)
+        if checked is None or checked > budget:
+            return None
+        return messages, dataclasses.replace(size, tokens=checked)
 
     async def _complete(self, brain: Brain, messages: list[dict[str, str]], on_piece: Callable[[str], None], *,
                         keep_partial: bool = False) -> tuple[str, str]:
@@ -393,7 +485,10 @@ class Orchestrator:
             raise
         log.debug("%s brain (%s) answered:\n%s", brain.name, brain.model, raw)
         # ``last`` is the backend's record of the call (the stop reason among it).
-        if keep_partial and getattr(getattr(brain, "last", None), "truncated", False):
+        last = getattr(brain, "last", None)
+        if getattr(last, "prompt_truncated", False):
+            _tell(_cut_prompt_note(brain, last.prompt_tokens, last.window))
+        if keep_partial and getattr(last, "truncated", False):
             return raw, f"it reached the token limit of brains.{brain.name}.max_tokens"
         return raw, ""
 
@@ -404,11 +499,7 @@ class Orchestrator:
                       count: Callable[[str], Callable[[str], None]], redactor: Redactor) -> Result:
         brain = self.brain("coding")
         context = await self._context(request, intent, target, language)
-        messages = await self.run_in_thread(redactor.hide_messages, build_messages(
-            intent, instruction=request.instruction, code=target.code, language=language, context=context,
-            findings=diagnostics, constitution=self.settings.constitution, target=target.symbol,
-            enclosing=target.enclosing, first_line=target.start_line + 1,
-        ))
+        messages = await self._messages(brain, intent, request, target, diagnostics, language, context, redactor)
         # The original's findings (to tell new problems from old ones) are
         # computed while the model writes.
         baseline_task = asyncio.ensure_future(self.run_in_thread(self._validate, request, request.text, None))
@@ -440,8 +531,39 @@ class Orchestrator:
         n = attempt.edit.changed_lines
         where = target.name or f"lines {target.start_line + 1}-{target.end_line + 1}"
         message = f"Changed {where} ({n} line{'s' if n != 1 else ''})" + (" after one repair round" if repaired else "")
+        warnings = await self._consequences(request, language, attempt.edit)
+        if attempt.edit.related:
+            uses = sum(len(r.edits) for r in attempt.edit.related)
+            files = len(attempt.edit.related)
+            message += (f"; updated {uses} use{'s' if uses != 1 else ''} in {files} other "
+                        f"file{'s' if files != 1 else ''}")
         return Result("edit", message, intent, target.name, edit=attempt.edit, route=route,
-                      validation=attempt.validation, repaired=repaired)
+                      validation=attempt.validation, repaired=repaired, warnings=warnings)
+
+    async def _consequences(self, request: Request, language: str | None, edit: Edit) -> list[str]:
+        """Carry a rename into the files that use the symbol (``edit.related``)
+        and say what the edit breaks that no edit can fix (the warnings).
+        Scanning the workspace is CPU and disk work: in a thread."""
+        root = self.workspace_root
+        if root is None or not request.path:
+            return []
+        open_texts = dict(self.open_documents()) if self.open_documents is not None else {}
+        try:
+            found: Consequences = await self.run_in_thread(functools.partial(
+                consequences_of, request.text, edit.new_document, path=request.path, language=language, root=root,
+                open_texts=open_texts, max_file_size=self.settings.validation.max_file_size))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The edit itself is good; only the look at its callers failed.
+            log.exception("looking for the uses of what the edit changed failed")
+            return []
+        edit.related = found.related
+        edit.consequences = found
+        if not found.complete:
+            log.info("the search for uses stopped after %d files (%d bytes)", found.files_scanned,
+                     found.bytes_scanned)
+        return found.warnings(root)
 
     async def _attempt(self, request: Request, target: Target, language: str | None, raw: str,
                        baseline: FileResult, redactor: Redactor) -> _Attempt:
@@ -449,6 +571,12 @@ class Orchestrator:
         if isinstance(planned, _Attempt):
             return planned
         plan, extra, new_document = planned
+        # A renamed function: the rest of its own file calls it by the new name too.
+        renames = await self.run_in_thread(own_renames, request.text, new_document, language,
+                                           [(p.start_line, p.end_line) for p in [plan, *extra]])
+        if renames:
+            extra = extra + [edits.EditPlan(line, col, line, end, new, old) for line, col, end, old, new in renames]
+            new_document = edits.apply_plans(request.text, [plan, *extra])
         result: FileResult = await self.run_in_thread(self._validate, request, new_document, request.instruction)
         problems = _regressions(result, baseline)
         if problems:
@@ -540,12 +668,42 @@ class Orchestrator:
             log.exception("context provider could not record the exchange")
 
 
+# The messages that fit and what was kept, or why nothing fits.
+_Fitted: TypeAlias = "tuple[list[dict[str, str]], PromptSize] | PromptTooLarge"
+
+
 @dataclass
 class _Attempt:
     edit: Edit | None
     reason: str
     problems: list[Any]
     validation: FileResult | None
+
+
+def _tell(note: str) -> None:
+    """Add ``note`` to the running request's result message."""
+    notes = _NOTES.get()
+    if notes is not None:
+        notes.append(note)
+
+
+def _cut_prompt_note(brain: Brain, prompt_tokens: int | None, window: int | None) -> str:
+    how = (f"raise brains.{brain.name}.num_ctx" if brain.backend == "ollama"
+           else "start the server with a larger --ctx-size")
+    return (f"the model server cut the prompt: it counted {prompt_tokens} tokens, its whole {window}-token window, "
+            f"so the answer may have missed part of the code — {how}")
+
+
+def _too_large_message(brain: Brain, intent: str, target: Target | None, window: int, exc: PromptTooLarge) -> str:
+    what = f"`{target.name}`" if target and target.name else (
+        f"lines {target.start_line + 1}-{target.end_line + 1}" if target else "the request")
+    answer = min(brain.max_tokens, window // 2)
+    how = (f"raise brains.{brain.name}.num_ctx (Ollama)" if brain.backend == "ollama"
+           else "start the model server with a larger window (llama-server --ctx-size)")
+    verb = {"explain": "explain", "review": "review", "general": "ask about"}.get(intent, "change")
+    return (f"Not sent: the code to {verb} ({what}) needs a prompt of about {exc.needed} tokens, but the "
+            f"{window}-token window of {brain.model} leaves {max(exc.budget, 0)} for it after {answer} for the "
+            f"answer — select a smaller part of the code, or {how}.")
 
 
 def _messages_text(messages: Sequence[dict[str, str]]) -> str:

@@ -81,10 +81,17 @@ def run(args: argparse.Namespace) -> int:
     if edit is not None:
         display = os.path.relpath(path, root) if path else "untitled"
         diff = edits.unified_diff(text, edit.new_document, display)
+        # The callers of a renamed function, in other files, change with it.
+        for related in edit.related:
+            diff += edits.unified_diff(related.old_text, related.new_text, os.path.relpath(related.path, root))
         data["diff"] = diff
     applied = False
-    if edit is not None and args.apply:
+    for warning in result.warnings:
+        print(f"mycoder-lsp: warning: {warning}", file=sys.stderr)
+    if edit is not None and args.apply and not result.warnings:
         _write_atomically(Path(path), edit.new_document)
+        for related in edit.related:
+            _write_atomically(Path(related.path), related.new_text)
         applied = True
         data["applied"] = True
     kind = result.kind
@@ -92,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
     elif kind == "edit":
         sys.stdout.write(diff)
-        note = "written to the file" if applied else "not written; add --apply to write it"
+        note = ("written to the file" if applied else "not written: it breaks what the warnings list"
+                if args.apply else "not written; add --apply to write it")
         print(f"mycoder-lsp: {result.message} ({note})", file=sys.stderr)
     elif kind == "explanation":
         print(result.text)
@@ -103,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"mycoder-lsp: {result.message}", file=sys.stderr)
     else:
         print(f"mycoder-lsp: {result.message}", file=sys.stderr)
+    if edit is not None and args.apply and not applied:
+        return 1
     return 0 if kind in ("edit", "explanation", "review") else 1
 
 

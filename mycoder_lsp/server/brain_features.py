@@ -9,6 +9,13 @@ findings as diagnostics (source ``mycoder-review``). Every command answers a
 JSON result ``{"kind": "edit" | "explanation" | "review" | "refused" |
 "error" | "cancelled", "message": ...}``.
 
+An edit is reviewed before it lands (``edits.preview``, on by default): a
+client that declares ``experimental.mycoder.editPreview`` gets a proposal
+(``applied: false``, ``proposal: {id, uri, version, new_text, ...}``, kept in
+:mod:`mycoder_lsp.server.proposals`) that ``mycoder.acceptEdit`` applies and
+``mycoder.rejectEdit`` discards; a client with LSP change annotations gets
+the edit marked ``needsConfirmation``; any other client has it applied at once.
+
 Hover shows what is known at once and adds the reasoning brain's
 explanation when it arrives within ``hover.wait_ms``; explanations are cached
 by the symbol's content hash. Model calls stream ``$/progress`` and stop on
@@ -49,9 +56,12 @@ from mycoder_lsp.brains.breaker import Breaker, Breakers
 from mycoder_lsp.brains.context import AcceptedEdit
 from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result, content_hash
 from mycoder_lsp.server.app import MyCoderServer
+from mycoder_lsp.server.cross_file import CrossFile
 from mycoder_lsp.server.diagnostics import DiagnosticsFeature, over_size_limit
 from mycoder_lsp.server.documents import LspWorkspace
 from mycoder_lsp.server.feature import Feature
+from mycoder_lsp.server.proposals import Proposal, Proposals
+from mycoder_lsp.server.proposals import new_id as new_proposal_id
 from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.pipeline import LANGUAGE_IDS, language_for_path
@@ -60,6 +70,9 @@ log = logging.getLogger(__name__)
 
 REVIEW_SOURCE = "mycoder-review"
 COMMANDS = ("mycoder.ask", "mycoder.explain", "mycoder.review", "mycoder.fix", "mycoder.modify")
+PROPOSAL_COMMANDS = ("mycoder.acceptEdit", "mycoder.rejectEdit")
+# The change annotation of an edit the client should confirm with the user.
+CHANGE_ANNOTATION = "mycoder.review"
 # $/progress reports at most this often (a token per report would flood the editor).
 PROGRESS_INTERVAL = 0.1
 # What of one model answer reaches the editor (hover, showMessage, a command's
@@ -92,6 +105,9 @@ class BrainFeature(Feature):
         # repeat it until a model call succeeds again.
         self._told: str | None = None
         self.breakers = Breakers(on_open=self._server_down, on_close=self._server_back)
+        self.proposals = Proposals()
+        # Other files an edit touches or breaks (server/cross_file.py).
+        self.cross_file = CrossFile(server)
 
     # -- hooks ------------------------------------------------------------------
 
@@ -99,8 +115,12 @@ class BrainFeature(Feature):
         self._told = None
         self.breakers.reset()
 
+    async def edit_applied(self, edit: AcceptedEdit) -> None:
+        self.cross_file.applied(edit)
+
     async def document_closed(self, uri: str) -> None:
         self._symbols.pop(uri, None)
+        self.proposals.drop_document(uri)
 
     async def shutdown(self) -> None:
         for task in list(self._explaining.values()):
@@ -124,7 +144,8 @@ class BrainFeature(Feature):
     def orchestrator(self) -> Orchestrator:
         server = self.server
         return Orchestrator(server.settings, client=self.client, context_provider=server.context_provider,
-                            run_in_thread=server.run_in_thread, workspace_root=server.root)
+                            run_in_thread=server.run_in_thread, workspace_root=server.root,
+                            open_documents=self.cross_file.open_texts)
 
     def open_document(self, uri: str) -> TextDocument | None:
         """Hover and code actions answer only for documents the editor has open."""
@@ -406,47 +427,182 @@ class BrainFeature(Feature):
         return data
 
     async def _apply(self, result: Result, request: Request, doc: TextDocument, data: dict[str, Any]) -> dict[str, Any]:
-        edit = result.edit
-        assert edit is not None
+        """An edit: proposed for review, sent with a request for confirmation,
+        or applied at once (``_apply_mode``)."""
         if doc.source != request.text:
             message = "Not applied: the document changed while MyCoder was working. Run it again."
             self.server.show_message(message, types.MessageType.Warning)
             return {**data, "kind": "refused", "message": message}
+        mode = self._apply_mode()
+        workspace_edit = self._workspace_edit(doc, result, confirm=mode == "confirm")
+        on_applied = self._accepted_edit(result, request, doc)
+        refusal = await self._cross_file(result, request, doc, workspace_edit, on_applied, ask=mode != "preview")
+        if refusal is not None:
+            self.server.show_message(refusal, types.MessageType.Warning)
+            return {**data, "kind": "refused", "message": refusal}
+        if mode == "preview":
+            return self._propose(result, doc, data, workspace_edit, on_applied)
+        return await self._send(workspace_edit, f"MyCoder: {result.message}", result.message, data, on_applied)
+
+    async def _cross_file(self, result: Result, request: Request, doc: TextDocument,
+                          workspace_edit: types.WorkspaceEdit, on_applied: AcceptedEdit, *, ask: bool) -> str | None:
+        """The edit's consequences for other files: their edits join
+        ``workspace_edit``, warnings are asked about first (``ask``), and
+        the files using what changed are checked once it is applied. None,
+        or why it is not applied."""
+        edit = result.edit
+        assert edit is not None
+        refusal = self.cross_file.add_related(workspace_edit, edit)
+        if refusal is None and ask:
+            refusal = await self.cross_file.confirm(result)
+            if refusal is None and doc.source != request.text:
+                refusal = "Not applied: the document changed while MyCoder was working. Run it again."
+        if refusal is None:
+            self.cross_file.check_after(on_applied, edit, doc.uri)
+        return refusal
+
+    def _apply_mode(self) -> str:
+        """``preview``: the client shows the edit as a diff to accept
+        (``experimental.mycoder.editPreview``); ``confirm``: the client asks
+        the user before applying an annotated edit (LSP change annotations);
+        ``now``: apply at once, as ``edits.preview = false`` asks."""
+        if not self.server.settings.edits.preview:
+            return "now"
+        caps = self.server.client_capabilities
+        experimental = caps.experimental if isinstance(caps.experimental, dict) else {}
+        mycoder = experimental.get("mycoder")
+        if isinstance(mycoder, dict) and mycoder.get("editPreview") is True:
+            return "preview"
+        edit_caps = caps.workspace.workspace_edit if caps.workspace else None
+        # Annotated edits travel only in documentChanges (TextDocumentEdit).
+        if edit_caps and edit_caps.change_annotation_support and edit_caps.document_changes:
+            return "confirm"
+        return "now"
+
+    def _workspace_edit(self, doc: TextDocument, result: Result, *, confirm: bool = False) -> types.WorkspaceEdit:
+        """The one place an edit becomes a WorkspaceEdit (preview, confirmation
+        and apply-at-once all send this): the target's replacements, versioned
+        where the client takes versions; ``confirm`` annotates every change
+        with ``needsConfirmation``."""
+        edit = result.edit
+        assert edit is not None
         replacements = [(edit.start_line, edit.start_col, edit.end_line, edit.end_col, edit.new_text)]
         replacements += [(p.start_line, p.start_col, p.end_line, p.end_col, p.new_text) for p in edit.extra]
-        text_edits = [
-            types.TextEdit(range=doc.range_to_client_units(ServerTextRange(ServerTextPosition(sl, sc),
-                                                                           ServerTextPosition(el, ec))),
-                           new_text=text)
-            for sl, sc, el, ec, text in replacements
-        ]
+        ranges = [(doc.range_to_client_units(ServerTextRange(ServerTextPosition(sl, sc), ServerTextPosition(el, ec))),
+                   text) for sl, sc, el, ec, text in replacements]
+        if confirm:
+            annotated: list[types.TextEdit | types.AnnotatedTextEdit] = [
+                types.AnnotatedTextEdit(range=rng, new_text=text, annotation_id=CHANGE_ANNOTATION)
+                for rng, text in ranges]
+            return types.WorkspaceEdit(
+                document_changes=[types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+                    edits=annotated)],
+                change_annotations={CHANGE_ANNOTATION: types.ChangeAnnotation(
+                    label=f"MyCoder: {result.message}", needs_confirmation=True,
+                    description="Review MyCoder's edit before it is applied.")})
+        text_edits = [types.TextEdit(range=rng, new_text=text) for rng, text in ranges]
         ws = self.server.client_capabilities.workspace
-        versioned = bool(ws and ws.workspace_edit and ws.workspace_edit.document_changes)
-        if versioned:
-            workspace_edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+        if ws and ws.workspace_edit and ws.workspace_edit.document_changes:
+            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
                 edits=text_edits)])
-        else:
-            workspace_edit = types.WorkspaceEdit(changes={doc.uri: text_edits})
-        try:
-            applied = await asyncio.wait_for(self.server.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=workspace_edit, label=f"MyCoder: {result.message}")), 30)
-        except Exception as exc:  # the client failed the request: tell the user, keep serving
-            log.warning("workspace/applyEdit failed: %s", exc)
-            message = f"Not applied: the editor refused the edit ({exc})."
-            self.server.show_message(message, types.MessageType.Warning)
-            return {**data, "kind": "refused", "message": message}
-        if not applied.applied:
-            message = f"Not applied: the editor refused the edit ({applied.failure_reason or 'no reason given'})."
-            self.server.show_message(message, types.MessageType.Warning)
-            return {**data, "kind": "refused", "message": message}
-        self.server.show_message(result.message, types.MessageType.Info)
-        await self.server.dispatch("edit_applied", AcceptedEdit(
+        return types.WorkspaceEdit(changes={doc.uri: text_edits})
+
+    def _accepted_edit(self, result: Result, request: Request, doc: TextDocument) -> AcceptedEdit:
+        """What ``edit_applied`` hears once the edit is in the document
+        (learned patterns, re-validation)."""
+        edit = result.edit
+        assert edit is not None
+        return AcceptedEdit(
             uri=doc.uri, path=request.path, intent=result.intent, instruction=request.instruction,
             target=result.target, signature=edit.new_code.strip().splitlines()[0] if edit.new_code.strip() else "",
             new_code=edit.new_code, old_code=edit.old_code,
-            confidence=result.validation.confidence if result.validation else 0.9))
+            confidence=result.validation.confidence if result.validation else 0.9)
+
+    def _propose(self, result: Result, doc: TextDocument, data: dict[str, Any], workspace_edit: types.WorkspaceEdit,
+                 on_applied: AcceptedEdit) -> dict[str, Any]:
+        """Keep the edit for ``mycoder.acceptEdit`` and answer it for the
+        editor to show; nothing is applied."""
+        edit = result.edit
+        assert edit is not None
+        # This document's edits only: those of other files are in ``related``.
+        text_edits = [e for change in workspace_edit.document_changes or []
+                      if isinstance(change, types.TextDocumentEdit) and change.text_document.uri == doc.uri
+                      for e in change.edits]
+        text_edits += list((workspace_edit.changes or {}).get(doc.uri, []))
+        proposal = Proposal(
+            id=new_proposal_id(), uri=doc.uri, version=doc.version, digest=content_hash(doc.source),
+            label=result.message, new_text=edit.new_document,
+            edits=[{"range": _range_json(e.range), "new_text": e.new_text} for e in text_edits],
+            workspace_edit=workspace_edit,
+            warnings=[str(w) for w in getattr(result, "warnings", None) or []],
+            related=[_as_json(r) for r in getattr(edit, "related", None) or []],
+            data=data, on_applied=on_applied)
+        self.proposals.add(proposal)
+        log.info("proposed %s for %s (version %s): %s", proposal.id, doc.uri, doc.version, result.message)
+        return {**data, "applied": False, "message": f"Proposed: {result.message}",
+                "proposal": proposal.to_json()}
+
+    async def _send(self, workspace_edit: types.WorkspaceEdit, label: str, message: str, data: dict[str, Any],
+                    on_applied: AcceptedEdit) -> dict[str, Any]:
+        """``workspace/applyEdit``; once the editor applied it, the features
+        hear ``edit_applied``."""
+        try:
+            applied = await asyncio.wait_for(self.server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=workspace_edit, label=label)), 30)
+        except Exception as exc:  # the client failed the request: tell the user, keep serving
+            log.warning("workspace/applyEdit failed: %s", exc)
+            refusal = f"Not applied: the editor refused the edit ({exc})."
+            self.server.show_message(refusal, types.MessageType.Warning)
+            return {**data, "kind": "refused", "message": refusal}
+        if not applied.applied:
+            refusal = f"Not applied: the editor refused the edit ({applied.failure_reason or 'no reason given'})."
+            self.server.show_message(refusal, types.MessageType.Warning)
+            return {**data, "kind": "refused", "message": refusal}
+        self.server.show_message(message, types.MessageType.Info)
+        await self.server.dispatch("edit_applied", on_applied)
         return {**data, "applied": True}
+
+    # -- proposals: accept / reject -------------------------------------------------
+
+    async def accept_edit(self, args: tuple[Any, ...]) -> dict[str, Any]:
+        """``mycoder.acceptEdit [id]``: apply a proposal if its document still
+        is what the edit was computed against."""
+        proposal_id, error = _proposal_id("acceptEdit", args)
+        proposal = None if error else self.proposals.get(proposal_id)
+        if proposal is None:
+            return self._no_proposal(error, proposal_id)
+        doc = self.open_document(proposal.uri)
+        if doc is None:
+            try:
+                doc = await self._workspace_file(proposal.uri)
+            except _BadArguments:
+                doc = None
+        self.proposals.pop(proposal.id)
+        if doc is None or content_hash(doc.source) != proposal.digest or (
+                proposal.version is not None and doc.version != proposal.version):
+            message = "Not applied: the document changed since the edit was proposed. Run the command again."
+            self.server.show_message(message, types.MessageType.Warning)
+            return {**proposal.data, "kind": "refused", "message": message, "applied": False}
+        return await self._send(proposal.workspace_edit, f"MyCoder: {proposal.label}", proposal.label,
+                                proposal.data, proposal.on_applied)
+
+    async def reject_edit(self, args: tuple[Any, ...]) -> dict[str, Any]:
+        """``mycoder.rejectEdit [id]``: forget a proposal; nothing changes."""
+        proposal_id, error = _proposal_id("rejectEdit", args)
+        proposal = None if error else self.proposals.get(proposal_id)
+        if proposal is None:
+            return self._no_proposal(error, proposal_id)
+        self.proposals.pop(proposal.id)
+        self.server.show_message("Discarded.", types.MessageType.Info)
+        return {"kind": "discarded", "message": "Discarded.", "id": proposal.id}
+
+    def _no_proposal(self, error: str | None, proposal_id: str | None) -> dict[str, Any]:
+        message = error or (f"No proposed edit {proposal_id}: it was accepted, rejected, or dropped (its document "
+                            "closed, or newer ones replaced it)." if proposal_id else "No proposed edit to act on.")
+        self.server.show_message(message, types.MessageType.Warning)
+        return {"kind": "error", "message": message}
 
     def _publish_review(self, doc: TextDocument, result: Result) -> None:
         feature = self.server.get_feature(DiagnosticsFeature)
@@ -589,6 +745,23 @@ class _BadArguments(Exception):
     pass
 
 
+def _proposal_id(command: str, args: tuple[Any, ...]) -> tuple[str | None, str | None]:
+    """The id in ``[id]`` or ``[{"id": id}]`` (none: the newest proposal),
+    or a message saying what the arguments should be."""
+    arg = args[0] if args else None
+    if isinstance(arg, dict):
+        arg = arg.get("id")
+    if arg is None or isinstance(arg, str):
+        return arg, None
+    return None, f"mycoder.{command} takes the id of a proposed edit, e.g. [\"edit-1a2b3c4d5e6f\"]."
+
+
+def _as_json(value: Any) -> Any:
+    """A record another module made (a related edit), as JSON."""
+    to_json = getattr(value, "to_json", None)
+    return to_json() if callable(to_json) else value
+
+
 def cut_for_editor(text: str, limit: int = EDITOR_ANSWER_LIMIT, *, log_whole: bool = True) -> str:
     """``text``, or its first ``limit`` bytes and a note saying it was cut
     (the whole answer goes to the log, once: ``log_whole``)."""
@@ -728,3 +901,24 @@ def register(server: MyCoderServer) -> None:
 
     for name in COMMANDS:
         command(name)
+
+    @server.command("mycoder.acceptEdit")
+    async def accept_edit(ls: MyCoderServer, *args: Any) -> dict[str, Any]:
+        return await _guarded("acceptEdit", feature.accept_edit(args), ls)
+
+    @server.command("mycoder.rejectEdit")
+    async def reject_edit(ls: MyCoderServer, *args: Any) -> dict[str, Any]:
+        return await _guarded("rejectEdit", feature.reject_edit(args), ls)
+
+
+async def _guarded(name: str, work: Any, server: MyCoderServer) -> dict[str, Any]:
+    """A proposal command that fails on a bug says so briefly; the log has the rest."""
+    try:
+        return await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("mycoder.%s failed", name)
+        message = f"mycoder.{name} failed with an internal error; the server log has the details."
+        server.show_message(message, types.MessageType.Error)
+        return {"kind": "error", "message": message}

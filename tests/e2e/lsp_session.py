@@ -57,9 +57,11 @@ async def lsp_session(
     configuration: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     home: Path | None = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """``configuration`` is what the client answers to workspace/configuration
-    (section ``mycoder``); ``None`` answers nothing."""
+    (section ``mycoder``); ``None`` answers nothing. ``capabilities``
+    replaces the profile's (e.g. a profile plus ``experimental``)."""
     home = home or root.parent / f"{root.name}-home"
     home.mkdir(parents=True, exist_ok=True)
     config = ClientServerConfig(
@@ -69,7 +71,7 @@ async def lsp_session(
     client = await config.start()
     if configuration is not None:
         client.set_configuration(configuration, section="mycoder")
-    capabilities = capabilities_for(profile)
+    capabilities = capabilities or capabilities_for(profile)
     await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,

@@ -44,11 +44,11 @@ class LspEditor(Editor):
 
     def on_apply(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         self.applied.append(params)
-        edits: list[types.TextEdit] = []
+        edits: list[types.TextEdit | types.AnnotatedTextEdit] = []
         for change in params.edit.document_changes or []:
             assert isinstance(change, types.TextDocumentEdit)
             assert change.text_document.uri == self.uri  # the client's own spelling
-            edits.extend(e for e in change.edits if isinstance(e, types.TextEdit))
+            edits.extend(e for e in change.edits if isinstance(e, (types.TextEdit, types.AnnotatedTextEdit)))
         for uri, uri_edits in (params.edit.changes or {}).items():
             assert uri == self.uri
             edits.extend(uri_edits)

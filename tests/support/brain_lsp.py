@@ -28,7 +28,7 @@ def brains_options(url: str, **extra: Any) -> dict[str, Any]:
     return {"brains": brains, **extra}
 
 
-def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+def apply_text_edits(text: str, edits: list[types.TextEdit | types.AnnotatedTextEdit]) -> str:
     """Apply LSP edits (ASCII test documents: UTF-16 units are code points)."""
     lines = text.split("\n")
 
@@ -70,13 +70,14 @@ class Editor:
         self.applied.append(params)
         if not self.accept:
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the user said no")
-        edits: list[types.TextEdit] = []
+        edits: list[types.TextEdit | types.AnnotatedTextEdit] = []
         for change in params.edit.document_changes or []:
             assert isinstance(change, types.TextDocumentEdit)
             assert change.text_document.uri == self.uri
             if change.text_document.version is not None and change.text_document.version != self.version:
                 return types.ApplyWorkspaceEditResult(applied=False, failure_reason="version mismatch")
-            edits.extend(e for e in change.edits if isinstance(e, types.TextEdit))
+            # An edit annotated needsConfirmation: this editor's user confirms it.
+            edits.extend(e for e in change.edits if isinstance(e, (types.TextEdit, types.AnnotatedTextEdit)))
         for uri, uri_edits in (params.edit.changes or {}).items():
             assert uri == self.uri
             edits.extend(uri_edits)

@@ -103,6 +103,8 @@ USER_ONLY_KEYS = {
     "vault.embedder": "ollama",
     "vault.embedding_url": "http://203.0.113.7:11434",
     "vault.embedding_api_key": "sk-hostile",
+    # The user's review of edits: a repository may not switch it off.
+    "edits.preview": False,
 }
 
 

@@ -16,6 +16,8 @@ return {
   -- Answered on workspace/configuration (section "mycoder").
   settings = { mycoder = vim.empty_dict() },
   handlers = require("mycoder.client").handlers(),
+  -- Edits come as proposals shown as a diff (ga accepts, gr rejects).
+  capabilities = require("mycoder.preview").client_capabilities(),
   commands = require("mycoder.commands").code_action_handlers(),
   -- Clears its diagnostics when it exits and restarts it after a crash.
   on_exit = require("mycoder.client").on_exit,

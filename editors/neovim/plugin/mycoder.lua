@@ -37,6 +37,14 @@ for _, name in ipairs({ "explain", "review", "fix" }) do
   end, { range = true, desc = "MyCoder: " .. name .. " the selection or the cursor's symbol" })
 end
 
+define("MyCoderAccept", function(opts)
+  require("mycoder.preview").accept(opts.args ~= "" and opts.args or nil)
+end, { nargs = "?", desc = "MyCoder: accept the proposed edit (the one in view, else the newest)" })
+
+define("MyCoderReject", function(opts)
+  require("mycoder.preview").reject(opts.args ~= "" and opts.args or nil)
+end, { nargs = "?", desc = "MyCoder: reject the proposed edit (the one in view, else the newest)" })
+
 define("MyCoderCancel", function()
   commands().cancel()
 end, { desc = "MyCoder: cancel the requests in progress" })

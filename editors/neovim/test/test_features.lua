@@ -1,6 +1,7 @@
 -- The brain and vault features from Neovim, against the scripted Ollama
 -- server the pytest wrapper started ($MYCODER_TEST_OLLAMA_URL): hover on K,
--- a code action applying its edit, the :MyCoder* commands, progress.
+-- a code action proposing its edit as a diff that `ga` accepts, `gr` and
+-- :MyCoderReject discarding one, the :MyCoder* commands, progress.
 local H = dofile(vim.g.mycoder_test_plugin_root .. "/test/harness.lua")
 H.watchdog(150000)
 
@@ -39,6 +40,15 @@ local function progress_titles()
   return seen
 end
 
+--- The window of the proposed edit's diff (its scratch buffer), or nil.
+local function proposal_window()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_buf_get_name(vim.api.nvim_win_get_buf(win)):find("mycoder://proposal/", 1, true) then
+      return win
+    end
+  end
+end
+
 --- Wait for :MyCoder<name>'s answer.
 local function result_of(name, timeout)
   local commands = require("mycoder.commands")
@@ -69,6 +79,14 @@ H.run(function()
   vim.cmd("edit " .. vim.fn.fnameescape(root .. "/app.py"))
   local bufnr = vim.api.nvim_get_current_buf()
 
+  H.test("the client declares that it shows proposed edits", function()
+    local c = H.wait(20000, function()
+      return require("mycoder.client").clients(bufnr)[1]
+    end, "the mycoder client")
+    H.eq(true, c.config.capabilities.experimental.mycoder.editPreview, "editPreview declared")
+    H.truthy(c.config.capabilities.textDocument.hover, "Neovim's own capabilities kept")
+  end)
+
   H.test("the stub's MC502 reaches the quickfix list", function()
     H.wait(20000, function()
       return #H.qf_matching("MC502") > 0
@@ -88,7 +106,7 @@ H.run(function()
     vim.api.nvim_win_close(win, true)
   end)
 
-  H.test("code action 'Fix with MyCoder' applies the coding brain's edit", function()
+  H.test("code action 'Fix with MyCoder' shows the edit as a diff; ga applies it", function()
     local offered
     local original_select = vim.ui.select
     vim.ui.select = function(items, opts, on_choice)
@@ -115,10 +133,22 @@ H.run(function()
       local answers = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, 5000)
       error("no code action was offered; the server answered: " .. vim.inspect(answers))
     end
+    local ok, win = pcall(H.wait, 30000, proposal_window, "the proposed edit's diff")
+    vim.ui.select = original_select
+    assert(ok, win)
+    local preview = vim.api.nvim_win_get_buf(win)
+    H.truthy(buffer_text(preview):find("return sum(items)", 1, true), "the new text in the diff: " .. buffer_text(preview))
+    H.truthy(buffer_text(bufnr):find("def total(items):\n    pass", 1, true), "the file untouched until accepted")
+    H.truthy(vim.wo[win].diff and vim.wo[vim.fn.bufwinid(bufnr)].diff, "diff mode on both sides")
+    H.eq(false, vim.bo[preview].modifiable, "the proposal is read-only")
+    vim.api.nvim_set_current_win(win)
+    vim.api.nvim_feedkeys("ga", "x", false)
     H.wait(30000, function()
       return buffer_text(bufnr):find("return sum(items)", 1, true)
     end, "the fix in the buffer")
-    vim.ui.select = original_select
+    H.eq(nil, proposal_window(), "the diff closed")
+    H.eq(false, vim.wo[vim.fn.bufwinid(bufnr)].diff, "diff mode off in the file's window")
+    H.eq("edit", result_of("acceptEdit").kind, "the accept's answer")
     H.truthy(offered and #offered >= 2, "several actions offered: " .. vim.inspect(offered))
     H.truthy(buffer_text(bufnr):find("return a - b", 1, true), "the rest of the file untouched")
     local seen = progress_titles()
@@ -134,14 +164,22 @@ H.run(function()
     H.eq(9, H.qf_matching("MC502")[1].lnum, "the other stub is still listed")
   end)
 
-  H.test(":MyCoderFix fixes the finding under the cursor, and says so once", function()
+  H.test(":MyCoderFix proposes a fix, :MyCoderAccept applies it and says so once", function()
+    vim.api.nvim_set_current_win(vim.fn.bufwinid(bufnr))
     vim.api.nvim_win_set_cursor(0, { 9, 4 })
-    local stop = H.capture_messages()
     vim.cmd("MyCoderFix")
-    local ok, result = pcall(result_of, "fix")
+    local proposed = result_of("fix")
+    H.eq(false, proposed.applied, "proposed, not applied: " .. vim.inspect(proposed))
+    H.wait(5000, proposal_window, "the proposed edit's diff")
+    local stop = H.capture_messages()
+    -- From the file's window: :MyCoderAccept takes that file's newest proposal.
+    vim.api.nvim_set_current_win(vim.fn.bufwinid(bufnr))
+    vim.cmd("MyCoderAccept")
+    local ok, result = pcall(result_of, "acceptEdit")
     local shown = stop()
     assert(ok, result)
     H.eq("edit", result.kind, "kind: " .. vim.inspect(result))
+    H.eq(true, result.applied, "applied")
     H.wait(5000, function()
       return buffer_text(bufnr):find("return sum(items) / len(items)", 1, true)
     end, "the fixed mean")
@@ -201,6 +239,8 @@ H.run(function()
     vim.ui.input = original_input
     H.truthy(prompted, "vim.ui.input was asked")
     H.eq("edit", result_of("modify").kind, "kind")
+    H.wait(5000, proposal_window, "the proposed edit's diff")
+    vim.cmd("MyCoderAccept")
     H.wait(5000, function()
       return buffer_text(bufnr):find("return a + b", 1, true)
     end, "the modified line")
@@ -225,17 +265,38 @@ H.run(function()
     end
     vim.api.nvim_win_set_cursor(0, { 5, 4 })
     vim.api.nvim_feedkeys("gra", "x", false)
-    local ok, err = pcall(H.wait, 30000, function()
-      return buffer_text(bufnr):find("return len(items)", 1, true)
-    end, "the modified total")
+    local ok, err = pcall(H.wait, 30000, proposal_window, "the proposed edit's diff")
     vim.ui.select, vim.ui.input = original_select, original_input
+    if ok then
+      vim.cmd("MyCoderAccept")
+      ok, err = pcall(H.wait, 30000, function()
+        return buffer_text(bufnr):find("return len(items)", 1, true)
+      end, "the modified total")
+    end
     if not ok then
       error(err .. "; offered: " .. vim.inspect(offered), 0)
     end
     H.eq("Modify how? ", prompted, "the prompt")
   end)
 
+  H.test("gr in the diff rejects the proposal; the file stays as it was", function()
+    vim.api.nvim_set_current_win(vim.fn.bufwinid(bufnr))
+    local before = buffer_text(bufnr)
+    vim.api.nvim_win_set_cursor(0, { 1, 4 })
+    vim.cmd("MyCoderModify rename it in slow motion")
+    local win = H.wait(30000, proposal_window, "the proposed edit's diff")
+    vim.api.nvim_set_current_win(win)
+    vim.api.nvim_feedkeys("gr", "x", false)
+    local result = result_of("rejectEdit")
+    H.eq("discarded", result.kind, "kind: " .. vim.inspect(result))
+    H.eq("Discarded.", result.message, "message")
+    H.eq(nil, proposal_window(), "the diff closed")
+    H.eq(before, buffer_text(bufnr), "the buffer")
+    H.eq(0, #require("mycoder.preview").shown, "no proposal left")
+  end)
+
   H.test(":MyCoderCancel stops a slow model; the file stays as it was", function()
+    vim.api.nvim_set_current_win(vim.fn.bufwinid(bufnr))
     local before = buffer_text(bufnr)
     vim.api.nvim_win_set_cursor(0, { 1, 4 })
     vim.cmd("MyCoderModify take your time")

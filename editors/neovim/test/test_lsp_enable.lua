@@ -21,6 +21,9 @@ H.run(function()
       return vim.lsp.get_clients({ name = "mycoder", bufnr = 0 })[1]
     end, "the mycoder client")
     H.eq(root, client.config.root_dir, "root by .mycoder")
+    -- Edits come as proposals to review (lua/mycoder/preview.lua), with Neovim's own capabilities kept.
+    H.eq(true, client.config.capabilities.experimental.mycoder.editPreview, "editPreview declared")
+    H.truthy(client.config.capabilities.textDocument.hover, "Neovim's own capabilities kept")
     H.wait(20000, function()
       return #vim.diagnostic.get(0) >= 2
     end, "the stub and the long line diagnosed")

@@ -2,7 +2,8 @@
  * The palette and context-menu commands. Each one gathers what the editor
  * knows (file, selection, cursor, an instruction) and runs one of the
  * server's `mycoder.*` commands; the server does the work and applies edits
- * itself (workspace/applyEdit). This module must not reimplement server logic.
+ * itself (workspace/applyEdit), once the user accepted them (preview.ts).
+ * This module must not reimplement server logic.
  */
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
@@ -176,6 +177,8 @@ export function registerCommands(context: vscode.ExtensionContext, session: MyCo
     }
     // Otherwise the server answers "Cancelled." (and says so) once the model stopped.
   });
+  register("mycoder.editor.acceptEdit", () => session.previews.accept());
+  register("mycoder.editor.rejectEdit", () => session.previews.reject());
   register("mycoder.editor.showOutput", () => session.output.show());
   register("mycoder.editor.restart", () => session.restart());
 }

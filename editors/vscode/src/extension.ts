@@ -18,6 +18,7 @@ import {
 } from "vscode-languageclient/node";
 
 import { describeResult, registerCommands, SERVER_COMMAND_WORK, withInstruction } from "./commands";
+import { EditPreviews, previewCapability, proposalOf } from "./preview";
 import { resolveServerCommand, ServerNotFound } from "./serverCommand";
 import { contributedKeys, explicitSettings, needsRestart, restrictedKeys, SECTION } from "./settings";
 import { ServerStatus } from "./statusBar";
@@ -54,6 +55,12 @@ export class MyCoderSession implements vscode.Disposable {
   private progressCount = 0;
   private readonly inFlight = new Set<vscode.CancellationTokenSource>();
   private restarting: Promise<void> = Promise.resolve();
+  /** Proposed edits shown as diffs, waiting for Accept / Reject. */
+  readonly previews = new EditPreviews(async (client, command, args) => {
+    const result = await this.execute(client, command, args);
+    describeResult(this.output, command, result);
+    return result;
+  });
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -134,6 +141,11 @@ export class MyCoderSession implements vscode.Disposable {
           try {
             const result = await this.execute(client, command, completed);
             describeResult(this.output, command, result);
+            const proposal = proposalOf(result);
+            if (proposal) {
+              // Not awaited: the diff stays open while the user decides.
+              void this.previews.show(client, proposal);
+            }
             return result;
           } finally {
             this.status.endWork(key);
@@ -142,6 +154,8 @@ export class MyCoderSession implements vscode.Disposable {
       },
     };
     const client = new LanguageClient("mycoder", "MyCoder", serverOptions, clientOptions);
+    // experimental.mycoder.editPreview: edits come as proposals to review.
+    client.registerFeature(previewCapability);
     this.client = client;
     client.onDidChangeState((event) => {
       if (event.newState === State.Starting) {
@@ -222,6 +236,8 @@ export class MyCoderSession implements vscode.Disposable {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    // A new server knows nothing of the old one's proposals.
+    await this.previews.clear();
     if (client) {
       try {
         await client.stop(5000);
@@ -288,6 +304,7 @@ export class MyCoderSession implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+    this.previews.dispose();
   }
 }
 

@@ -1,8 +1,8 @@
 // Drive a real VS Code (code-server) in headless Chromium through
 // playwright-core: open a workspace file with a stub function, wait for
 // MyCoder's finding in the editor and the Problems panel, run "Fix with
-// MyCoder" from the quick-fix menu against the scripted Ollama server, and
-// check the edit lands. Started by e2e.sh, which owns every process; this
+// MyCoder" from the quick-fix menu against the scripted Ollama server, review
+// the proposed edit in the diff it opens, accept it and check the edit lands. Started by e2e.sh, which owns every process; this
 // script only drives the browser and exits non-zero on any failure.
 import { chromium } from "playwright-core";
 import * as fs from "node:fs";
@@ -94,6 +94,25 @@ async function goToLine(line) {
   await input.fill(`:${line}`);
   await page.keyboard.press("Enter");
   await page.locator(".editor-group-container.active .monaco-editor.focused").waitFor();
+}
+
+/** The diff of a proposed edit (the file ↔ MyCoder's proposal) in the active group. */
+const proposalDiff = () => page.locator(".editor-group-container.active .monaco-diff-editor").first();
+
+/** Wait for a proposal's diff; return the texts of both sides. */
+async function waitForProposal(expected) {
+  await proposalDiff().waitFor();
+  await page.locator(".editor-group-container.active .tab.active", { hasText: "MyCoder's proposal" }).waitFor();
+  await page.waitForFunction(
+    (needle) => {
+      const modified = document.querySelector(".editor-group-container.active .monaco-diff-editor .editor.modified .view-lines");
+      return modified && modified.textContent.replace(/\u00a0/g, " ").includes(needle);
+    },
+    expected,
+    { timeout: STEP_MS },
+  );
+  const side = (name) => proposalDiff().locator(`.editor.${name} .view-lines`).innerText().then(plain);
+  return { original: await side("original"), modified: await side("modified") };
 }
 
 async function closeAllEditors() {
@@ -188,12 +207,31 @@ try {
     await step("screenshot", () => page.screenshot({ path: screenshot }));
   }
 
-  await step("Fix with MyCoder applies the brain's edit in the editor", async () => {
+  await step("Fix with MyCoder shows the proposed edit as a diff; the file is untouched", async () => {
     await page.locator(".action-widget .monaco-list-row", { hasText: "Fix with MyCoder" }).first().click();
     // The scripted reply streams slowly: the status bar names the brain at work.
     const working = page.locator(".statusbar-item", { hasText: /MyCoder: coding brain/ }).first();
     await working.waitFor();
     log("status bar while generating:", plain(await working.innerText()).replace(/\s+/g, " "));
+    const sides = await waitForProposal("return a + b");
+    if (!/def add\(a, b\):\s*pass/.test(sides.original) || /return a \+ b/.test(sides.original)) {
+      throw new Error(`the diff's file side is not the file as it was:\n${sides.original}`);
+    }
+    const onDisk = fs.readFileSync(path.join(workspace, "calc.py"), "utf8");
+    if (onDisk.includes("return a + b")) {
+      throw new Error("the proposed edit reached the file before it was accepted");
+    }
+  });
+
+  if (screenshot) {
+    await step("screenshot of the proposal", () => page.screenshot({ path: screenshot.replace(/\.png$/, "-proposal.png") }));
+  }
+
+  await step("Accept in the notification applies the brain's edit in the editor", async () => {
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "review the diff" }).first();
+    await toast.waitFor();
+    await toast.locator(".monaco-button", { hasText: "Accept" }).first().click();
+    await proposalDiff().waitFor({ state: "detached" });
     await page.waitForFunction(
       () => {
         const lines = document.querySelector(".editor-group-container.active .monaco-editor .view-lines");
@@ -267,7 +305,7 @@ try {
     }
   });
 
-  await step("Modify from the quick-fix menu asks for the instruction and applies the edit", async () => {
+  async function modifyFromTheMenu() {
     await goToLine(9);
     await page.keyboard.press("Control+.");
     await page.locator(".action-widget .monaco-list-row", { hasText: /Modify .*with MyCoder/ }).first().click();
@@ -275,6 +313,29 @@ try {
     await input.waitFor({ state: "visible" });
     await input.fill("raise an error on a negative result");
     await page.keyboard.press("Enter");
+    await waitForProposal('raise ValueError("negative result")');
+  }
+
+  await step("Modify from the quick-fix menu proposes a diff; Reject in its title bar discards it", async () => {
+    await runCommand("Notifications: Clear All Notifications");
+    const before = fs.readFileSync(path.join(workspace, "calc.py"), "utf8");
+    await modifyFromTheMenu();
+    await page.locator(".editor-group-container.active .action-label[aria-label*='Reject proposed edit']").first().click();
+    await proposalDiff().waitFor({ state: "detached" });
+    await runCommand("Notifications: Show Notifications");
+    await page.locator(".notifications-center", { hasText: "Discarded." }).first().waitFor();
+    await runCommand("Notifications: Hide Notifications");
+    const text = await editorText();
+    if (text.includes("raise ValueError") || fs.readFileSync(path.join(workspace, "calc.py"), "utf8") !== before) {
+      throw new Error(`the rejected edit changed the file:\n${text}`);
+    }
+  });
+
+  await step("Modify again; Ctrl+Alt+M Y accepts the proposal and the edit lands", async () => {
+    await modifyFromTheMenu();
+    await page.keyboard.press("Control+Alt+KeyM");
+    await page.keyboard.press("KeyY");
+    await proposalDiff().waitFor({ state: "detached" });
     await page.waitForFunction(() => {
       const lines = document.querySelector(".editor-group-container.active .monaco-editor .view-lines");
       return lines && lines.textContent.replace(/\u00a0/g, " ").includes('raise ValueError("negative result")');

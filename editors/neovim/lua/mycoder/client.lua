@@ -164,6 +164,9 @@ function M.client_config(root)
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
     init_options = object(opts.init_options or opts.settings),
+    -- Neovim's own plus experimental.mycoder.editPreview: edits come as
+    -- proposals shown as a diff (lua/mycoder/preview.lua).
+    capabilities = require("mycoder.preview").client_capabilities(opts.capabilities),
     -- Neovim answers workspace/configuration by looking the section up here.
     settings = { mycoder = object(opts.settings) },
     handlers = M.handlers(),

@@ -3,7 +3,9 @@
 --- workspace/executeCommand and shows what came back.
 ---
 --- Edits are applied by the server (workspace/applyEdit, which Neovim handles
---- itself); this module only reports results. It never talks to a model.
+--- itself); a proposed edit (edits.preview, the default) goes to
+--- mycoder.preview, which shows it as a diff to accept or reject. This module
+--- only reports results. It never talks to a model.
 
 local client = require("mycoder.client")
 local position = require("mycoder.position")
@@ -96,14 +98,17 @@ local function show_text(title, text)
   return bufnr
 end
 
---- Show the `{kind, message, ...}` answer of ask/explain/review/fix/modify.
-local function show_result(name, result)
+--- Show the `{kind, message, ...}` answer of ask/explain/review/fix/modify
+--- (and of acceptEdit/rejectEdit), from client `client_id`.
+local function show_result(name, result, client_id)
   if type(result) ~= "table" then
     notify(name .. " finished")
     return
   end
   local kind, message = result.kind, result.message or ""
-  if kind == "explanation" or (kind == "review" and message:find("\n")) then
+  if kind == "edit" and result.applied == false and type(result.proposal) == "table" then
+    require("mycoder.preview").show(result.proposal, client_id)
+  elseif kind == "explanation" or (kind == "review" and message:find("\n")) then
     show_text(name, message)
   elseif kind == "refused" then
     notify(message, vim.log.levels.WARN)
@@ -171,7 +176,7 @@ function M.execute(name, arguments, on_result, c)
       if on_result then
         on_result(result)
       else
-        show_result(name, result)
+        show_result(name, result, client_id)
       end
     end, bufnr)
   if not ok_sent then
@@ -188,6 +193,7 @@ end
 ---@param client_id integer
 function M.client_exited(client_id)
   in_flight[client_id], held[client_id] = nil, nil
+  require("mycoder.preview").client_exited(client_id)
   for name, last in pairs(M.last) do
     if last.pending and last.client_id == client_id then
       M.last[name] = { error = { message = "the server exited" }, seq = last.seq }

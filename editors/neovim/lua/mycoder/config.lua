@@ -25,6 +25,7 @@
 ---@field restart mycoder.RestartOptions
 ---@field keymaps mycoder.Keymaps|false
 ---@field on_attach fun(client: table, bufnr: integer)|nil
+---@field capabilities table|nil       extra client capabilities (e.g. a completion plugin's), merged with Neovim's
 
 local M = {}
 

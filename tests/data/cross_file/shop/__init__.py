@@ -1,0 +1,1 @@
+"""A tiny shop: the project the cross-file tests edit."""

@@ -134,14 +134,17 @@ def _is_prose_chatter(line: str) -> bool:
     return is_preamble(line) and (line.rstrip().endswith(":") or len(line.split()) <= 3)
 
 
-def clean_output(raw: str, *, prose: bool = False) -> str:
+def clean_output(raw: str, *, prose: bool = False, keep_fences: bool = False) -> str:
     """The answer without fences, preambles, apologies, meta-commentary and
     trailing explanations. With ``prose`` (explanations, reviews) markdown
-    headings and bold markers go too; code is never touched that way."""
+    headings and bold markers go too; code is never touched that way.
+    ``keep_fences`` (an explanation shown to the user) keeps the fenced
+    code where it stands among the words instead of keeping only the code:
+    a small model often explains a function by quoting it, then the words."""
     if not raw:
         return ""
     text = raw.replace("\r\n", "\n").strip("\n")
-    if fenced_blocks(text):
+    if fenced_blocks(text) and not keep_fences:
         text = strip_fences(text)
     lines = text.split("\n")
     chatter = _is_prose_chatter if prose else (lambda line: is_preamble(line) or is_meta(line))
@@ -161,7 +164,15 @@ def clean_output(raw: str, *, prose: bool = False) -> str:
         break
     lines = lines[:cut]
     if prose:
-        lines = [_unmarkdown(line) for line in lines]
+        fenced = False
+        kept = []
+        for line in lines:
+            if FENCE_OPEN.match(line):
+                fenced = not fenced
+                kept.append(line)
+            else:
+                kept.append(line if fenced else _unmarkdown(line))
+        lines = kept
     return "\n".join(lines).strip("\n")
 
 

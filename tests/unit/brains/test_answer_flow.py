@@ -81,6 +81,18 @@ async def test_an_explanation_cut_by_a_timeout_is_shown_as_cut(fake_ollama: Fake
     assert "[The answer was cut off:" in result.text
 
 
+async def test_an_explanation_that_quotes_the_code_keeps_its_words(fake_ollama: FakeOllama):
+    # Seen from the real 0.5B: the code in a fence, then the explanation;
+    # only the code reached the user.
+    answer = ("The code is:\n\n```python\ndef mean(values):\n    ...\n```\n\n"
+              "This function adds the values up and divides by how many there are.")
+    fake_ollama.reply(answer, model=REASONING)
+    result = await Orchestrator(settings_for(fake_ollama.url)).run(request(kind="explain"))
+    assert result.kind == "explanation", result.message
+    assert "divides by how many there are" in result.text
+    assert "```python\ndef mean(values):" in result.text
+
+
 async def test_changed_lines_are_the_lines_that_differ_and_decide_verification(fake_ollama: FakeOllama):
     # A docstring added to a 14-line function is a 1-line change: with
     # verification for changes of 5 lines or more, the reasoning brain is not asked.

@@ -75,3 +75,17 @@ def test_token_limit_is_min_of_brain_and_constitution():
 def test_prose_that_talks_about_the_code_is_the_answer(answer):
     assert clean_output(answer, prose=True) == answer
     assert clean_output(f"Sure!\n\n{answer}\n\nI hope this helps!", prose=True) == answer
+
+
+def test_an_explanation_keeps_the_words_around_the_code_it_quotes():
+    # Seen from Qwen2.5-Coder-0.5B explaining is_even: an intro, the function
+    # in a fence, then the explanation. Only the three lines of code reached
+    # the user; the words were thrown away with the fences.
+    raw = ("The code is:\n\n```python\ndef is_even(n):\n    # **odd** on purpose\n    return n % 2 == 1\n```\n\n"
+           "This function takes a number `n` and returns **True** when it is odd, so the name is wrong.")
+    text = clean_output(raw, prose=True, keep_fences=True)
+    assert "This function takes a number `n` and returns True when it is odd" in text
+    # The quoted code is kept as written: no markdown is taken out of it.
+    assert "```python\ndef is_even(n):\n    # **odd** on purpose\n    return n % 2 == 1\n```" in text
+    # Without keep_fences (code answers) only the code is kept, as before.
+    assert clean_output(raw) == "def is_even(n):\n    # **odd** on purpose\n    return n % 2 == 1"

@@ -2,8 +2,9 @@
 
 ``llama_server`` (session scope) serves the 0.5B model by default; a test asks
 for another with ``@pytest.mark.parametrize("llama_server", ["1.5b"], indirect=True)``.
-Each model's server starts once per session on a free loopback port and
-stops at the end. Engine and weights come from the cache that
+Each model's server starts once per session, when a test first needs it, on
+a free loopback port, and stops at the end; ``llama_servers.get(key)`` gives a
+test a second model next to the first. Engine and weights come from the cache that
 ``bash scripts/provision_models.sh`` fills (``$MYCODER_MODEL_CACHE``); when
 they are missing the tests skip and say which command provisions them.
 ``MYCODER_LLAMA_THREADS`` overrides the server's thread count (default 2).
@@ -11,6 +12,7 @@ they are missing the tests skip and say which command provisions them.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -57,24 +59,54 @@ def provisioning() -> ModuleType:
     return _provisioning()
 
 
+class LlamaServers:
+    """The session's llama-servers, one per model, each started when first
+    asked for and kept to the end: a test that needs two models (the 0.5B as
+    organizer, the 1.5B for the code) shares them with every other test."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self._running: dict[str, LlamaServer] = {}
+        self._stack = contextlib.ExitStack()
+
+    def get(self, key: str) -> LlamaServer:
+        if key not in self._running:
+            self._running[key] = self._start(key)
+        return self._running[key]
+
+    def _start(self, key: str) -> LlamaServer:
+        provision = _provisioning()
+        try:
+            root = provision.cache_root()
+        except provision.ProvisionError as exc:
+            pytest.skip(str(exc))
+        engine = provision.engine_status(root)
+        weights = provision.model_status(root, key)
+        missing = [f"{s.what}: {s.problem}" for s in (engine, weights) if not s.ready]
+        if missing:
+            pytest.skip(f"real model {key} not provisioned ({'; '.join(missing)}) — run "
+                        f"`{provision.PROVISION_COMMAND} --model {key}`")
+        log = self._tmp.mktemp(f"llama-server-{key}") / "llama-server.log"
+        # Two threads are fastest on two quiet cores; on a box shared with other jobs one thread is
+        # steadier (measured: 15 tok/s every time against 7-26 with two), hence the knob.
+        threads = int(os.environ.get("MYCODER_LLAMA_THREADS") or THREADS)
+        return self._stack.enter_context(run_llama_server(engine.path, weights.path, alias=f"qwen2.5-coder-{key}",
+                                                          log=log, threads=threads))
+
+    def close(self) -> None:
+        self._stack.close()
+
+
 @pytest.fixture(scope="session")
-def llama_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    key = getattr(request, "param", DEFAULT_MODEL)
-    provision = _provisioning()
+def llama_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServers]:
+    """Every model's server, started on first use (``llama_servers.get("1.5b")``)."""
+    servers = LlamaServers(tmp_path_factory)
     try:
-        root = provision.cache_root()
-    except provision.ProvisionError as exc:
-        pytest.skip(str(exc))
-    engine = provision.engine_status(root)
-    weights = provision.model_status(root, key)
-    missing = [f"{s.what}: {s.problem}" for s in (engine, weights) if not s.ready]
-    if missing:
-        pytest.skip(f"real model {key} not provisioned ({'; '.join(missing)}) — run "
-                    f"`{provision.PROVISION_COMMAND} --model {key}`")
-    log = tmp_path_factory.mktemp(f"llama-server-{key}") / "llama-server.log"
-    # Two threads are fastest on two quiet cores; on a box shared with other jobs one thread is
-    # steadier (measured: 15 tok/s every time against 7-26 with two), hence the knob.
-    threads = int(os.environ.get("MYCODER_LLAMA_THREADS") or THREADS)
-    with run_llama_server(engine.path, weights.path, alias=f"qwen2.5-coder-{key}", log=log,
-                          threads=threads) as server:
-        yield server
+        yield servers
+    finally:
+        servers.close()
+
+
+@pytest.fixture(scope="session")
+def llama_server(request: pytest.FixtureRequest, llama_servers: LlamaServers) -> LlamaServer:
+    return llama_servers.get(getattr(request, "param", DEFAULT_MODEL))

@@ -95,7 +95,7 @@ class BrainsSettings:
     # model is at least this sure of it (its probability, 0-1) and surer than
     # the rules; calibrated on the labelled set's dev part
     # (bench/bench_organizer.py). Above 1: never.
-    organizer_min_confidence: float = 0.6
+    organizer_min_confidence: float = 0.7
     # Hosts other than loopback that a brain may talk to (data sovereignty).
     allowed_hosts: list[str] = field(default_factory=list, metadata=USER_ONLY)
 

@@ -314,10 +314,13 @@ def label_probabilities(candidates: Iterable[tuple[Any, Any]], labels: Sequence[
 
 
 def _answered(text: str, labels: Sequence[str], prompt_tokens: int | None) -> Choice | None:
-    """The label a server without log-probabilities answered, unscored."""
-    words = re.findall(r"[a-z-]+", text.lower())
-    probabilities = label_probabilities([(words[0], 0.0)], labels) if words else None
-    return Choice(probabilities, False, prompt_tokens) if probabilities else None
+    """The label a server without log-probabilities answered (its first
+    word, or the start of one: "modify-target", "expl"), unscored."""
+    words = re.findall(r"[a-z]+", text.lower())
+    owners = [label for label in labels if words and (words[0].startswith(label) or label.startswith(words[0]))]
+    if len(owners) != 1:
+        return None
+    return Choice({label: float(label == owners[0]) for label in labels}, False, prompt_tokens)
 
 
 class Brain:

@@ -5,8 +5,11 @@ recorded in :attr:`RouteDecision.via`:
 
 - ``rules``: the deterministic fast path was sure (clear keywords, one intent
   far ahead of the others). No model is woken; it takes microseconds.
-- ``organizer``: the request was ambiguous and the organizer brain answered
-  with valid JSON naming a known intent.
+- ``organizer``: the request was ambiguous and the organizer brain scored the
+  five intents as a constrained choice (:meth:`Brain.choose`: the
+  probability of each label, from few-shot examples of the labelled set's dev
+  part). Its choice stands when it is at least ``brains.organizer_min_confidence``
+  sure and surer than the rules; otherwise the rules' guess does.
 - ``fallback``: the request needed the organizer but it could not be asked
   (offline, none configured, down) or answered nonsense; the rule-based best
   guess stands.
@@ -15,29 +18,46 @@ A target is a symbol the text names (``parse_config``, ``Config.load``,
 ```` `render` ````, ``render()``) that exists in the given symbols (the
 document's and the workspace's); a name nobody defines is not a target.
 
+The organizer only chooses the intent; the target is always the rules' (a
+name the text spells that the workspace defines).
+
 This module must not import pygls nor build HTTP requests itself: the
-organizer is any object with ``async complete(messages, *, json_mode,
-max_tokens) -> str`` (a :class:`mycoder_lsp.brains.backends.Brain`).
+organizer is any object with ``async choose(messages, labels) -> Choice |
+None`` (a :class:`mycoder_lsp.brains.backends.Brain`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence
 
+from mycoder_lsp.config import BrainsSettings, Settings
+from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.symbols import Symbol
 
 if TYPE_CHECKING:
-    from mycoder_lsp.config import Settings
+    from mycoder_lsp.brains.backends import Choice
 
 log = logging.getLogger(__name__)
 
 INTENTS = ("general", "modify-target", "review", "fix", "explain")
-ORGANIZER_MAX_TOKENS = 64
+# The organizer's words for the intents: each begins with its own token, so
+# the first token's log-probabilities score all five in one call.
+ORGANIZER_LABELS: dict[str, str] = {"general": "general", "modify": "modify-target", "review": "review",
+                                    "fix": "fix", "explain": "explain"}
+# The gate's default (``brains.organizer_min_confidence``), chosen on the dev
+# part with bench/bench_organizer.py: the lowest at which neither model
+# overrode a right guess of the rules there, in repeated runs (the scores
+# move by a few hundredths between runs as llama-server's prompt cache does).
+ORGANIZER_MIN_CONFIDENCE: float = BrainsSettings.organizer_min_confidence
+# A server that sends no log-probabilities (Ollama before 0.12.11) gives an
+# answer the gate cannot judge: it replaces only a guess the rules made
+# without any cue (their confidence is then below this), never one they had
+# a reason for.
+UNSCORED_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -56,8 +76,7 @@ class RouteDecision:
 
 
 class Organizer(Protocol):
-    async def complete(self, messages: list[dict[str, str]], *, json_mode: bool = False,
-                       max_tokens: int | None = None, on_piece: Any = None) -> str: ...
+    async def choose(self, messages: list[dict[str, str]], labels: Sequence[str]) -> Choice | None: ...
 
 
 # ------------------------------------------------------------------ the rules
@@ -102,6 +121,12 @@ _CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (r"\b(?:is|does)\s+\S+\s+(?:returning|doing|using|calling|mutating|modifying)\b", 2),
         (r"\b(?:summary|overview|rundown|tour)\s+of\b|\bi'?m\s+lost\b"
          r"|\bwhat(?:'s|\s+is)\s+(?:the\s+)?\S+(?:\s+\S+)?\s+for\b", 3),
+        # Where the code is used is a question about it: "where is X used",
+        # "who calls X", "the callers of X".
+        (r"\bwhere\s+(?:is|are|do\s+(?:we|i|you)|does\s+\S+|else)\s+(?:\S+\s+){0,3}?(?:used|called|referenced"
+         r"|imported|invoked|call(?:ed)?|use[sd]?)\b|\b(?:who|what)\s+(?:else\s+)?(?:calls|uses|imports|references)\b"
+         r"|\b(?:callers|call\s+sites|usages?|uses|references)\s+(?:of|to)\b"
+         r"|\bwhich\s+(?:\w+\s+)?(?:functions|methods|modules|files|classes|code|parts)\s+(?:call|use|import)\b", 4),
     ),
     "review": _cues(
         (r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:review|audit|critique|assess|evaluate|inspect)\b", 4),
@@ -291,26 +316,30 @@ class IntentRouter:
         if best.via == "rules" or offline or organizer is None:
             return _timed(best, t0)
         try:
-            from mycoder_lsp.brains.prompts import organizer_messages
-
-            raw = await organizer.complete(
-                organizer_messages(text, candidates=_candidate_names(text, symbols)),
-                json_mode=True,
-                max_tokens=self._organizer_tokens(),
-            )
+            choice = await organizer.choose(organizer_messages(text), tuple(ORGANIZER_LABELS))
         except Exception as exc:  # noqa: BLE001 - BrainError, timeouts, anything: the guess stands
             log.debug("organizer unavailable, keeping the rule-based guess: %s", exc)
             return _timed(best, t0)
-        answer = parse_organizer_answer(raw)
-        if answer is None:
-            log.debug("organizer answered nonsense, keeping the rule-based guess: %r", raw[:200])
+        if choice is None:
+            log.debug("organizer named no intent, keeping the rule-based guess")
             return _timed(best, t0)
-        intent, named = answer
-        target = self.check_target(named, symbols) if named else None
-        if target is None:
-            target = best.target
-        intent = _settle(intent, target, text)
-        return RouteDecision(intent, target, "organizer", 0.8, (time.perf_counter() - t0) * 1000)
+        intent, confidence = self.gate(best, choice)
+        log.debug("organizer %s: %s (rules: %s %.2f)", "scored" if choice.scored else "answered",
+                  {k: round(v, 3) for k, v in choice.probabilities.items()}, best.intent, best.confidence)
+        intent = _settle(intent, best.target, text)
+        return RouteDecision(intent, best.target, "organizer", confidence, (time.perf_counter() - t0) * 1000)
+
+    def gate(self, best: RouteDecision, choice: Choice) -> tuple[str, float]:
+        """The intent and its confidence once the organizer has answered: its
+        choice when it is sure enough and surer than the rules, else theirs."""
+        label, probability = choice.best
+        intent = ORGANIZER_LABELS[label]
+        sure = probability if choice.scored else UNSCORED_CONFIDENCE
+        if intent == best.intent:
+            return intent, max(sure, best.confidence)
+        if sure > best.confidence and (not choice.scored or sure >= self._min_confidence()):
+            return intent, sure
+        return best.intent, best.confidence
 
     def target_of(self, text: str, symbols: Iterable[Symbol | str]) -> str | None:
         """The known symbol the text names, as its qualified name; None when
@@ -344,27 +373,23 @@ class IntentRouter:
         for name, pos in weak:
             # A plain English word ("get", "main", "load") names a symbol
             # only where English would not put it: right after a preposition
-            # or a verb of ours, without an article ("in main", "refactor
-            # main"), or at the end of a traceback line ("in get").
-            if name.lower() in _ENGLISH and not _CODE_SLOT.search(text[:pos]):
+            # or a verb of ours ("in main", "refactor main"), at the end of a
+            # traceback line ("in get"), or as the subject of what the code
+            # does ("load crashes", "why does load ignore", "make retry wait").
+            # An article after it makes it the English verb ("to load a file").
+            if name.lower() in _ENGLISH and not _names_code(text[:pos], text[pos + len(name):]):
                 continue
             hit = index.resolve(name)
             if hit:
                 return hit, name
         return None, None
 
-    def check_target(self, name: str, symbols: Iterable[Symbol | str]) -> str | None:
-        """``name`` as a known qualified name, or None."""
-        return SymbolIndex.of(symbols).resolve(name)
-
     # -------------------------------------------------------------- private
 
-    def _organizer_tokens(self) -> int:
+    def _min_confidence(self) -> float:
         if self.settings is None:
-            return ORGANIZER_MAX_TOKENS
-        from mycoder_lsp.brains.governance import token_limit
-
-        return min(ORGANIZER_MAX_TOKENS, token_limit("organizer", self.settings))
+            return ORGANIZER_MIN_CONFIDENCE
+        return self.settings.brains.organizer_min_confidence
 
     def _score(self, text: str, spelled: str | None = None) -> tuple[str, float, bool]:
         if spelled:
@@ -396,10 +421,16 @@ def intent_scores(text: str) -> dict[str, float]:
     the benchmark and tests)."""
     scores = {intent: 0.0 for intent in INTENTS}
     body = _BACKTICK.sub(" code ", text)  # names in backticks are not cues
+    body = _WORD.sub(lambda m: intended_verb(m.group(0)) or m.group(0), body)
     for intent, cues in _CUES.items():
         for pattern, weight in cues:
             if pattern.search(body):
                 scores[intent] += weight
+    # A test for X is new code about X, to read and paste where it belongs
+    # (general), not a change to X itself, whichever verb asks for it.
+    if _TEST_REQUEST.search(body):
+        scores["general"] += 5
+        scores["modify-target"] = min(scores["modify-target"], 0.0)
     # A request that points at existing code is not a general question.
     if _DEICTIC.search(body) and scores["general"] > 0:
         scores["general"] -= 2
@@ -408,6 +439,58 @@ def intent_scores(text: str) -> dict[str, float]:
     if scores["fix"] >= 3 and scores["modify-target"] > 0:
         scores["modify-target"] -= 1
     return scores
+
+
+# Intent verbs as people mistype them ("expain", "reveiw", "refactr",
+# "fixx"): a word this close to one of them is read as it. Longer verbs
+# allow two edits; a three-letter verb only edits that keep its letters.
+_INTENT_VERBS = (
+    "explain", "describe", "summarize", "summarise", "clarify", "review", "audit", "critique", "evaluate", "inspect",
+    "refactor", "rename", "rewrite", "optimize", "optimise", "simplify", "extract", "convert", "modify",
+    "implement", "debug", "repair", "resolve", "fix", "document",
+)
+# Real words this close to a verb that mean something else.
+_NOT_TYPOS = frozenset({"debut", "audio", "covert", "convent", "repaid", "reactor", "revolve", "clarity"})
+_INFLECTIONS = frozenset({"s", "es", "ed", "ing", "er", "ers"})
+_WORD = re.compile(r"(?<![\w.`])[A-Za-z]{3,}(?![\w.(`])")
+_TEST_REQUEST = re.compile(
+    r"\b(?:write|writing|add|adding|create|generate|need|want|give\s+me)\s+(?:me\s+)?(?:a\s+|an\s+|some\s+|more\s+)?"
+    r"(?:\w+\s+){0,2}?tests?(?:\s+(?:case|cases|suite))?\s+(?:for|of|that|covering|which|to\s+check)\b",
+    _W,
+)
+
+
+def intended_verb(word: str) -> str | None:
+    """The intent verb ``word`` misspells, or None (a word spelled right,
+    an English word, or nothing close)."""
+    lower = word.lower()
+    if lower in _INTENT_VERBS or lower in _ENGLISH or lower in _NOT_TYPOS:
+        return None
+    for verb in _INTENT_VERBS:
+        if lower[0] != verb[0] or abs(len(lower) - len(verb)) > 1:
+            continue
+        stem = verb[:-1] if verb.endswith("e") else verb
+        if lower.startswith(stem) and lower[len(stem):] in _INFLECTIONS:
+            return None  # "renamed", "reviews", "describing": spelled right
+        if len(verb) <= 3 and not set(verb) <= set(lower):
+            continue  # "fox", "six": another word, not "fix"
+        if _edits(lower, verb) <= (2 if len(verb) >= 8 else 1):
+            return verb
+    return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Edit distance, a swap of two neighbours counting as one edit."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
 
 
 def _settle(intent: str, target: str | None, text: str) -> str:
@@ -448,6 +531,30 @@ _CODE_SLOT = re.compile(
     r"|optimi[sz]e|debug|document|test|rename|describe|audit|check|repair))\s+$",
     _W,
 )
+
+
+_SUBJECT_SLOT = re.compile(
+    r"(?:^|\b(?:the|does|did|do|is|was|why|how|what|where|when|make|makes|let|can|could|should|would|will|and"
+    r"|but|if|so|that|whether))\s*$",
+    _W,
+)
+_DOES_SOMETHING = re.compile(
+    r"\s+(?:is|isn'?t|was|are|does|doesn'?t|did|didn'?t|do|should|shouldn'?t|can'?t|cannot|won'?t|never|always"
+    r"|still|keeps?|returns?|raises?|throws?|crash(?:es|ed)?|fails?|hangs?|breaks?|ignores?|drops?|skips?|loses?"
+    r"|cuts?|splits?|writes?|reads?|gives?|sends?|calls?|uses?|used|called|works?|handles?|picks?|waits?"
+    r"|accepts?|takes?|safe|correct|wrong|slow|broken|buggy)\b",
+    _W,
+)
+_ARTICLE_AFTER = re.compile(r"\s+(?:a|an|the|some|my|your|our|their|this|these|those|all|every|each|them)\b", _W)
+
+
+def _names_code(before: str, after: str) -> bool:
+    """Whether an English word between ``before`` and ``after`` is used as
+    a name in code rather than as English."""
+    slot = _CODE_SLOT.search(before)
+    if slot:
+        return not (slot.group(0).strip().lower() == "to" and _ARTICLE_AFTER.match(after))
+    return bool(_SUBJECT_SLOT.search(before) and _DOES_SOMETHING.match(after))
 
 
 def _timed(decision: RouteDecision, t0: float) -> RouteDecision:
@@ -520,49 +627,48 @@ class SymbolIndex:
         return None
 
 
-def _candidate_names(text: str, symbols: Iterable[Symbol | str]) -> list[str]:
-    """Known names that appear in the text, for the organizer prompt (a short
-    list: the organizer has 64 tokens and a small window)."""
-    words = set(re.findall(r"[A-Za-z_][\w.]*", text))
-    out: list[str] = []
-    for sym in symbols:
-        qual = sym.qualname if isinstance(sym, Symbol) else str(sym)
-        if qual in words or qual.rsplit(".", 1)[-1] in words:
-            out.append(qual)
-        if len(out) >= 8:
-            break
-    return out
+ORGANIZER_SYSTEM = (
+    "You sort a developer's requests to a coding assistant into five kinds. Answer with the kind's word only.\n"
+    "fix: repair a bug, error, crash, failing test or warning in existing code\n"
+    "modify: change existing code (add, rename, refactor, optimise, document) without a bug being the reason\n"
+    "review: assess existing code and report problems, without changing it\n"
+    "explain: explain what existing code does, how, why, or where it is used\n"
+    "general: anything else: programming questions, new code or tests written from scratch\n"
+    "Requests may have typos."
+)
+
+# Few-shot examples, all from the dev part of tests/data/router_labelled.jsonl
+# (a test checks it): never from the held-out part, which measures this.
+# They come first and never change, so llama-server's prompt cache reuses
+# the whole prefix and each request costs only its own few tokens.
+ORGANIZER_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("why does retry sleep longer each time?", "explain"),
+    ("calculate_tax gives 0.0 for small amounts, it shouldn't", "fix"),
+    ("is go better than rust for CLIs", "general"),
+    ("thoughts on Database.execute?", "review"),
+    ("truncate should accept a custom suffix", "modify"),
+    ("who calls _coerce", "explain"),
+    ("it blows up on empty input", "fix"),
+    ("write a test for slugify", "general"),
+    ("am I going to regret how Settings.merge copies dicts?", "review"),
+    ("the tokenize function needs to support a custom pattern", "modify"),
+    ("hmm what is going on in Settings.validate", "explain"),
+    ("memoize breaks with keyword arguments", "fix"),
+    ("what is memoization", "general"),
+    ("is the Database class thread safe", "review"),
+    ("swap OrderedDict for a plain dict in LRUCache", "modify"),
+)
 
 
-_JSON_OBJECT = re.compile(r"\{.*?\}", re.DOTALL)
-
-
-def parse_organizer_answer(raw: str) -> tuple[str, str | None] | None:
-    """``(intent, target name or None)`` from the organizer's JSON answer;
-    None when it is not JSON or names no known intent."""
-    if not raw:
-        return None
-    data: Any = None
-    try:
-        data = json.loads(raw)
-    except (ValueError, TypeError):
-        for m in _JSON_OBJECT.finditer(raw):
-            try:
-                data = json.loads(m.group(0))
-                break
-            except ValueError:
-                continue
-    if not isinstance(data, dict):
-        return None
-    intent = str(data.get("intent", "")).strip().lower().replace("_", "-").replace(" ", "-")
-    if intent in ("modify", "modify-code", "edit", "change", "refactor"):
-        intent = "modify-target"
-    if intent not in INTENTS:
-        return None
-    target = data.get("target")
-    if not isinstance(target, str) or target.strip().lower() in ("", "none", "null", "n/a"):
-        target = None
-    return intent, target.strip() if target else None
+def organizer_messages(text: str) -> list[dict[str, str]]:
+    """The organizer's prompt: the fixed few-shot prefix, then the request.
+    A secret typed into the request does not go along: it tells nothing
+    about the intent."""
+    messages = [{"role": "system", "content": ORGANIZER_SYSTEM}]
+    for example, label in ORGANIZER_EXAMPLES:
+        messages += [{"role": "user", "content": f"Request: {example}"}, {"role": "assistant", "content": label}]
+    messages.append({"role": "user", "content": f"Request: {redact(text.strip())}"})
+    return messages
 
 
 __all__ = [
@@ -572,5 +678,5 @@ __all__ = [
     "RouteDecision",
     "SymbolIndex",
     "intent_scores",
-    "parse_organizer_answer",
+    "organizer_messages",
 ]

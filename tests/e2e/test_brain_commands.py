@@ -120,24 +120,25 @@ async def test_explain_review_fix_and_ask(tmp_path, fake_ollama: FakeOllama):
 async def test_ask_routes_ambiguous_requests_through_the_organizer(tmp_path, fake_ollama: FakeOllama):
     root = tmp_path / "ws"
     root.mkdir()
-    fake_ollama.reply('{"intent": "review", "target": "parse"}', model=ORGANIZER)
+    fake_ollama.reply('{"choice": "review"}', model=ORGANIZER)
     fake_ollama.reply("5: info: empty lines are dropped silently", model=REASONING)
     async with lsp_session(root, initialization_options=brains_options(fake_ollama.url)) as client:
         editor = await open_editor(client, root)
-        # The rules cannot tell what "parse, thoughts?" wants: the organizer decides.
+        # The rules cannot tell what "parse(), thoughts?" wants: the organizer
+        # chooses the intent (the rules find the target).
         result = await command(client, "mycoder.ask", {"uri": editor.uri, "position": pos(0, 0),
-                                                       "instruction": "parse, thoughts?"})
+                                                       "instruction": "parse(), thoughts?"})
         assert result["route"]["via"] == "organizer", result
         assert result["kind"] == "review" and result["target"] == "parse"
         organizer = [r for r in fake_ollama.chats() if r.model == ORGANIZER]
-        assert len(organizer) == 1 and organizer[0].body["format"] == "json"
+        assert len(organizer) == 1 and "review" in organizer[0].body["format"]["properties"]["choice"]["enum"]
         assert organizer[0].body["options"]["num_predict"] <= 64
         # The organizer answering nonsense: the rules' best guess stands.
         fake_ollama.set_script({"rules": [{"model": ORGANIZER, "reply": "I think it is fine"},
                                           {"model": REASONING, "reply": "It splits text into lines."},
                                           {"model": CODING, "reply": "def parse(text):\n    return []"}]})
         again = await command(client, "mycoder.ask", {"uri": editor.uri, "position": pos(4, 4),
-                                                      "instruction": "parse, thoughts?"})
+                                                      "instruction": "parse(), thoughts?"})
         assert again["route"]["via"] == "fallback" and again["kind"] in ("explanation", "review", "edit"), again
 
 

@@ -6,13 +6,12 @@ meta-commentary, markdown) and carries the constitution (forbidden sources,
 the owner, the block hierarchy). The answer formats asked for here are the
 ones :mod:`mycoder_lsp.brains.edits` parses: plain code for edits, one
 ``<line number>: <severity>: message`` per finding for reviews, plain prose for
-explanations, ``{"intent": ..., "target": ...}`` for the organizer.
+explanations (the organizer's prompt is in :mod:`mycoder_lsp.brains.router`).
 :func:`fit_messages` sizes one request's messages to the model's window:
 the retrieved context is trimmed to fit, the code itself never is.
 
 Pure text building: no model calls, no pygls, no file reading. Secrets are
-hidden by the caller (the orchestrator's per-request redactor), except in the
-organizer's prompt, which every router call builds here.
+hidden by the caller (the orchestrator's per-request redactor).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.text import split_lines
 
 if TYPE_CHECKING:
@@ -112,8 +110,6 @@ def system_prompt(brain: str, intent: str, *, language: str | None = None,
                   constitution: Constitution | None = None) -> str:
     """The system prompt for ``brain`` answering ``intent``."""
     lang = language_name(language)
-    if brain == "organizer":
-        return ORGANIZER_SYSTEM
     if intent in ("modify-target", "fix"):
         role = (
             f"You are a careful {_with(lang, 'programmer')} changing one piece of an existing file. "
@@ -382,32 +378,6 @@ def repair_messages(
     return [*previous, {"role": "assistant", "content": answer}, {"role": "user", "content": feedback}]
 
 
-ORGANIZER_SYSTEM = (
-    "You classify a developer's request to a coding assistant. Reply with one JSON object "
-    'and nothing else: {"intent": INTENT, "target": NAME_OR_NULL}.\n'
-    "INTENT is exactly one of:\n"
-    '- "fix": repair a bug, error, crash, failing test or warning in existing code\n'
-    '- "modify-target": change existing code (add, rename, refactor, optimise, document) '
-    "without a bug being the reason\n"
-    '- "review": assess existing code and report problems, without changing it\n'
-    '- "explain": explain what existing code does or why\n'
-    '- "general": anything else (general questions, new code from scratch)\n'
-    "NAME_OR_NULL is the function, method or class the request is about, exactly as written "
-    "in the request, or null."
-)
-
-
-def organizer_messages(text: str, *, candidates: Sequence[str] = ()) -> list[Message]:
-    """Messages asking the organizer for ``{"intent", "target"}``. A secret
-    typed into the request does not go along: it tells nothing about the intent."""
-    user = f"Request: {redact(text.strip())}"
-    if candidates:
-        user += "\nKnown names it may refer to: " + ", ".join(candidates)
-    return [{"role": "system", "content": ORGANIZER_SYSTEM}, {"role": "user", "content": user}]
-
-
-
-
 def verify_messages(instruction: str, old: str, new: str, language: str | None) -> list[Message]:
     """Ask the reasoning brain whether a change does what was asked."""
     system = ("You check a code change against its request. Answer OK if the new code does what was asked "
@@ -420,7 +390,6 @@ def verify_messages(instruction: str, old: str, new: str, language: str | None) 
 
 __all__ = [
     "BRAIN_FOR_INTENT",
-    "ORGANIZER_SYSTEM",
     "PROMPT_MARGIN",
     "PromptSize",
     "PromptTooLarge",
@@ -431,7 +400,6 @@ __all__ = [
     "constitution_rules",
     "fit_messages",
     "numbered",
-    "organizer_messages",
     "prompt_budget",
     "repair_messages",
     "system_prompt",

@@ -10,7 +10,6 @@ from mycoder_lsp.brains.prompts import (
     REVIEW_FORMAT,
     brain_for,
     build_messages,
-    organizer_messages,
     repair_messages,
     system_prompt,
 )
@@ -86,14 +85,6 @@ def test_repair_messages_feed_findings_back():
     assert messages[:2] == first
     assert messages[2] == {"role": "assistant", "content": "import magic\n"}
     assert "MC501" in messages[3]["content"] and "unknown module" in messages[3]["content"]
-
-
-def test_organizer_messages_ask_for_json():
-    messages = organizer_messages("rename foo", candidates=["foo", "Bar.foo"])
-    assert '"intent"' in messages[0]["content"]
-    for intent in ("general", "modify-target", "review", "fix", "explain"):
-        assert f'"{intent}"' in messages[0]["content"]
-    assert "foo, Bar.foo" in messages[1]["content"]
 
 
 def test_prompts_without_a_language_read_as_english():

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from mycoder_lsp.brains.prompts import organizer_messages
+from mycoder_lsp.brains.router import organizer_messages
 from mycoder_lsp.memory import patterns
 from mycoder_lsp.memory.redaction import REDACTED, Redactor, SecretInAnswer, is_secret_name, redact
 from mycoder_lsp.validation.pipeline import validate_text
@@ -97,7 +97,7 @@ def test_the_security_layer_flags_what_redaction_hides(tmp_path):
 
 def test_the_organizer_prompt_hides_a_typed_secret():
     messages = organizer_messages(f"rename parse, token {S['github token']}")
-    assert S["github token"] not in messages[1]["content"] and "rename parse" in messages[1]["content"]
+    assert S["github token"] not in messages[-1]["content"] and "rename parse" in messages[-1]["content"]
 
 
 # -- one request: hide and restore ---------------------------------------------

@@ -82,11 +82,18 @@ def _reasoning() -> BrainSettings:
     return BrainSettings(model="llama3.2:3b-instruct-q8_0", max_tokens=512, temperature=0.1)
 
 
+def _completion() -> BrainSettings:
+    # Inline completion: a small FIM model, one line or block, answering while
+    # the user types (a late suggestion is worthless, hence the short timeout).
+    return BrainSettings(model="qwen2.5-coder:1.5b", max_tokens=64, temperature=0.0, timeout=5.0)
+
+
 @dataclass
 class BrainsSettings:
     organizer: BrainSettings = field(default_factory=_organizer)
     coding: BrainSettings = field(default_factory=_coding)
     reasoning: BrainSettings = field(default_factory=_reasoning)
+    completion: BrainSettings = field(default_factory=_completion)
     # Ask the reasoning brain to verify a generated edit: "never", "always",
     # or "large" (when the edit changes more than ``verify_min_lines`` lines).
     verify: Literal["never", "always", "large"] = "large"
@@ -184,6 +191,25 @@ class EditsSettings:
 
 
 @dataclass
+class CompletionSettings:
+    """Inline completion (fill-in-the-middle) while typing; the model is
+    ``brains.completion``."""
+
+    enabled: bool = True
+    # A request goes out after this many milliseconds without a keystroke.
+    debounce_ms: int = 150
+    # Languages completed (names as in mycoder_lsp.languages); empty: all.
+    languages: list[str] = field(default_factory=list)
+    disabled_languages: list[str] = field(default_factory=list)
+    # A suggestion is at most this many lines (1: the rest of the line only).
+    max_lines: int = 3
+    # The FIM prompt format; "auto" picks it from the model's name.
+    fim_template: Literal["auto", "qwen", "codellama", "starcoder", "deepseek", "codegemma"] = "auto"
+    # "vault": also definitions imported from other workspace files; "file": this file only.
+    context: Literal["vault", "file"] = "vault"
+
+
+@dataclass
 class Settings:
     brains: BrainsSettings = field(default_factory=BrainsSettings)
     validation: ValidationSettings = field(default_factory=ValidationSettings)
@@ -191,6 +217,7 @@ class Settings:
     vault: VaultSettings = field(default_factory=VaultSettings)
     hover: HoverSettings = field(default_factory=HoverSettings)
     edits: EditsSettings = field(default_factory=EditsSettings)
+    completion: CompletionSettings = field(default_factory=CompletionSettings)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
@@ -415,6 +442,7 @@ def as_dict(settings: Any) -> dict[str, Any]:
 __all__ = [
     "BrainSettings",
     "BrainsSettings",
+    "CompletionSettings",
     "Constitution",
     "DEFAULT_OLLAMA_URL",
     "EditsSettings",

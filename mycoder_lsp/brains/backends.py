@@ -9,6 +9,9 @@ counts, stop reason, timings); :meth:`Brain.complete` is its text alone,
 also the ``num_ctx`` sent, pinned per model so Ollama never reloads it).
 :func:`embed` turns texts into vectors through the same servers, and
 :func:`probe` asks a server what it runs (for ``doctor``).
+:func:`fill_in_middle` streams an inline completion (FIM) over one of the
+wires in :data:`FIM_WIRES`; the prompt templates live in
+:mod:`mycoder_lsp.completion.templates`.
 
 Every failure becomes one :class:`BrainError` whose message tells the user what
 to do (start the server, pull the model, ...). Nothing here leaves loopback
@@ -785,6 +788,178 @@ class OpenAIBrain(Brain):
         return "".join(pieces), False
 
 
+# -- fill in the middle (inline completion) ---------------------------------
+
+# How a FIM request travels. "ollama-suffix": /api/generate with ``suffix``
+# (Ollama applies the model's own template); "ollama-raw": /api/generate with
+# ``raw`` and our templated prompt; "infill": llama.cpp's /infill (its own
+# template, other files as ``input_extra``); "completions": OpenAI-compatible
+# /v1/completions with our templated prompt.
+FIM_WIRES = ("ollama-suffix", "ollama-raw", "infill", "completions")
+_FIM_PATHS = {"ollama-suffix": "/api/generate", "ollama-raw": "/api/generate", "infill": "/infill",
+              "completions": "/v1/completions"}
+# A FIM-capable model to name when the configured one cannot fill in the middle.
+FIM_MODEL_HINT = "qwen2.5-coder:1.5b-base"
+
+
+@dataclass
+class FimRequest:
+    """One fill-in-the-middle call.
+
+    ``prompt`` is the whole templated prompt, for the raw wires
+    (``ollama-raw``, ``completions``); ``ollama-suffix`` and ``infill`` send
+    ``prefix`` and ``suffix`` and let the server apply the model's template
+    (``extra``: ``(file name, text)`` of other files, llama.cpp's
+    ``input_extra``)."""
+
+    prefix: str
+    suffix: str
+    prompt: str = ""
+    extra: list[tuple[str, str]] = field(default_factory=list)
+    stop: list[str] = field(default_factory=list)
+    max_tokens: int = 64
+    seed: int = 0
+
+
+def _fim_payload(brain: Brain, request: FimRequest, wire: str, num_ctx: int | None) -> dict[str, Any]:
+    temperature = brain.settings.temperature
+    if wire in ("ollama-suffix", "ollama-raw"):
+        options: dict[str, Any] = {"temperature": temperature, "num_predict": request.max_tokens,
+                                   "num_ctx": num_ctx or DEFAULT_NUM_CTX, "seed": request.seed}
+        if request.stop:
+            options["stop"] = request.stop
+        payload: dict[str, Any] = {"model": brain.model, "stream": True, "options": options,
+                                   "keep_alive": brain.settings.keep_alive}
+        if wire == "ollama-raw":
+            payload.update(prompt=request.prompt, raw=True)
+        else:
+            payload.update(prompt=request.prefix, suffix=request.suffix)
+        return payload
+    common = {"temperature": temperature, "stop": request.stop, "stream": True, "seed": request.seed,
+              # llama.cpp keeps the evaluated prompt and reuses its common prefix
+              # on the next keystroke; other servers ignore the key.
+              "cache_prompt": True}
+    if wire == "infill":
+        return {"model": brain.model, "input_prefix": request.prefix, "input_suffix": request.suffix,
+                "input_extra": [{"filename": name, "text": text} for name, text in request.extra],
+                "prompt": "", "n_predict": request.max_tokens, **common}
+    return {"model": brain.model, "prompt": request.prompt, "max_tokens": request.max_tokens,
+            "stream_options": {"include_usage": True}, **common}
+
+
+def _parse_fim_line(brain: Brain, wire: str, line: str, result: Completion) -> tuple[str, bool]:
+    """One line of a streamed FIM answer -> (text piece, whether it was the last)."""
+    if wire in ("ollama-suffix", "ollama-raw"):
+        data = brain._json(line)
+        if data.get("error"):
+            raise BrainError(f"Ollama at {brain.url} stopped with an error: {data['error']}")
+        if data.get("done"):
+            result.prompt_tokens = _count(data.get("prompt_eval_count"))
+            result.output_tokens = _count(data.get("eval_count"))
+            result.done_reason = data.get("done_reason") or None
+            result.prompt_seconds = _seconds(data.get("prompt_eval_duration"), 1e9)
+            result.output_seconds = _seconds(data.get("eval_duration"), 1e9)
+        return str(data.get("response") or ""), bool(data.get("done"))
+    if not line.startswith("data:"):
+        return "", False
+    text = line[5:].strip()
+    if text == "[DONE]":
+        return "", True
+    data = brain._json(text)
+    if data.get("error"):
+        raise BrainError(f"{_server_label(brain.backend, brain.url)} stopped with an error: "
+                         f"{_error_text(text.encode())}")
+    timings = data.get("timings")
+    if isinstance(timings, dict):
+        result.timings = timings
+        result.prompt_seconds = _seconds(timings.get("prompt_ms"), 1e3)
+        result.output_seconds = _seconds(timings.get("predicted_ms"), 1e3)
+    if wire == "infill":
+        done = bool(data.get("stop"))
+        if done:
+            result.prompt_tokens = _count(data.get("tokens_evaluated"))
+            result.output_tokens = _count(data.get("tokens_predicted"))
+            result.done_reason = "length" if data.get("stop_type") == "limit" else "stop"
+        return str(data.get("content") or ""), done
+    pieces = []
+    for choice in data.get("choices") or []:
+        pieces.append(str(choice.get("text") or ""))
+        if choice.get("finish_reason"):
+            result.done_reason = choice["finish_reason"]
+    usage = data.get("usage")
+    if isinstance(usage, dict):
+        result.prompt_tokens = _count(usage.get("prompt_tokens"))
+        result.output_tokens = _count(usage.get("completion_tokens"))
+    return "".join(pieces), False
+
+
+def _no_fim(brain: Brain, wire: str, exc: BrainError) -> BrainError:
+    """The one clear message for a model or server that cannot fill in the middle; ``exc`` otherwise."""
+    text = str(exc).lower()
+    if "does not support insert" in text or "infill is not supported" in text:
+        return BrainError(
+            f"The completion model {brain.model} at {brain.url} cannot fill in the middle (an instruct or chat "
+            f"model) — pull a FIM model, e.g. `ollama pull {FIM_MODEL_HINT}`, and set brains.completion.model "
+            "to it.")
+    # A 404 reads "the model is not available" (see _http_error); for /infill it is the path.
+    if wire == "infill" and ("http 404" in text or " is not available on " in text):
+        return BrainError(
+            f"The server at {brain.url} has no /infill (only llama.cpp's server has) — set completion.fim_template "
+            "to the model's family (e.g. \"qwen\") so MyCoder sends /v1/completions instead.")
+    return exc
+
+
+async def fill_in_middle(brain: Brain, request: FimRequest, wire: str, *,
+                         enough: Callable[[str], bool] | None = None) -> Completion:
+    """Stream the middle for ``request`` over ``wire`` (one of FIM_WIRES).
+
+    ``enough(text so far)`` returning True ends the answer there (the stream
+    is closed, ``done_reason`` "enough"): the caller has the lines it will
+    show. Bounded by the brain's timeout; cancelling closes the stream; a
+    model without FIM support raises one :class:`BrainError` naming one to pull.
+    """
+    if wire not in FIM_WIRES:
+        raise ValueError(f"unknown FIM wire {wire!r}")
+    result = Completion(window=brain._known_window())
+    brain.last = result
+    pieces: list[str] = []
+
+    async def run(client: httpx.AsyncClient) -> None:
+        num_ctx = await brain._num_ctx() if wire.startswith("ollama") else None
+        if num_ctx:
+            result.window = num_ctx
+        lines = brain._lines(client, _FIM_PATHS[wire], _fim_payload(brain, request, wire, num_ctx))
+        received = 0
+        async with aclosing(lines):  # type: ignore[type-var]
+            async for line in lines:
+                piece, done = _parse_fim_line(brain, wire, line, result)
+                if piece:
+                    pieces.append(piece)
+                    received += len(piece)
+                    result.pieces += 1
+                if done:
+                    return
+                if received >= MAX_ANSWER_CHARS:
+                    result.done_reason = "cut"
+                    return
+                if piece and enough is not None and enough("".join(pieces)):
+                    result.done_reason = "enough"
+                    return  # closes the stream: the server stops generating
+        raise brain._cut()
+
+    try:
+        await asyncio.wait_for(brain._with_client(run), timeout=brain.settings.timeout)
+    except asyncio.TimeoutError:
+        raise brain._timed_out() from None
+    except BrainError as exc:
+        raised = _no_fim(brain, wire, exc)
+        if raised is exc:
+            raise
+        raise raised from None
+    result.text = "".join(pieces)
+    return result
+
+
 def make_brain(name: str, settings: Settings, *, client: httpx.AsyncClient | None = None) -> Brain:
     """The brain ``name`` (organizer | coding | reasoning) as configured.
 
@@ -969,6 +1144,8 @@ __all__ = [
     "Choice",
     "BrainError",
     "Completion",
+    "FIM_WIRES",
+    "FimRequest",
     "Message",
     "OllamaBrain",
     "OpenAIBrain",
@@ -979,6 +1156,7 @@ __all__ = [
     "is_loopback",
     "make_brain",
     "estimate_tokens",
+    "fill_in_middle",
     "new_client",
     "probe",
 ]

@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "search": "search the vault",
     "route": "classify requests: intent and target symbol",
     "ask": "run the full request flow from the terminal",
+    "complete": "print the inline completion at a position of a file",
     "doctor": "check the LLM server, models, vault and grammars",
 }
 

@@ -220,10 +220,10 @@ def _root_from(params: types.InitializeParams) -> Path | None:
 def create_server() -> MyCoderServer:
     """Build the server with every feature registered."""
     # Imported here: the feature modules import this one for MyCoderServer.
-    from mycoder_lsp.server import brain_features, diagnostics, vault_features
+    from mycoder_lsp.server import brain_features, completion_feature, diagnostics, vault_features
 
     server = MyCoderServer()
-    for module in (diagnostics, brain_features, vault_features):
+    for module in (diagnostics, brain_features, vault_features, completion_feature):
         module.register(server)
 
     @server.feature(types.INITIALIZE)

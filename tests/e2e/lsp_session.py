@@ -72,7 +72,8 @@ async def lsp_session(
     if configuration is not None:
         client.set_configuration(configuration, section="mycoder")
     capabilities = capabilities or capabilities_for(profile)
-    await client.initialize_session(
+    # Kept on the client for tests that check what the server announced.
+    client.initialize_result = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,
             root_uri=root.as_uri(),

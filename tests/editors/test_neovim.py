@@ -192,3 +192,21 @@ def test_checkhealth(nvim: str, tmp_path: Path) -> None:
 def test_server_lifecycle(nvim: str, tmp_path: Path) -> None:
     figures = run_script(nvim, "test_lifecycle.lua", tmp_path)
     assert float(figures["crash_to_diagnostics_again_ms"]) >= 1000, figures
+
+
+# The completion brain's answers: the second request (in the divide() body) is
+# told apart by the first suggestion, which is in the file by then.
+COMPLETION_SCRIPT = {
+    "rules": [
+        {"model": "qwen2.5-coder:1.5b", "contains": "return a * b",
+         "reply": 'if b == 0:\n        raise ZeroDivisionError("b is zero")\n    return a / b', "pieces": 3},
+        {"model": "qwen2.5-coder:1.5b", "reply": "a * b", "pieces": 2},
+    ],
+}
+
+
+def test_completion_in_insert_mode(nvim: str, tmp_path: Path) -> None:
+    with FakeOllama(COMPLETION_SCRIPT) as fake:
+        run_script(nvim, "test_completion.lua", tmp_path, {"MYCODER_TEST_OLLAMA_URL": fake.url})
+        asked = [r for r in fake.requests if r.method == "POST" and r.model == "qwen2.5-coder:1.5b"]
+    assert asked, [r.path for r in fake.requests]

@@ -45,6 +45,11 @@ Script (a dict, or a JSON file on the command line)::
       ]
     }
 
+Fill-in-the-middle: ``POST /api/generate`` (with ``suffix`` or ``raw``),
+llama.cpp's ``POST /infill`` (SSE ``{"content", "stop"}``; ``contains``
+matches its ``input_prefix`` + ``input_suffix``) and ``POST /v1/completions``
+(SSE ``choices[].text``) answer from the same rules.
+
 A request that matches no rule gets HTTP 500 with an ``error`` that says so,
 so a test that forgot to script a reply fails loudly.
 
@@ -69,6 +74,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Paths that generate text (chat, generate, FIM), answered from the rules.
+GENERATION_PATHS = ("/api/chat", "/api/generate", "/v1/chat/completions", "/infill", "/v1/completions")
 REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
 
 
@@ -102,6 +109,8 @@ class Recorded:
 
 
 def _last_user(body: dict[str, Any]) -> str:
+    if "input_prefix" in body:  # llama.cpp /infill
+        return str(body.get("input_prefix") or "") + str(body.get("input_suffix") or "")
     if "prompt" in body:
         return str(body.get("prompt") or "")
     for message in reversed(body.get("messages") or []):
@@ -169,7 +178,7 @@ class FakeOllama:
 
     def chats(self) -> list[Recorded]:
         """The generation requests (chat, generate, OpenAI chat) so far."""
-        return [r for r in self.requests if r.path in ("/api/chat", "/api/generate", "/v1/chat/completions")]
+        return [r for r in self.requests if r.path in GENERATION_PATHS]
 
     @property
     def url(self) -> str:
@@ -301,7 +310,7 @@ class FakeOllama:
                                                                        for n in self._models()]})
         elif method == "POST" and path in ("/api/embed", "/v1/embeddings"):
             await self._embed(path, body or {}, writer)
-        elif method == "POST" and path in ("/api/chat", "/api/generate", "/v1/chat/completions"):
+        elif method == "POST" and path in GENERATION_PATHS:
             try:
                 recorded.outcome = "streaming"
                 keep, recorded.outcome = await self._generate(path, body or {}, writer)
@@ -396,7 +405,7 @@ class FakeOllama:
 
     async def _generate(self, path: str, body: dict[str, Any], writer: asyncio.StreamWriter) -> tuple[bool, str]:
         model = str(body.get("model") or "")
-        openai = path.startswith("/v1/")
+        openai = path.startswith("/v1/") or path == "/infill"
         if not self._pulled(model):
             message = f'model "{model}" not found, try pulling it first'
             await _send_json(writer, 404, {"error": {"message": message}} if openai else {"error": message})
@@ -453,6 +462,12 @@ def _now() -> str:
 
 
 def _piece_line(path: str, model: str, piece: str) -> bytes:
+    if path == "/infill":
+        return f"data: {json.dumps({'index': 0, 'content': piece, 'stop': False})}\n\n".encode()
+    if path == "/v1/completions":
+        data = {"id": "cmpl-fake", "object": "text_completion", "model": model,
+                "choices": [{"index": 0, "text": piece, "finish_reason": None}]}
+        return f"data: {json.dumps(data)}\n\n".encode()
     if path == "/v1/chat/completions":
         data = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
                 "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}]}
@@ -470,7 +485,22 @@ def _final_line(path: str, model: str, count: int, body: dict[str, Any],
     rule = rule or {}
     reason = rule.get("done_reason", "stop")
     prompt_chars = sum(len(m.get("content", "")) for m in body.get("messages") or []) + len(body.get("prompt", ""))
+    prompt_chars += len(body.get("input_prefix", "")) + len(body.get("input_suffix", ""))
     prompt_tokens = rule.get("prompt_tokens", prompt_chars // 4)
+    if path == "/infill":  # llama.cpp: the last event carries stop, counters and timings
+        data = {"index": 0, "content": "", "stop": True, "tokens_evaluated": prompt_tokens, "tokens_predicted": count,
+                "stop_type": "limit" if reason == "length" else "eos", "timings": rule.get("timings") or {}}
+        return f"data: {json.dumps(data)}\n\n".encode()
+    if path == "/v1/completions":
+        data = {"id": "cmpl-fake", "object": "text_completion", "model": model,
+                "choices": [{"index": 0, "text": "", "finish_reason": reason}]}
+        lines = f"data: {json.dumps(data)}\n\n"
+        if (body.get("stream_options") or {}).get("include_usage") and rule.get("usage", True):
+            usage = {"id": "cmpl-fake", "object": "text_completion", "model": model, "choices": [],
+                     "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": count,
+                               "total_tokens": prompt_tokens + count}}
+            lines += f"data: {json.dumps(usage)}\n\n"
+        return f"{lines}data: [DONE]\n\n".encode()
     if path == "/v1/chat/completions":
         data = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
                 "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]}
@@ -496,6 +526,12 @@ def _final_line(path: str, model: str, count: int, body: dict[str, Any],
 
 
 def _whole(path: str, model: str, text: str, logprobs: list[Any] | None = None) -> dict[str, Any]:
+    if path == "/infill":
+        return {"index": 0, "content": text, "stop": True, "tokens_predicted": 1}
+    if path == "/v1/completions":
+        return {"id": "cmpl-fake", "object": "text_completion", "model": model,
+                "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
     if path == "/v1/chat/completions":
         choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
         if logprobs is not None:

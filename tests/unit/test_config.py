@@ -96,7 +96,7 @@ def test_non_mapping_layer(tmp_path):
 # The contract: every key a repository's settings may not set. A change here is a
 # change of the security contract (README, settings table), not a refactoring.
 USER_ONLY_KEYS = {
-    **{f"brains.{brain}.{key}": value for brain in ("organizer", "coding", "reasoning")
+    **{f"brains.{brain}.{key}": value for brain in ("organizer", "coding", "reasoning", "completion")
        for key, value in (("url", "http://203.0.113.7:11434"), ("backend", "openai"), ("api_key", "sk-hostile"))},
     "brains.allowed_hosts": ["203.0.113.7"],
     "vault.path": "../outside",

@@ -21,4 +21,6 @@ return {
   commands = require("mycoder.commands").code_action_handlers(),
   -- Clears its diagnostics when it exits and restarts it after a crash.
   on_exit = require("mycoder.client").on_exit,
+  -- <M-\> and 'completefunc' ask the completion brain for a suggestion.
+  on_attach = require("mycoder.completion").on_attach,
 }

@@ -126,6 +126,12 @@ export class MyCoderSession implements vscode.Disposable {
               return explicitSettings(this.settingKeys, scope, this.restricted);
             }),
         },
+        // Off in the settings: no request at all (the server checks too,
+        // but a keystroke need not cost a round trip).
+        provideInlineCompletionItems: (document, position, context, token, next) =>
+          vscode.workspace.getConfiguration(SECTION, document.uri).get<boolean>("completion.enabled", true)
+            ? next(document, position, context, token)
+            : undefined,
         // Code actions run server commands through here: show the work in
         // the status bar and say when the brain refused or failed.
         // The request is sent here, with a token this session owns, so
@@ -156,6 +162,9 @@ export class MyCoderSession implements vscode.Disposable {
     const client = new LanguageClient("mycoder", "MyCoder", serverOptions, clientOptions);
     // experimental.mycoder.editPreview: edits come as proposals to review.
     client.registerFeature(previewCapability);
+    // textDocument/inlineCompletion (LSP 3.18, a proposed feature in this
+    // client): the server's suggestions become ghost text, Tab accepts.
+    client.registerProposedFeatures();
     this.client = client;
     client.onDidChangeState((event) => {
       if (event.newState === State.Starting) {

@@ -2,7 +2,9 @@
 // playwright-core: open a workspace file with a stub function, wait for
 // MyCoder's finding in the editor and the Problems panel, run "Fix with
 // MyCoder" from the quick-fix menu against the scripted Ollama server, review
-// the proposed edit in the diff it opens, accept it and check the edit lands. Started by e2e.sh, which owns every process; this
+// the proposed edit in the diff it opens, accept it and check the edit lands;
+// type in shapes.py and accept the completion brain's ghost text with Tab.
+// Started by e2e.sh, which owns every process; this
 // script only drives the browser and exits non-zero on any failure.
 import { chromium } from "playwright-core";
 import * as fs from "node:fs";
@@ -355,6 +357,54 @@ try {
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "stub_1" }).first().waitFor();
     await page.keyboard.press("Enter");
     await page.locator(".editor-group-container.active .tab.active", { hasText: "timing_1.py" }).waitFor();
+  });
+
+  await step("typing shows the completion brain's suggestion as ghost text; Tab accepts it", async () => {
+    await closeAllEditors();
+    await quickOpen("shapes.py");
+    await page.locator(".editor-group-container.active .tab.active", { hasText: "shapes.py" }).waitFor();
+    await goToLine(3);
+    await page.keyboard.press("End");
+    // Typed as a user types: each keystroke is an automatic inline-completion trigger.
+    await page.keyboard.type("return ", { delay: 30 });
+    // Monaco draws ghost text in pieces (a span per token): read them all.
+    const ghostText = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll(".editor-group-container.active .monaco-editor .ghost-text-decoration, "
+          + ".editor-group-container.active .monaco-editor .ghost-text")]
+          .map((node) => node.textContent).join("").replace(/\u00a0/g, " "));
+    const ghost = activeEditor().locator(".ghost-text-decoration, .ghost-text").first();
+    await ghost.waitFor();
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".editor-group-container.active .monaco-editor .ghost-text-decoration, "
+        + ".editor-group-container.active .monaco-editor .ghost-text")]
+        .map((node) => node.textContent).join("").replace(/\u00a0/g, " ").includes("width * height"),
+      null,
+      // A real model on a shared two-core box takes seconds for a cold prompt.
+      { timeout: args.realCompletion ? STEP_MS : 15000 },
+    ).catch(async () => {
+      throw new Error(`the ghost text is not the scripted suggestion: ${JSON.stringify(await ghostText())}`);
+    });
+    log("ghost text:", await ghostText());
+    if (screenshot) {
+      await page.screenshot({ path: screenshot.replace(/\.png$/, "-completion.png") });
+    }
+    await page.keyboard.press("Tab");
+    await ghost.waitFor({ state: "detached" });
+    const text = await editorText();
+    if (!text.includes("return width * height")) {
+      throw new Error(`Tab did not put the suggestion in:\n${text}`);
+    }
+    if (!args.realCompletion) {
+      const requests = await (await fetch(`${ollama}/_fake/requests`)).json();
+      const asked = (requests.requests ?? requests).filter((r) => r.body?.model === "qwen2.5-coder:1.5b");
+      if (asked.length === 0) {
+        throw new Error("the completion model was never asked");
+      }
+      log(`completion requests to the model: ${asked.length}`);
+    }
+    await page.keyboard.press("Control+S");
+    await closeAllEditors();
   });
 
   // Settings changes, made the way a user makes them (the settings JSON

@@ -11,6 +11,10 @@
 #                             E2E_SCREENSHOT=docs/screenshots/vscode.png)
 #        E2E_SANDBOX=0        do not run inside a private network+PID namespace
 #        E2E_KEEP=1           keep the run directory (logs) even on success
+#        E2E_COMPLETION_URL   the completion brain's server (default: the scripted one);
+#                             with E2E_COMPLETION_MODEL / E2E_COMPLETION_BACKEND, e.g. a
+#                             llama-server running Qwen2.5-Coder (`openai`), the ghost
+#                             text comes from a real model
 # Exit status: 0 passed, 77 prerequisites missing (run setup.sh), else failed.
 #
 # When it can (root or user namespaces), the test runs in its own network and
@@ -123,6 +127,10 @@ cat >"$run/data/User/settings.json" <<JSON
   "mycoder.brains.coding.url": "$ollama",
   "mycoder.brains.reasoning.url": "$ollama",
   "mycoder.brains.organizer.url": "$ollama",
+  "mycoder.brains.completion.url": "${E2E_COMPLETION_URL:-$ollama}",
+  "mycoder.brains.completion.model": "${E2E_COMPLETION_MODEL:-qwen2.5-coder:1.5b}",
+  "mycoder.brains.completion.backend": "${E2E_COMPLETION_BACKEND:-ollama}",
+  "mycoder.brains.completion.timeout": 60,
   "mycoder.vault.embedder": "offline",
   "mycoder.hover.explain": false,
   "telemetry.telemetryLevel": "off",
@@ -170,7 +178,8 @@ done
 mkdir -p "$(dirname "$screenshot")"
 say "code-server $url, scripted Ollama $ollama, run $run"
 setsid "$node24" "$here/e2e.mjs" --url="$url" --workspace="$workspace" --run="$run" --ollama="$ollama" \
-    --screenshot="$screenshot" --timingFiles="$(IFS=,; echo "${timing_files[*]}")" &
+    --screenshot="$screenshot" --timingFiles="$(IFS=,; echo "${timing_files[*]}")" \
+    --realCompletion="${E2E_COMPLETION_URL:+1}" &
 pids+=($!)
 wait "${pids[-1]}" && status=0 || status=$?
 echo "TIMING vscode-e2e total_ms=$(( ($(date +%s%N) - MYCODER_E2E_STARTED) / 1000000 ))"

@@ -140,6 +140,7 @@ local function on_attach(client, bufnr)
   attached[client.id] = attached[client.id] or {}
   attached[client.id][bufnr] = true
   set_keymaps(bufnr)
+  require("mycoder.completion").on_attach(client, bufnr)
   if config.options.on_attach then
     config.options.on_attach(client, bufnr)
   end

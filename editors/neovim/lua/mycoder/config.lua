@@ -14,6 +14,11 @@
 ---@field hover string|false        buffer-local hover mapping where Neovim has no default (0.7–0.9)
 ---@field code_action string|false  buffer-local code action mapping where Neovim has no default (< 0.11)
 
+---@class mycoder.CompletionOptions
+---@field enabled boolean         the key, 'completefunc' and (0.12+) inline ghost text in MyCoder buffers
+---@field keymap string|false     insert-mode key asking for a suggestion at the cursor
+---@field completefunc boolean    set 'completefunc' (<C-x><C-u>) where it is empty
+
 ---@class mycoder.Options
 ---@field cmd string[]                 the server command
 ---@field filetypes string[]           buffers of these filetypes get the server
@@ -24,6 +29,7 @@
 ---@field progress boolean             echo `$/progress` while a model works or the vault indexes
 ---@field restart mycoder.RestartOptions
 ---@field keymaps mycoder.Keymaps|false
+---@field completion mycoder.CompletionOptions|false  suggestions from the completion brain (server setting: completion.enabled)
 ---@field on_attach fun(client: table, bufnr: integer)|nil
 ---@field capabilities table|nil       extra client capabilities (e.g. a completion plugin's), merged with Neovim's
 
@@ -42,6 +48,7 @@ M.defaults = {
   progress = true,
   restart = { auto = true, max = 4 },
   keymaps = { hover = "K", code_action = "gra" },
+  completion = { enabled = true, keymap = "<M-\\>", completefunc = true },
   on_attach = nil,
 }
 

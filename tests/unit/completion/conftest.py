@@ -1,0 +1,18 @@
+"""Fixtures for the completion engine's unit tests."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from mycoder_lsp.brains import backends
+
+
+@pytest.fixture(autouse=True)
+def no_cached_server_facts() -> Iterator[None]:
+    # Context windows are cached per URL for the process, and a scripted
+    # server's port may be reused by a later test.
+    backends._WINDOWS.clear()
+    yield
+    backends._WINDOWS.clear()

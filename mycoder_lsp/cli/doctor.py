@@ -83,6 +83,9 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
     for name in BRAIN_NAMES:
         brain = getattr(settings.brains, name)
         wanted.append((f"{name} brain", brain.url, brain.backend, brain.model, brain.api_key))
+    if settings.completion.enabled:  # inline completion's own (FIM) model
+        brain = settings.brains.completion
+        wanted.append(("completion brain", brain.url, brain.backend, brain.model, brain.api_key))
     vault = settings.vault
     if vault.enabled and vault.embedder in ("ollama", "openai"):
         wanted.append(("embeddings", vault.embedding_url, vault.embedder, vault.embedding_model,

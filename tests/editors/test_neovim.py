@@ -178,7 +178,7 @@ def test_lsp_enable_on_0_11(nvim: str, tmp_path: Path) -> None:
 
 def test_checkhealth(nvim: str, tmp_path: Path) -> None:
     # A "hung" model server: it accepts connections (the kernel's backlog) and never answers.
-    with FakeOllama({"models": ["coder-test", "reasoner-test"]}) as fake, socket.socket() as hung:
+    with FakeOllama({"models": ["coder-test", "reasoner-test", "completer-test"]}) as fake, socket.socket() as hung:
         hung.bind(("127.0.0.1", 0))
         hung.listen(64)
         hung_url = f"http://127.0.0.1:{hung.getsockname()[1]}"

@@ -12,6 +12,7 @@ H.run(function()
         coding = { model = "coder-test", url = url },
         reasoning = { model = "reasoner-test", url = url },
         organizer = { model = "organizer-test", url = url },
+        completion = { model = "completer-test", url = url },
       },
     },
   })
@@ -27,6 +28,7 @@ H.run(function()
     has("reasoning brain: reasoner-test is pulled")
     has("organizer brain: organizer-test is not pulled")
     has("ollama pull organizer-test")
+    has("completion brain: completer-test is pulled")
     H.truthy(not text:find("Failed to run healthcheck", 1, true), "the check itself ran:\n" .. text)
     -- The doctor section agrees with the brains section: it got setup()'s settings.
     has("with the settings of setup()")
@@ -40,7 +42,7 @@ H.run(function()
     local brain = { model = "coder-test", url = hung }
     require("mycoder").setup({
       cmd = H.server_cmd(),
-      settings = { brains = { coding = brain, reasoning = brain, organizer = brain } },
+      settings = { brains = { coding = brain, reasoning = brain, organizer = brain, completion = brain } },
     })
     local t0 = vim.loop.hrtime()
     vim.cmd("checkhealth mycoder")

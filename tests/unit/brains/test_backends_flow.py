@@ -22,6 +22,7 @@ from tests.support.fake_ollama import FakeOllama
 
 REPO = Path(__file__).resolve().parents[3]
 CODING, REASONING, ORGANIZER = "codellama:7b", "llama3.2:3b-instruct-q8_0", "llama3.2:1b-instruct-q4_K_M"
+COMPLETION = "qwen2.5-coder:1.5b"
 
 DOC = '''def parse(text):
     return [line for line in text.splitlines() if line]
@@ -184,7 +185,7 @@ def project(root: Path, url: str) -> None:
     settings may not choose endpoints); the vault off in the project's."""
     (root / "xdg" / "mycoder").mkdir(parents=True, exist_ok=True)
     (root / "xdg" / "mycoder" / "config.toml").write_text(
-        "".join(f'[brains.{n}]\nurl = "{url}"\n' for n in ("organizer", "coding", "reasoning")))
+        "".join(f'[brains.{n}]\nurl = "{url}"\n' for n in ("organizer", "coding", "reasoning", "completion")))
     (root / ".mycoder").mkdir(parents=True, exist_ok=True)
     (root / ".mycoder" / "config.toml").write_text('[vault]\nenabled = false\n')
 
@@ -214,7 +215,7 @@ def test_ask_reports_a_down_server(tmp_path: Path):
 
 def test_doctor(tmp_path: Path, fake_ollama: FakeOllama):
     project(tmp_path, fake_ollama.url)
-    fake_ollama.set_script({"models": [CODING, REASONING, ORGANIZER]})
+    fake_ollama.set_script({"models": [CODING, REASONING, ORGANIZER, COMPLETION]})
     good = cli(tmp_path, "doctor")
     assert good.returncode == 0, good.stdout + good.stderr
     assert f"ok   server {fake_ollama.url}" in good.stdout and "All good." in good.stdout
@@ -225,6 +226,11 @@ def test_doctor(tmp_path: Path, fake_ollama: FakeOllama):
     assert checks["reasoning brain"]["ok"] is False
     assert checks["reasoning brain"]["fix"] == f"run `ollama pull {REASONING}`"
     assert checks["coding brain"]["ok"] is True
+    # Inline completion's own model is checked too, while completion is on.
+    assert checks["completion brain"]["fix"] == f"run `ollama pull {COMPLETION}`"
+    (tmp_path / ".mycoder" / "config.toml").write_text('[vault]\nenabled = false\n[completion]\nenabled = false\n')
+    off = {c["name"] for c in json.loads(cli(tmp_path, "doctor", "--json").stdout)["checks"]}
+    assert "completion brain" not in off and "coding brain" in off
     project(tmp_path, FakeOllama.down_url())
     down = cli(tmp_path, "doctor")
     assert down.returncode == 1 and "ollama serve" in down.stdout
@@ -235,7 +241,7 @@ def test_doctor_uses_the_users_endpoints_not_the_repositorys(tmp_path: Path, fak
     (tmp_path / ".mycoder" / "config.toml").write_text(
         '[brains]\nallowed_hosts = ["203.0.113.7"]\n[brains.coding]\nurl = "http://203.0.113.7:11434"\n'
         '[vault]\nenabled = false\nembedder = "ollama"\nembedding_url = "http://203.0.113.7:11434"\n')
-    fake_ollama.set_script({"models": [CODING, REASONING, ORGANIZER]})
+    fake_ollama.set_script({"models": [CODING, REASONING, ORGANIZER, COMPLETION]})
     env, log = trace_env(tmp_path / "trace")
     out = cli(tmp_path, "doctor", env=env)
     assert out.returncode == 0, out.stdout + out.stderr  # refused settings are warnings
@@ -268,7 +274,7 @@ def test_doctor_checks_the_vault_read_only(tmp_path: Path, fake_ollama: FakeOlla
     project(tmp_path, fake_ollama.url)
     config = tmp_path / ".mycoder" / "config.toml"
     config.write_text(config.read_text().replace("enabled = false", "enabled = true"))
-    fake_ollama.set_script({"models": [CODING, REASONING, ORGANIZER]})
+    fake_ollama.set_script({"models": [CODING, REASONING, ORGANIZER, COMPLETION]})
     missing = cli(tmp_path, "doctor")
     assert missing.returncode == 0, missing.stdout  # a vault not built yet is a warning
     assert "warn vault: not built yet" in missing.stdout and "mycoder-lsp index" in missing.stdout

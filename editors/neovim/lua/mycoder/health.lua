@@ -36,6 +36,7 @@ local DEFAULT_MODELS = {
   organizer = "llama3.2:1b-instruct-q4_K_M",
   coding = "codellama:7b",
   reasoning = "llama3.2:3b-instruct-q8_0",
+  completion = "qwen2.5-coder:1.5b",
 }
 local DEFAULT_URL = "http://127.0.0.1:11434"
 
@@ -256,7 +257,12 @@ end
 local function brains()
   local configured = (config.options.settings or {}).brains or {}
   local out = {}
-  for _, name in ipairs({ "organizer", "coding", "reasoning" }) do
+  local names = { "organizer", "coding", "reasoning" }
+  local completion = (config.options.settings or {}).completion or {}
+  if completion.enabled ~= false then
+    names[#names + 1] = "completion" -- inline completion's own (FIM) model
+  end
+  for _, name in ipairs(names) do
     local b = configured[name] or {}
     out[#out + 1] = { name = name, model = b.model or DEFAULT_MODELS[name], url = (b.url or DEFAULT_URL):gsub("/+$", "") }
   end

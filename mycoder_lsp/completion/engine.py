@@ -38,11 +38,12 @@ from mycoder_lsp.brains.backends import (
     check_endpoint,
     fill_in_middle,
 )
-from mycoder_lsp.brains.context import ContextProvider
+from mycoder_lsp.brains.context import ContextProvider, ContextRequest
 from mycoder_lsp.completion import checks
 from mycoder_lsp.completion.context import CrossFileSnippets, enclosing_scope, offset_of, window_around
 from mycoder_lsp.completion.templates import FimTemplate, as_comments, strip_special, template_for
 from mycoder_lsp.config import Settings
+from mycoder_lsp.symbols import Symbol, document_symbols, symbol_at
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,11 @@ MAX_BUDGET_TOKENS = 8192
 CROSS_FILE_SHARE = 0.25
 # Suggestions kept per document, for typing through them.
 CACHE_PER_DOCUMENT = 8
+# Learned patterns: the vault is asked once per function the cursor enters
+# (not per keystroke), at most this many of its answers are kept, and they
+# get this many tokens of the prompt.
+PATTERN_SCOPES_KEPT = 64
+PATTERN_BUDGET_TOKENS = 200
 _COMMENTS = {"python": "#"}
 
 
@@ -110,9 +116,10 @@ class Completer:
                  workspace_root: Path | None = None) -> None:
         self.settings = settings
         self.root = workspace_root
-        # Kept for learned patterns; the definitions come from the workspace
-        # files themselves (exact, cheap, and stable between keystrokes).
+        # Learned patterns come from the vault; the definitions come from the
+        # workspace files themselves (exact, cheap, and stable between keystrokes).
         self.context_provider = context_provider
+        self._patterns: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
         self._run = run_in_thread or _to_thread
         brain_settings = settings.brains.completion
         cls = OpenAIBrain if brain_settings.backend == "openai" else OllamaBrain
@@ -153,7 +160,8 @@ class Completer:
         if cached is not None:
             self.stats["served_from_cache"] += 1
             return [self._suggestion(request, cached[0], cached[1], started, cached=True)]
-        prompt = await self._run(self.prompt, request)
+        learned = await self._learned(request)
+        prompt = await self._run(self.prompt, request, learned)
         if prompt.skipped:
             self.stats[f"skipped_{prompt.skipped}"] += 1
             return []
@@ -174,8 +182,41 @@ class Completer:
         self.stats["shown"] += 1
         return [self._suggestion(request, checked.text, checked.replaces_rest_of_line, started, cached=False)]
 
-    def prompt(self, request: CompletionRequest) -> Prompt:
-        """The prompt for ``request`` (CPU work: parsing, reading other files)."""
+    async def _learned(self, request: CompletionRequest) -> list[tuple[str, str]]:
+        """The vault's learned patterns for the function around the cursor,
+        as ``(origin, text)`` for the prompt's other-files part. Asked once per
+        function (the answer is kept), so the prompt's start stays the same
+        while the user types in it; nothing when there is no vault."""
+        provider = self.context_provider
+        if provider is None or self.settings.completion.context != "vault":
+            return []
+        scope = await self._run(_innermost_definition, request.text, request.language, request.line)
+        if scope is None:
+            return []
+        key = (request.path, scope.qualname)
+        if key in self._patterns:
+            self._patterns.move_to_end(key)
+            return self._patterns[key]
+        lines = request.text.split("\n")
+        signature = lines[scope.def_line].strip() if scope.def_line < len(lines) else scope.name
+        try:
+            pieces = await provider.gather(ContextRequest(
+                query=signature, intent="complete", path=request.path or None, target=scope.name,
+                language=request.language, budget_tokens=PATTERN_BUDGET_TOKENS))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the vault makes suggestions better; it must not stop them
+            log.exception("the vault could not give learned patterns; completing without them")
+            pieces = []
+        found = [(piece.origin, piece.text) for piece in pieces if piece.origin.startswith("learned pattern")]
+        self._patterns[key] = found
+        while len(self._patterns) > PATTERN_SCOPES_KEPT:
+            self._patterns.popitem(last=False)
+        return found
+
+    def prompt(self, request: CompletionRequest, learned: list[tuple[str, str]] | None = None) -> Prompt:
+        """The prompt for ``request`` (CPU work: parsing, reading other files);
+        ``learned``: patterns from the vault, shown like other files."""
         text, language = request.text, request.language
         offset = offset_of(text, request.line, request.character)
         before, after = text[:offset], text[offset:]
@@ -189,6 +230,7 @@ class Completer:
         extra: list[tuple[str, str]] = []
         if self.settings.completion.context == "vault" and language == "python":
             extra = self.snippets.snippets(text, request.path, request.line, int(budget * CROSS_FILE_SHARE))
+        extra = [*(learned or []), *extra]
         window = window_around(text, request.line, offset, budget,
                                enclosing_scope(text, language, request.line))
         rel = self._relative(request.path)
@@ -307,6 +349,11 @@ def _cancelling() -> bool:
 
 async def _to_thread(func: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.to_thread(func, *args)
+
+
+def _innermost_definition(text: str, language: str | None, line: int) -> Symbol | None:
+    """The function (or class) the cursor is in: what a learned pattern names."""
+    return symbol_at(document_symbols(text, language), line)
 
 
 __all__ = ["BrainError", "CompletionRequest", "Completer", "Prompt", "Suggestion"]

@@ -275,3 +275,40 @@ async def test_inside_a_word_only_when_asked(fake_ollama: FakeOllama) -> None:
     assert fim_requests(fake_ollama) == [] and completer.stats["skipped_mid_word"] == 1
     await completer.complete(request(text, LINE, at, trigger="invoked"))
     assert len(fim_requests(fake_ollama)) == 1
+
+
+async def test_learned_patterns_of_the_function_go_in_once_per_function(fake_ollama: FakeOllama,
+                                                                        tmp_path: Path) -> None:
+    from mycoder_lsp.memory.vault import Vault
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'w'\n")
+    (tmp_path / "m.py").write_text(TEXT)
+    vault = Vault.open(tmp_path, Settings())
+    try:
+        await vault.index()
+        # Accepted earlier in this function: skip hidden files.
+        vault.record_pattern(signature="def list_python_files(root):", user_intent="skip hidden files",
+                             old_code="", new_code="if name.startswith('.'):\n    continue", target="list_python_files")
+        vault.record_pattern(signature="def unrelated(x):", user_intent="cache it", old_code="",
+                             new_code="UNRELATED_PATTERN = 1", target="unrelated")
+        fake_ollama.reply("result.append(name)")
+        completer = Completer(settings_for(fake_ollama.url, backend="openai", model="qwen2.5-coder-1.5b"),
+                              client=None, context_provider=vault, workspace_root=tmp_path)
+        path = str(tmp_path / "m.py")
+        assert await completer.complete(request(path=path))
+        first = fim_requests(fake_ollama)[-1].body["prompt"]
+        assert "name.startswith('.')" in first and "UNRELATED_PATTERN" not in first
+        # The next keystroke in the same function: the same patterns, the same prompt start.
+        typed = BEFORE + "x" + AFTER  # not a start of the suggestion: a new request
+        assert await completer.complete(request(text=typed, column=COLUMN + 1, path=path)) is not None
+        assert len(fim_requests(fake_ollama)) == 2
+        second = fim_requests(fake_ollama)[-1].body["prompt"]
+        cut = first.index("<|fim_prefix|>")
+        assert second[:cut] == first[:cut]
+        # Completing without the vault's context: no pattern.
+        plain = Completer(settings_for(fake_ollama.url, backend="openai", model="qwen2.5-coder-1.5b", context="file"),
+                          client=None, context_provider=vault, workspace_root=tmp_path)
+        assert await plain.complete(request(path=path))
+        assert "name.startswith('.')" not in fim_requests(fake_ollama)[-1].body["prompt"]
+    finally:
+        vault.close()

@@ -36,6 +36,11 @@ _TAGS = {
 }
 
 
+# The refusal of an answer that is the code as it was (the repair round
+# restates the request for it).
+UNCHANGED = "The model's answer changes nothing."
+
+
 class EditRefused(UserError):
     """The answer cannot become a safe edit; ``reason`` says why, for the user."""
 
@@ -481,7 +486,7 @@ def plan_edit(
             new_text = new_code.rstrip("\n")
     old_text = _slice(lines, sl, sc, el, ec)
     if old_text == new_text:
-        raise EditRefused("The model's answer changes nothing.")
+        raise EditRefused(UNCHANGED)
     plan = EditPlan(sl, sc, el, ec, new_text, old_text)
     after = apply_plan(text, plan)
     if not is_parseable(after, language):
@@ -551,22 +556,67 @@ _PY_IMPORT = re.compile(
 )
 
 
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
 def extract_imports(raw: str, *, language: str | None, document: str) -> list[str]:
-    """Top-level import lines of the answer that the document lacks
-    (Python only; other languages: [])."""
+    """Top-level import lines of the answer that the document lacks and
+    that the answer's code uses (Python only; other languages: []).
+
+    Small models echo imports the code does not need: of the reference
+    material they were shown (`from neighbour.convert import km_to_miles`,
+    a function the file itself defines), or `from typing import *` out of
+    habit. Only a line binding a name the code uses and the document does
+    not define is added; wildcards and ``__future__`` imports (which must
+    open the file) never are."""
     if language != "python" or not raw:
         return []
     blocks = fenced_blocks(raw)
     text = "\n".join(body for _, body in blocks) if blocks else raw
+    lines = split_lines(text)
+    used = set(_WORD.findall("\n".join(line for line in lines if not _PY_IMPORT.match(line))))
+    defined = _top_level_names(document)
     have = {" ".join(line.split()) for line in split_lines(document)}
     out: list[str] = []
-    for line in split_lines(text):
+    for line in lines:
         if not _PY_IMPORT.match(line):
             continue
         norm = " ".join(line.split())
-        if norm not in have and norm not in out:
+        if norm in have or norm in out:
+            continue
+        if any(name in used and name not in defined for name in _bound_names(norm)):
             out.append(norm)
     return out
+
+
+def _bound_names(line: str) -> list[str]:
+    """The names one import line binds ([] for a wildcard, a ``__future__``
+    import, or a line that does not parse)."""
+    try:
+        node = ast.parse(line).body[0]
+    except (SyntaxError, ValueError, IndexError):
+        return []
+    if isinstance(node, ast.Import):
+        return [alias.asname or alias.name.split(".")[0] for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+        return [alias.asname or alias.name for alias in node.names if alias.name != "*"]
+    return []
+
+
+def _top_level_names(document: str) -> set[str]:
+    """Functions, classes and assigned names at the document's top level."""
+    try:
+        tree = parse_python(to_lf(document))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
 
 
 def plan_imports(document: str, imports: list[str], *, language: str | None) -> EditPlan | None:

@@ -197,7 +197,8 @@ def test_new_imports_become_a_second_edit():
     from mycoder_lsp.brains.edits import apply_plans, extract_imports, plan_imports
 
     doc = '"""Mod."""\nfrom __future__ import annotations\nimport os\n\n\ndef f():\n    return os.sep\n'
-    raw = "```python\nimport os\nimport logging\nfrom pathlib import Path\n\ndef f():\n    return os.sep\n```"
+    raw = ("```python\nimport os\nimport logging\nfrom pathlib import Path\n\ndef f():\n"
+           "    logging.info(Path(os.sep))\n    return os.sep\n```")
     imports = extract_imports(raw, language="python", document=doc)
     assert imports == ["import logging", "from pathlib import Path"]
     plan = plan_imports(doc, imports, language="python")
@@ -211,6 +212,26 @@ def test_new_imports_become_a_second_edit():
     assert apply_plans('"""D."""\nx = 1\n', [plan_imports('"""D."""\nx = 1\n', ["import sys"], language="python")]) == (
         '"""D."""\nimport sys\nx = 1\n'
     )
+
+
+def test_imports_the_new_code_does_not_use_are_not_added():
+    # Seen with Qwen2.5-Coder 1.5B (bench/bench_tasks.py, mod_type_hints): shown a
+    # neighbouring function as "[from neighbour convert.py:8-9 (km_to_miles)]", it
+    # answered with an import of it and a wildcard; both would have landed in the file.
+    from mycoder_lsp.brains.edits import extract_imports
+
+    doc = ('"""Unit conversions."""\n\n\ndef celsius_to_fahrenheit(celsius):\n    return celsius * 9 / 5 + 32\n\n\n'
+           'def km_to_miles(km):\n    return km * 0.621371\n')
+    raw = ("```python\nfrom typing import *\nfrom neighbour.convert import km_to_miles\n\n"
+           "def celsius_to_fahrenheit(celsius: float) -> float:\n    return celsius * 9 / 5 + 32\n```")
+    assert extract_imports(raw, language="python", document=doc) == []
+    # Used by the new code, the import stays; a name the file defines itself is never imported;
+    # a __future__ import cannot go after other statements, so it is not added either.
+    raw = ("```python\nfrom __future__ import annotations\nimport math\nfrom conv import km_to_miles\n\n"
+           "def celsius_to_fahrenheit(celsius):\n    return math.floor(km_to_miles(celsius) * 9 / 5 + 32)\n```")
+    assert extract_imports(raw, language="python", document=doc) == ["import math"]
+    raw = "import os.path as osp, json\n\ndef celsius_to_fahrenheit(c):\n    return json.dumps(c)\n"
+    assert extract_imports(raw, language="python", document=doc) == ["import os.path as osp, json"]
 
 
 def _read_exact(path: Path) -> str:

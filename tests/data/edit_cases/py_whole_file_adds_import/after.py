@@ -6,7 +6,7 @@ import logging
 
 def charge(amount):
     if amount <= 0:
-        log.warning("refusing to charge %s", amount)
+        logging.warning("refusing to charge %s", amount)
         raise ValueError("amount must be positive")
     return {"amount": amount, "currency": os.environ.get("CURRENCY", "EUR")}
 

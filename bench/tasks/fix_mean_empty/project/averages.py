@@ -1,0 +1,14 @@
+"""Averages of scores."""
+
+
+def mean(values):
+    """The arithmetic mean of `values`."""
+    return sum(values) / len(values)
+
+
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return (ordered[mid - 1] + ordered[mid]) / 2

@@ -1,0 +1,14 @@
+"""An in-memory user store."""
+
+USERS = {1: "ann", 2: "bob"}
+
+
+def get_user(user_id):
+    """The user with `user_id`."""
+    if user_id not in USERS:
+        raise KeyError(f"no user with id {user_id}")
+    return USERS[user_id]
+
+
+def all_users():
+    return [USERS[k] for k in sorted(USERS)]

@@ -1,0 +1,17 @@
+"""Bank accounts."""
+
+
+class Account:
+    def __init__(self, owner, balance=0):
+        self.owner = owner
+        self.balance = balance
+
+    def deposit(self, amount):
+        self.balance += amount
+        return self.balance
+
+    def withdraw(self, amount):
+        if amount <= 0 or amount > self.balance:
+            raise ValueError("bad amount")
+        self.balance -= amount
+        return self.balance

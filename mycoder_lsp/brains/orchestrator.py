@@ -514,8 +514,9 @@ class Orchestrator:
         if attempt.problems:
             log.info("first answer refused (%s); one repair round", attempt.reason)
             repaired = True
-            messages = await self.run_in_thread(redactor.hide_messages,
-                                                repair_messages(messages, raw, attempt.problems))
+            unchanged = attempt.reason == edits.UNCHANGED.rstrip(".")
+            messages = await self.run_in_thread(redactor.hide_messages, repair_messages(
+                messages, raw, attempt.problems, unchanged=unchanged, instruction=request.instruction))
             raw, _ = await self._complete(brain, messages, count("repairing"))
             attempt = await self._attempt(request, target, language, raw, baseline, redactor)
         if attempt.edit is None:

@@ -174,9 +174,11 @@ def _findings_text(findings: Iterable[Any]) -> str:
 
 
 def _context_text(context: Sequence[ContextPiece]) -> str:
+    # "(source: …)", not "[from …]": a small model turned
+    # "[from neighbour convert.py:8-9]" into "from neighbour.convert import …".
     blocks = []
     for piece in context:
-        blocks.append(f"[from {piece.origin}]\n{piece.text.rstrip()}")
+        blocks.append(f"(source: {piece.origin})\n{piece.text.rstrip()}")
     return "\n\n".join(blocks)
 
 
@@ -216,7 +218,15 @@ def build_messages(
     if findings:
         parts.append("Diagnostics reported on this code:\n" + _findings_text(findings))
     what = f"`{target_name}`" if target_name else "the code"
-    if intent in ("modify-target", "fix"):
+    if intent == "fix" and instruction.strip():
+        # The bug report before the code, the order after it: with the report
+        # as a "Task:" after the code, a 1.5B model read a symptom ("only ever
+        # returns one match") as the wanted behaviour; this way it fixed 11 of
+        # 12 benchmark fix tasks instead of 8 (bench/RESULTS.md, task benchmark).
+        parts.append(f"Bug report: {instruction.strip()}")
+        parts.append(f"The {code_words} with the bug ({what}):\n{code.rstrip()}")
+        parts.append(f"Fix the bug reported above.\nReturn the complete new version of {what} only.")
+    elif intent in ("modify-target", "fix"):
         parts.append(f"The {code_words} to change ({what}):\n{code.rstrip()}")
         verb = "Fix" if intent == "fix" and not instruction.strip() else "Task"
         task = instruction.strip() or "Fix the problems reported above."
@@ -366,9 +376,23 @@ def repair_messages(
     previous: list[Message],
     answer: str,
     findings: Sequence[Any],
+    *,
+    unchanged: bool = False,
+    instruction: str = "",
 ) -> list[Message]:
     """The one automatic repair round: the first exchange, the answer the
-    brain gave, and what validation found wrong with it."""
+    brain gave, and what validation found wrong with it. An answer that is
+    the code as it was (``unchanged``) gets the request restated instead: told
+    only "changes nothing", a small model at temperature 0 sent the same code
+    again."""
+    if unchanged:
+        request = instruction.strip() or "fix the problems reported above"
+        feedback = (
+            "Your answer is the code exactly as it was, so it does not do what was asked. "
+            f"The request is: {request}\n\nChange the code so that it does this, and return the complete "
+            "new code only. Same rules as before: code only, no fences, no explanations."
+        )
+        return [*previous, {"role": "assistant", "content": answer}, {"role": "user", "content": feedback}]
     feedback = (
         "Your answer cannot be applied; validation found:\n"
         + _findings_text(findings)

@@ -847,8 +847,10 @@ class Vault:
                     lines.append(f"{key}: {value}")
             add(f"feature {scratch.id} scratchpad", "\n".join(lines))
         target_rel = (await self.run_in_thread(self._rel, request.path) if request.path else None) or request.path
+        shown: set[tuple[str, int, int]] = set()  # a chunk goes in once, as a neighbour or as a hit
         for n in await self.run_in_thread(self._neighbours, request.path, request.target):
             add(f"neighbour {n.path}:{n.start_line}-{n.end_line} ({n.name})", n.content)
+            shown.add((n.path, n.start_line, n.end_line))
         signature = ""
         if request.target and target_rel:
             me = [c for c in await self.run_in_thread(self.chunks_of, target_rel) if c.name == request.target]
@@ -861,6 +863,8 @@ class Vault:
         for hit in await self.search(query, 8):
             if hit.path == target_rel and hit.name == request.target:
                 continue  # the target itself is already in the prompt
+            if (hit.path, hit.start_line, hit.end_line) in shown:
+                continue
             add(f"retrieved {hit.path}:{hit.start_line}-{hit.end_line} ({hit.name})", hit.content, hit.score)
         return pieces
 

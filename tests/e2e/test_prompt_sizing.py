@@ -47,7 +47,7 @@ def _line_of(name: str) -> int:
 
 
 def _origins(prompt: str) -> list[str]:
-    return re.findall(r"^\[from (.*)\]$", prompt, flags=re.M)
+    return re.findall(r"^\(source: (.*)\)$", prompt, flags=re.M)
 
 
 async def _explain_summarise(root: Path, fake: FakeOllama, **reasoning: object) -> list[str]:

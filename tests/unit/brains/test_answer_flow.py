@@ -93,6 +93,18 @@ async def test_an_explanation_that_quotes_the_code_keeps_its_words(fake_ollama: 
     assert "```python\ndef mean(values):" in result.text
 
 
+async def test_an_answer_that_changes_nothing_is_repaired_with_the_request_restated(fake_ollama: FakeOllama):
+    # Seen with the 1.5B: told only "changes nothing", it sent the same code again.
+    fake_ollama.reply(DOC, model=CODING, times=1)
+    fake_ollama.reply(DOC.replace("return total / len(values)", "return total / max(len(values), 1)"),
+                      model=CODING)
+    result = await Orchestrator(settings_for(fake_ollama.url)).run(
+        request(kind="fix", instruction="mean crashes on an empty list"))
+    assert result.kind == "edit" and result.repaired, result.message
+    repair = [r for r in fake_ollama.chats() if r.model == CODING][1]
+    assert "exactly as it was" in repair.last_user and "mean crashes on an empty list" in repair.last_user
+
+
 async def test_changed_lines_are_the_lines_that_differ_and_decide_verification(fake_ollama: FakeOllama):
     # A docstring added to a 14-line function is a 1-line change: with
     # verification for changes of 5 lines or more, the reasoning brain is not asked.

@@ -356,7 +356,7 @@ async def test_where_the_server_counts_tokens_its_count_decides_what_fits(fake_o
     fake_ollama.reset()
     backends._NO_TOKENIZER.clear()  # the same URL is now a server that counts
     counted = await _explained_with(fake_ollama, tokenize=True)
-    assert counted.count("[from retrieved") > by_estimate.count("[from retrieved")
+    assert counted.count("(source: retrieved") > by_estimate.count("(source: retrieved")
     sent = fake_ollama.chats()[0].body["messages"]
     # The scripted server counts a token per 4 characters, as /tokenize told.
     assert sum(len(m["content"]) + 1 for m in sent) // 4 + 16 <= prompt_budget(2048, 512)

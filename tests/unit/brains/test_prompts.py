@@ -46,7 +46,7 @@ def test_edit_messages_carry_code_context_findings_and_origin():
                               findings=[finding], target="f", enclosing="class Outer:\n    ...")
     assert [m["role"] for m in messages] == ["system", "user"]
     user = messages[1]["content"]
-    assert "[from retrieved lib/safe.py:1-9 (safe_eval)]" in user
+    assert "(source: retrieved lib/safe.py:1-9 (safe_eval))" in user
     assert "line 2: MC401 eval() runs arbitrary code" in user
     assert CODE.strip() in user
     assert "class Outer" in user
@@ -85,6 +85,28 @@ def test_repair_messages_feed_findings_back():
     assert messages[:2] == first
     assert messages[2] == {"role": "assistant", "content": "import magic\n"}
     assert "MC501" in messages[3]["content"] and "unknown module" in messages[3]["content"]
+
+
+def test_an_unchanged_answer_gets_the_request_restated():
+    # Seen with the 1.5B on a fix: told only "changes nothing", it sent the same code again.
+    first = build_messages("fix", instruction="find_all only ever returns one match", code=CODE, language="python")
+    messages = repair_messages(first, CODE, ["The model's answer changes nothing"], unchanged=True,
+                               instruction="find_all only ever returns one match")
+    assert messages[:3] == [*first, {"role": "assistant", "content": CODE}]
+    assert "exactly as it was" in messages[3]["content"]
+    assert "find_all only ever returns one match" in messages[3]["content"]
+
+
+def test_a_fix_puts_the_bug_report_before_the_code():
+    messages = build_messages("fix", instruction="find_all only ever returns one match", code=CODE,
+                              language="python", target="f")
+    user = messages[1]["content"]
+    assert user.index("Bug report: find_all only ever returns one match") < user.index(CODE.rstrip())
+    assert user.rstrip().endswith("Return the complete new version of `f` only.")
+    assert "Fix the bug reported above." in user
+    # A modify keeps its task after the code.
+    modify = build_messages("modify-target", instruction="add a docstring", code=CODE, language="python")[1]["content"]
+    assert modify.index(CODE.rstrip()) < modify.index("Task: add a docstring")
 
 
 def test_prompts_without_a_language_read_as_english():
@@ -143,7 +165,7 @@ def test_the_lowest_ranked_pieces_go_first_and_the_last_kept_is_cut_at_a_line():
     user = messages[1]["content"]
     assert "piece 0 line 9" in user and "piece 1 line 9" in user  # the best two whole
     assert "piece 2 line 0" in user and "piece 2 line 9" not in user  # the third cut...
-    assert re.search(r"\[from retrieved p2.py:1-10, cut short\]\n(piece 2 line \d\n)+\n", user)  # ...at a line
+    assert re.search(r"\(source: retrieved p2.py:1-10, cut short\)\n(piece 2 line \d\n)+\n", user)  # ...at a line
     assert not any(f"piece {i} " in user for i in range(3, 8))
     # The code, the instruction and the diagnostics are all there.
     assert "return eval(x)" in user and "what does it do?" in user and "eval is unsafe" in user

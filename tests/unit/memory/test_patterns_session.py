@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from mycoder_lsp.brains.context import ContextRequest
 from mycoder_lsp.config import Settings
@@ -106,6 +107,11 @@ def test_gather_packs_neighbours_patterns_and_retrieval_within_budget(vault):
     assert "learned pattern P0001" in origins
     retrieved = [o for o in origins if o.startswith("retrieved ")]
     assert retrieved and not any("(load_settings)" in o for o in retrieved)  # the target itself is not repeated
+    # A neighbour that search also finds goes in once (seen: the same chunk twice in a real prompt).
+    by_name = asyncio.run(vault.gather(dataclasses.replace(request, query="merge_defaults defaults")))
+    places = [p.origin.split(" ", 1)[1] for p in by_name if p.origin.startswith(("neighbour ", "retrieved "))]
+    assert any("(merge_defaults)" in place for place in places)
+    assert len(places) == len(set(places)), places
     assert sum(len(p.text) + len(p.origin) for p in pieces) <= 1024 * 4
     small = asyncio.run(vault.gather(ContextRequest(query="merge defaults", intent="general", budget_tokens=60)))
     assert sum(len(p.text) + len(p.origin) for p in small) <= 60 * 4

@@ -18,7 +18,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble
+from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble, outside_fences
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.parsing import parse_python
 from mycoder_lsp.symbols import Symbol, document_symbols, parse_tree
@@ -709,7 +709,7 @@ def parse_review(raw: str, *, first_line: int = 1, line_count: int | None = None
     or says nothing but the prompt's placeholders (tell the two apart with
     :func:`review_says_none`).
     """
-    text = clean_output(raw or "", prose=True)
+    text = review_text(raw)
     last = first_line + (line_count - 1 if line_count else 10**9)
 
     def index(number: int) -> int | None:
@@ -776,12 +776,22 @@ def parse_review(raw: str, *, first_line: int = 1, line_count: int | None = None
     return out if any(f.line is not None for f in out) else out[:MAX_PROSE_FINDINGS]
 
 
+def review_text(raw: str | None) -> str:
+    """The part of a review answer that holds its findings: the words, not
+    the code it quotes (a suggested fix in a fence was read as the whole
+    answer, and its findings were lost); the fenced code only when the
+    model fenced the whole answer."""
+    text = clean_output(raw or "", prose=True, keep_fences=True)
+    words = outside_fences(text)
+    return words if words.strip() else clean_output(raw or "", prose=True)
+
+
 def review_says_none(raw: str) -> bool:
     """Does the review answer say there is nothing to report (``NONE``, "No
     issues found", ``LINE: NONE`` over and over, or nothing at all)? An
     answer that :func:`parse_review` finds nothing in, but that is not this,
     is one that could not be read: not the same as "no problems"."""
-    for line in clean_output(raw or "", prose=True).splitlines():
+    for line in review_text(raw).splitlines():
         line = _BULLET.sub("", line.replace("**", "").replace("__", "")).strip()
         while line and (m := _FIELD.match(line)):
             line = line[m.end():]

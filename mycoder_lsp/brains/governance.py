@@ -73,15 +73,32 @@ _TAG_OPEN = re.compile(r"^\s*\[([A-Z][A-Z0-9+#]*)\]\s*$")
 def fenced_blocks(raw: str) -> list[tuple[str, str]]:
     """``(language tag, body)`` of every fenced block, in order. A closing
     fence glued to the last code line (``return x```"``) closes too."""
-    out: list[tuple[str, str]] = []
+    return [(tag, body) for tag, body in _segments(raw) if tag is not None]
+
+
+def outside_fences(raw: str) -> str:
+    """The lines of ``raw`` that are not in a fenced block: the words of an
+    answer that also quotes code (a review with a suggested fix)."""
+    return "\n".join(body for tag, body in _segments(raw) if tag is None)
+
+
+def _segments(raw: str) -> list[tuple[str | None, str]]:
+    """``raw`` cut into prose (tag None) and fenced blocks (their language
+    tag, "" when none), in order."""
+    out: list[tuple[str | None, str]] = []
+    prose: list[str] = []
     lines = raw.splitlines()
     i = 0
     while i < len(lines):
         m = FENCE_OPEN.match(lines[i])
         tag_open = _TAG_OPEN.match(lines[i]) if not m else None
         if not m and not tag_open:
+            prose.append(lines[i])
             i += 1
             continue
+        if prose:
+            out.append((None, "\n".join(prose)))
+            prose = []
         if m:
             fence, tag = m.group(1), m.group(2).lower()
         else:
@@ -99,6 +116,8 @@ def fenced_blocks(raw: str) -> list[tuple[str, str]]:
             i += 1
         out.append((tag, "\n".join(body)))
         i += 1  # past the closing fence (or the end)
+    if prose:
+        out.append((None, "\n".join(prose)))
     return out
 
 
@@ -202,6 +221,7 @@ def token_limit(brain_name: str, settings: Settings | None) -> int:
 __all__ = [
     "BRAIN_NAMES",
     "clean_output",
+    "outside_fences",
     "fenced_blocks",
     "is_meta",
     "is_preamble",

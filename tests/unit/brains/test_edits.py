@@ -396,3 +396,18 @@ def test_echoed_code_is_no_finding_and_numbered_comments_are():
     # Inline code at the end of a message keeps its closing backtick.
     (finding,) = parse_review("6: error: The return statement should be `return n % 2 == 0`", first_line=4)
     assert finding.message == "The return statement should be `return n % 2 == 0`."
+
+
+def test_a_review_that_suggests_a_fix_in_a_fence_keeps_its_findings():
+    # The fenced fix was read as the whole answer: its finding was lost and
+    # the code line became a "finding" of its own.
+    raw = ("3: error: dividing by len(values) fails on an empty list.\n\nSuggested fix:\n"
+           "```python\nreturn total / max(len(values), 1)\n```\n")
+    findings = parse_review(raw, first_line=1, line_count=5)
+    assert [(f.line, f.severity) for f in findings] == [(2, "error")]
+    assert "empty list" in findings[0].message
+    # A model that fences its whole answer is still read.
+    fenced = parse_review("```\n3: error: dividing by zero\n```", first_line=1, line_count=5)
+    assert [(f.line, f.severity) for f in fenced] == [(2, "error")]
+    assert not review_says_none(raw)
+    assert review_says_none("```\nNONE\n```")

@@ -20,7 +20,9 @@ llama.cpp ``/infill``). No pygls here; CPU work goes through ``run_in_thread``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import re
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from mycoder_lsp.completion import checks
 from mycoder_lsp.completion.context import CrossFileSnippets, enclosing_scope, offset_of, window_around
 from mycoder_lsp.completion.templates import FimTemplate, as_comments, strip_special, template_for
 from mycoder_lsp.config import Settings
+from mycoder_lsp.memory.redaction import Redactor
 from mycoder_lsp.symbols import Symbol, document_symbols, symbol_at
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,8 @@ CACHE_PER_DOCUMENT = 8
 PATTERN_SCOPES_KEPT = 64
 PATTERN_BUDGET_TOKENS = 200
 _COMMENTS = {"python": "#"}
+# What stands for a secret in a prompt (ours, or the vault's).
+_MARKER = re.compile(r"<redacted:\d+>|\[REDACTED\]")
 
 
 @dataclass
@@ -171,6 +176,8 @@ class Completer:
             self.stats["superseded"] += 1
             return []
         checked = await self._run(self._check, request, prompt, middle)
+        if _MARKER.search(middle):  # a placeholder is never written into the file
+            checked = dataclasses.replace(checked, dropped="secret")
         if checked.dropped:
             self.stats[f"dropped_{checked.dropped}"] += 1
             log.debug("completion at %s:%d dropped (%s): %r", request.path, request.line + 1, checked.dropped,
@@ -230,8 +237,19 @@ class Completer:
         extra: list[tuple[str, str]] = []
         if self.settings.completion.context == "vault" and language == "python":
             extra = self.snippets.snippets(text, request.path, request.line, int(budget * CROSS_FILE_SHARE))
-        extra = [*(learned or []), *extra]
-        window = window_around(text, request.line, offset, budget,
+        # No secret goes to the model: the document and the other files as the
+        # model sees them have each secret as <redacted:N> (lines keep their
+        # count, so the cursor's line is the same line). A secret on the
+        # cursor's own line would move the cursor: nothing is asked there.
+        redactor = Redactor(path=request.path or None)
+        seen = redactor.hide(text)
+        seen_offset = offset
+        if seen != text:
+            if seen.split("\n")[request.line] != text.split("\n")[request.line]:
+                return Prompt(FimRequest("", ""), self.wire, before, after, [], skipped="secret_line")
+            seen_offset = offset_of(seen, request.line, request.character)
+        extra = [(name, redactor.hide(body, name)) for name, body in [*(learned or []), *extra]]
+        window = window_around(seen, request.line, seen_offset, budget,
                                enclosing_scope(text, language, request.line))
         rel = self._relative(request.path)
         max_lines = self.settings.completion.max_lines

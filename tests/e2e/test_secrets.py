@@ -23,6 +23,7 @@ from tests.support.brain_lsp import CODING, ORGANIZER, REASONING, Editor, attach
 from tests.support.fake_ollama import FakeOllama
 
 S = planted.SECRETS
+COMPLETION = "qwen2.5-coder:1.5b"
 INSTRUCTION_SECRET = S["secret in an instruction"]
 TITLE_SECRET = S["secret in a feature title"]
 
@@ -33,11 +34,13 @@ def script(fake: FakeOllama) -> None:
         {"model": REASONING, "contains": "Findings, one per line", "reply": "NONE"},
         {"model": REASONING, "reply": "It builds the connection settings."},
         {"model": CODING, "reply": planted.CONNECT_ANSWER},
+        {"model": COMPLETION, "reply": "timeout = float(timeout)"},
     ]})
 
 
 def options(url: str) -> dict:
-    return brains_options(url, vault={"embedder": "ollama", "embedding_url": url})
+    return brains_options(url, vault={"embedder": "ollama", "embedding_url": url},
+                          brains={"completion": {"url": url, "model": COMPLETION}})
 
 
 def sent(fake: FakeOllama) -> str:
@@ -84,6 +87,9 @@ async def test_no_planted_secret_reaches_a_model_or_the_vault(tmp_path, fake_oll
             assert result["kind"] in ("explanation", "review", "edit", "refused"), result
         explained = await hover(client, uri, line, 5)
         assert explained is not None
+        # Inline completion (the fill-in-the-middle prompt holds the file around the cursor).
+        await client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line + 1, 4)))
 
         for rel, language_id in (("config/app.yaml", "yaml"), ("docker-compose.yml", "yaml")):
             doc = Editor(client, (root / rel).as_uri(), (root / rel).read_text(), language_id=language_id).open()
@@ -102,6 +108,7 @@ async def test_no_planted_secret_reaches_a_model_or_the_vault(tmp_path, fake_oll
     chats = fake_ollama.chats()
     assert len(chats) >= 9 and any(r.path == "/api/embed" for r in fake_ollama.requests)
     assert any(r.model == ORGANIZER for r in chats)
+    assert any(r.model == COMPLETION for r in chats), "the completion was not asked"
     assert planted.leaks(sent(fake_ollama)) == [], "planted secrets sent to the model server"
     assert planted.leaks(planted.vault_bytes(root)) == [], "planted secrets stored in the vault"
 

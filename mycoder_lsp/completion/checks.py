@@ -15,6 +15,7 @@ listings); CPU work, to be run in a thread. No pygls, no model calls.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +189,31 @@ def unresolved_import(middle: str, path: str, root: Path | None) -> str | None:
     return None
 
 
+def first_unresolved_import(before: str, middle: str, after: str, path: str, root: Path | None) -> int | None:
+    """The index of the first line of ``middle`` that starts an import
+    statement resolving nowhere, or None. Judged on the file with the
+    suggestion in, so ``import x`` inside a string literal is text, not an
+    import (seen: a test's source in a triple-quoted string was dropped); on
+    a file that does not parse, line by line."""
+    if not any(_IMPORT_LINE.match(line) for line in middle.split("\n")):
+        return None
+    first = before.count("\n") + 1  # the 1-based line of middle's first line
+    last = first + middle.count("\n")
+    try:
+        tree = ast.parse(before + middle + after)
+    except (SyntaxError, ValueError, RecursionError):
+        for index, line in enumerate(middle.split("\n")):
+            if _IMPORT_LINE.match(line) and unresolved_import(line, path, root):
+                return index
+        return None
+    imports = sorted((node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                      and first <= node.lineno <= last), key=lambda node: node.lineno)
+    for node in imports:
+        if unresolved_import(ast.unparse(node), path, root):
+            return node.lineno - first
+    return None
+
+
 def check_suggestion(middle: str, *, before: str, after: str, language: str | None, max_lines: int,
                      unit: str, path: str, root: Path | None) -> Checked:
     """Every check, in order; the first that drops the suggestion wins."""
@@ -210,10 +236,18 @@ def check_suggestion(middle: str, *, before: str, after: str, language: str | No
     if not lines or not "\n".join(lines).strip():
         return Checked("", dropped="syntax")
     text = "\n".join(lines)
-    if language == "python" and unresolved_import(text, path, root):
-        return Checked("", dropped="import")
+    bad = first_unresolved_import(before, text, checked_after, path, root) if language == "python" else None
+    if bad is not None:
+        # The lines before the invented import may stand on their own.
+        lines = text.split("\n")[:bad]
+        while lines and (not "\n".join(lines).strip()
+                         or breaks_syntax(before, "\n".join(lines), checked_after, language)):
+            lines.pop()
+        if not lines:
+            return Checked("", dropped="import")
+        text, trimmed = "\n".join(lines), "import"
     return Checked(text, trimmed=trimmed, replaces_rest_of_line=replaces)
 
 
 __all__ = ["Checked", "FAR_LINES", "breaks_syntax", "check_suggestion", "cut_to_lines", "far_syntax_error",
-           "fix_indentation", "indent_unit", "trim_repetition", "unresolved_import"]
+           "first_unresolved_import", "fix_indentation", "indent_unit", "trim_repetition", "unresolved_import"]

@@ -95,3 +95,16 @@ def test_only_a_syntax_error_far_above_the_cursor_stops_a_request() -> None:
 
 def test_empty_is_dropped() -> None:
     assert check("   \n  ").dropped == "empty"
+
+
+def test_an_import_in_a_string_is_text_and_lines_before_an_invented_import_stay(tmp_path: Path) -> None:
+    path = str(tmp_path / "m.py")
+    # Seen in the benchmark: a test's source in a triple-quoted string; the
+    # first line, exactly right, was dropped for the "import" inside the string.
+    before = "def test_it():\n    "
+    middle = 'flakes("""\n        import foo_bar_nowhere\n    """)'
+    checked = check(middle, before=before, after="\n", path=path, root=tmp_path, max_lines=3)
+    assert checked.dropped == "" and checked.text.startswith('flakes("""')
+    # A real invented import after a good line: the good line is kept.
+    checked = check("x = 1\nimport zzqx_no_such_module", before="", after="\n", path=path, root=tmp_path, max_lines=3)
+    assert (checked.text, checked.trimmed, checked.dropped) == ("x = 1", "import", "")

@@ -208,6 +208,12 @@ class CompletionSettings:
     # "vault": also definitions imported from other workspace files; "file": this file only.
     context: Literal["vault", "file"] = "vault"
 
+    def covers(self, language: str | None) -> bool:
+        """Is completion on for documents in ``language``?"""
+        if not self.enabled or (language is not None and language in self.disabled_languages):
+            return False
+        return not self.languages or language in self.languages
+
 
 @dataclass
 class Settings:

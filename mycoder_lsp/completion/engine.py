@@ -141,10 +141,7 @@ class Completer:
     # -- the request -------------------------------------------------------------
 
     def enabled_for(self, language: str | None) -> bool:
-        completion = self.settings.completion
-        if not completion.enabled or language in completion.disabled_languages:
-            return False
-        return not completion.languages or language in completion.languages
+        return self.settings.completion.covers(language)
 
     async def complete(self, request: CompletionRequest) -> list[Suggestion]:
         """[] when there is nothing worth showing; see the module docstring.

@@ -99,14 +99,6 @@ class CompletionFeature(Feature):
                                         run_in_thread=server.run_in_thread, workspace_root=server.root)
         return self._completer
 
-    def enabled_for(self, language: str | None) -> bool:
-        settings = self.server.settings.completion
-        if not settings.enabled:
-            return False
-        if language is not None and language in settings.disabled_languages:
-            return False
-        return not settings.languages or language in settings.languages
-
     # -- one request ----------------------------------------------------------------
 
     async def suggest(self, uri: str, position: types.Position, trigger: str, *,
@@ -120,7 +112,7 @@ class CompletionFeature(Feature):
         if doc is None:
             return None, []
         language = LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(self.server.path_of(uri))
-        if not self.enabled_for(language):
+        if not self.server.settings.completion.covers(language):
             return doc, []
         if over_size_limit(doc.source, self.server.settings.validation.max_file_size):
             return doc, []

@@ -758,15 +758,9 @@ class OpenAIBrain(Brain):
         return None
 
     def parse_line(self, line: str, result: Completion) -> tuple[str, bool]:
-        if not line.startswith("data:"):  # SSE comments, event names, keep-alives
-            return "", False
-        text = line[5:].strip()
-        if text == "[DONE]":
-            return "", True
-        data = self._json(text)
-        if data.get("error"):
-            raise BrainError(f"{_server_label(self.backend, self.url)} stopped with an error: "
-                             f"{_error_text(text.encode())}")
+        data = _sse_event(self, line)
+        if data is None or data is _SSE_DONE:
+            return "", data is _SSE_DONE
         pieces = []
         for choice in data.get("choices") or []:
             pieces.append((choice.get("delta") or {}).get("content") or "")
@@ -844,15 +838,9 @@ def _parse_fim_line(brain: Brain, wire: str, line: str, result: Completion) -> t
         if data.get("done"):
             _read_ollama_final(data, result)
         return str(data.get("response") or ""), bool(data.get("done"))
-    if not line.startswith("data:"):
-        return "", False
-    text = line[5:].strip()
-    if text == "[DONE]":
-        return "", True
-    data = brain._json(text)
-    if data.get("error"):
-        raise BrainError(f"{_server_label(brain.backend, brain.url)} stopped with an error: "
-                         f"{_error_text(text.encode())}")
+    data = _sse_event(brain, line)
+    if data is None or data is _SSE_DONE:
+        return "", data is _SSE_DONE
     if wire == "infill":
         done = bool(data.get("stop"))
         if done:
@@ -868,6 +856,26 @@ def _parse_fim_line(brain: Brain, wire: str, line: str, result: Completion) -> t
             result.done_reason = choice["finish_reason"]
     _read_openai_counters(data, result)
     return "".join(pieces), False
+
+
+# The event that ends an OpenAI-compatible stream ("data: [DONE]").
+_SSE_DONE: dict[str, Any] = {}
+
+
+def _sse_event(brain: Brain, line: str) -> dict[str, Any] | None:
+    """One server-sent event line of an OpenAI-compatible stream (chat or
+    FIM): its JSON, ``_SSE_DONE`` at the end, None for comments, event names
+    and keep-alives; an error the server sends mid-stream is raised."""
+    if not line.startswith("data:"):
+        return None
+    text = line[5:].strip()
+    if text == "[DONE]":
+        return _SSE_DONE
+    data = brain._json(text)
+    if data.get("error"):
+        raise BrainError(f"{_server_label(brain.backend, brain.url)} stopped with an error: "
+                         f"{_error_text(text.encode())}")
+    return data
 
 
 def _read_ollama_final(data: dict[str, Any], result: Completion) -> None:

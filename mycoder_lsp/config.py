@@ -139,6 +139,13 @@ class ValidationSettings:
     debounce_ms: int = 250
     # Codes to leave out everywhere, e.g. ["MC204"].
     ignore: list[str] = field(default_factory=list)
+    # Codes (or prefixes, or ruff/flake8 codes such as "F401") to leave out in
+    # the files a glob matches, relative to the file's project root:
+    # {"tests/*" = ["MC310"]}.
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    # The lowest Python the code must run on ("3.9", ">=3.9", "py39"); empty:
+    # the project's requires-python, else the running interpreter.
+    python_version: str = ""
 
 
 def _token_limits() -> dict[str, int]:
@@ -312,6 +319,23 @@ def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, probl
             setattr(target, key, _coerce(value, tp))
         except ValueError as exc:
             problems.append(SettingsProblem(source, dotted, str(exc)))
+            continue
+        _mark_set(target, key)
+
+
+# Which fields some layer set (as opposed to their defaults), kept on the
+# instance beside its fields: a project's own line length (ruff, black) must
+# not override a value the user chose, even one equal to the default.
+_SET_KEYS = "_mycoder_set_keys"
+
+
+def _mark_set(target: Any, key: str) -> None:
+    target.__dict__.setdefault(_SET_KEYS, set()).add(key)
+
+
+def was_set(section: Any, key: str) -> bool:
+    """Did a settings layer set ``section.key`` (``was_set(settings.validation.style, "max_line_length")``)?"""
+    return key in section.__dict__.get(_SET_KEYS, ())
 
 
 def apply_layer(settings: Settings, data: Mapping[str, Any] | None, source: str, *,
@@ -468,4 +492,5 @@ __all__ = [
     "load_settings",
     "user_config_path",
     "user_only_keys",
+    "was_set",
 ]

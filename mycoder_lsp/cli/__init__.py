@@ -50,7 +50,7 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
         module = importlib.import_module(f"mycoder_lsp.cli.{name}")
         module.add_arguments(p)
-        p.set_defaults(_module=module)
+        p.set_defaults(_module=module, _parser=p)
     return parser
 
 
@@ -75,7 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[0] == "-h":
         argv[0] = "--help"
     parser = build_parser(chosen=argv[0] if argv[0] in SUBCOMMANDS else None)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # The subcommand's own usage, not the top-level one (argparse hands a
+        # subcommand's unknown flags up to the main parser).
+        getattr(args, "_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command is None:
         parser.print_help()
         return 2

@@ -12,16 +12,19 @@ module must not import pygls.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tokenize
 from pathlib import Path
 from typing import Callable
 
-from mycoder_lsp.config import Settings
+from mycoder_lsp.config import Settings, ValidationSettings, was_set
 from mycoder_lsp.languages import LANGUAGE_IDS, LANGUAGES, language_for_path
 from mycoder_lsp.validation import hallucination, lint, security, style, syntax
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
+from mycoder_lsp.validation.project import Project, parse_python_version, project_for
 from mycoder_lsp.validation.source import PythonSource
+from mycoder_lsp.validation.suppress import apply_suppressions, our_codes
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +52,26 @@ def validate_text(
     original: str | None = None,
     instruction: str | None = None,
     workspace_root: Path | None = None,
+    project: Project | None = None,
 ) -> FileResult:
     """Validate ``text``; ``original`` and ``instruction`` enable the MC5xx
-    comparison checks (dropped functions) for generated edits."""
+    comparison checks (dropped functions) for generated edits. ``project``
+    defaults to the project of ``path`` (:func:`project_for`)."""
     settings = settings or Settings()
     language = language or language_for_path(path)
     result = FileResult(path=path, language=language)
     if language is None or not text.strip():
         return result
-    config = settings.validation
+    if project is None:
+        # A relative or non-file path ("untitled:...") has no directory of
+        # its own: it belongs to the workspace's project.
+        project = project_for(path if Path(path).is_absolute() else None, workspace_root)
+    project = _with_settings(project, settings.validation)
+    config = effective_validation(settings.validation, project)
     findings: list[Finding] = []
     if language == "python":
         tree, error = syntax.parse_python(text, path)
-        src = PythonSource(text, path, tree, workspace_root, original, instruction)
+        src = PythonSource(text, path, tree, workspace_root, original, instruction, project)
         if error is not None and config.syntax:
             findings.append(error)
         if error is not None and not config.syntax:
@@ -74,7 +84,7 @@ def validate_text(
             (config.hallucination, lambda: hallucination.check_hallucination(src)),
         ]
     else:
-        src = PythonSource(text, path)
+        src = PythonSource(text, path, project=project)
         layers = [
             (config.syntax, lambda: syntax.check_tree_sitter(text, language)),  # type: ignore[arg-type]
             (config.security, lambda: security.check_secrets_in_text(src)),
@@ -86,16 +96,58 @@ def validate_text(
             findings += run()
         except Exception:  # one broken layer must not hide the others' findings
             log.exception("validation layer failed on %s", path)
-    ignored = set(config.ignore)
+    # Codes, prefixes ("MC2") or ruff/flake8 codes ("E501"), as in per_file_ignores.
+    ignored = tuple(our_codes(config.ignore))
     # A line over the hard limit (MC302) need not also be told it is over
     # PEP 8's (MC204): one finding per problem.
     too_long = {f.line for f in findings if f.code == "MC302"}
-    result.findings = sorted(
-        (f for f in findings if f.code not in ignored and not (f.code == "MC204" and f.line in too_long)),
-        key=lambda f: (f.line, f.column, f.code),
-    )
+    findings = [f for f in findings
+                if not f.code.startswith(ignored) and not (f.code == "MC204" and f.line in too_long)]
+    if project.line_length is not None and not was_set(settings.validation.style, "max_line_length"):
+        findings = [_project_length_message(f, project) if f.code == "MC204" else f for f in findings]
+    if any(f.code.startswith("MC1") and f.severity == Severity.ERROR for f in findings):
+        # Code that cannot run stays at confidence 0 even when its syntax error is suppressed.
+        result.confidence = 0.0
+    findings = apply_suppressions(findings, text=text, language=language, path=path, root=project.root,
+                                  per_file_ignores=config.per_file_ignores, original=original,
+                                  src=src if language == "python" else None)
+    result.findings = sorted(findings, key=lambda f: (f.line, f.column, f.code))
     result.confidence = min(result.confidence, score(result.findings))
     return result
+
+
+def _with_settings(project: Project, config: ValidationSettings) -> Project:
+    """``validation.python_version`` (from any settings layer) over the
+    project's requires-python."""
+    if not config.python_version:
+        return project
+    parsed = parse_python_version(config.python_version)
+    return dataclasses.replace(project, python=parsed) if parsed is not None else project
+
+
+def effective_validation(config: ValidationSettings, project: Project) -> ValidationSettings:
+    """``config`` with the project's own line length where the user did not
+    choose one: MC204 (the style note) at the project's length instead of
+    PEP 8's 79, and MC302 (the hard limit) never below it. A project at 120
+    columns then gets MC302 past 120 only, and one finding per long line."""
+    length = project.line_length
+    if length is None:
+        return config
+    style_settings, lint_settings = config.style, config.lint
+    if not was_set(style_settings, "max_line_length") and style_settings.max_line_length:
+        style_settings = dataclasses.replace(style_settings, max_line_length=length)
+    if not was_set(lint_settings, "max_line_length") and lint_settings.max_line_length:
+        lint_settings = dataclasses.replace(lint_settings,
+                                            max_line_length=max(lint_settings.max_line_length, length))
+    return dataclasses.replace(config, style=style_settings, lint=lint_settings)
+
+
+def _project_length_message(finding: Finding, project: Project) -> Finding:
+    """MC204 names the project's limit, not PEP 8's (style.py words it for 79)."""
+    width = finding.end_column
+    return dataclasses.replace(finding, message=(
+        f"Line is {width} characters long, over the project's {project.line_length} "
+        f"({project.line_length_source}): wrap it."))
 
 
 def score(findings: list[Finding]) -> float:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
+from mycoder_lsp.validation.project import Project
 
 _DEF_KEYWORD = re.compile(r"(?:async\s+)?(?:def|class)\s+")
 
@@ -28,6 +29,9 @@ class PythonSource:
     workspace_root: Path | None = None
     original: str | None = None
     instruction: str | None = None
+    # The checked file's project (root, line length, lowest Python); None:
+    # unknown, judge as for the running interpreter.
+    project: Project | None = None
     lines: list[str] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from mycoder_lsp.validation.findings import FileResult, Finding, Severity
 from mycoder_lsp.validation.walk import iter_source_files, parse_gitignore
 
 CLEAN = "def add(a, b):\n    return a + b\n"
@@ -36,8 +39,8 @@ def test_text_output_is_ruff_like_and_exit_1_on_errors(tmp_path: Path):
     proc = run_check(".", cwd=tmp_path)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("bad.py:1:8: MC101 Syntax error")
-    assert "style.py:1:6: MC203 Trailing whitespace" in proc.stdout
+    assert lines[0].startswith("bad.py:1:8: MC101 [error] Syntax error")
+    assert "style.py:1:6: MC203 [information] Trailing whitespace" in proc.stdout
     assert "Found 2 findings (1 error) in 2 files." in proc.stdout
 
 
@@ -45,7 +48,7 @@ def test_warnings_only_exit_0(tmp_path: Path):
     (tmp_path / "w.py").write_text("import os\n")
     proc = run_check("w.py", cwd=tmp_path)
     assert proc.returncode == 0
-    assert "w.py:1:8: MC313" in proc.stdout
+    assert "w.py:1:8: MC313 [warning]" in proc.stdout
 
 
 def test_json_output_contract(tmp_path: Path):
@@ -99,11 +102,13 @@ def test_skipped_files_are_reported(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("hello")
     proc = run_check("bin.py", "latin.py", "declared.py", "notes.txt", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
-    assert "bin.py: skipped: binary file" in proc.stdout
-    assert "latin.py: skipped: not valid utf-8" in proc.stdout
-    assert "notes.txt: skipped: unknown language" in proc.stdout
+    assert "bin.py:1:1: MC001 [information] MyCoder skipped this file: binary file" in proc.stdout
+    assert "latin.py:1:1: MC001 [information] MyCoder skipped this file: not valid utf-8" in proc.stdout
+    assert "notes.txt:1:1: MC001 [information] MyCoder skipped this file: unknown language" in proc.stdout
     assert "declared.py" not in proc.stdout.replace("Checked", "")
-    assert "(3 skipped)" in proc.stdout
+    assert "All checks passed" not in proc.stdout
+    assert "Found 3 findings (0 errors) in 3 files." in proc.stdout
+    assert "Checked 1 file (3 skipped)." in proc.stdout
 
 
 def test_directory_walk_respects_gitignore_and_skips_environments(tmp_path: Path):
@@ -164,3 +169,188 @@ def test_check_does_not_import_the_server_or_http_stacks(tmp_path: Path):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert "mycoder_lsp" in imported
     assert not imported & {"pygls", "httpx", "lsprotocol"}
+
+
+# -- projects, selection, stdin and output formats ------------------------------------------------------------------
+
+PKG_CONFIG = "[tool.ruff]\nline-length = 120\n\n[tool.mycoder.validation]\nignore = ['MC203']\n"
+LONG_110 = "X = '" + "a" * 104 + "'\n"
+LONG_130 = "Y = '" + "b" * 124 + "'\n"
+MIXED = "import os\nundefined_name\nx = 1   \n" + "z = '" + "c" * 80 + "'\n"
+
+
+def check_in(cwd: Path, *args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess[str]:
+    """``check`` without --root, as a user types it in ``cwd``."""
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    proc = subprocess.run([sys.executable, "-m", "mycoder_lsp", "check", *args], cwd=cwd, input=data,
+                          capture_output=True, timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def make_workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    (ws / "pkg" / "sub").mkdir(parents=True)
+    (ws / "pkg" / "pyproject.toml").write_text(PKG_CONFIG)
+    (ws / "pkg" / "a.py").write_text("import os\n" + LONG_110 + "t = 1  \n")
+    (ws / "pkg" / "sub" / "b.py").write_text(LONG_130 + "import sys\n")
+    return ws
+
+
+def findings_by_file(proc: subprocess.CompletedProcess[str], base: str = "") -> dict[str, list[tuple]]:
+    assert proc.returncode in (0, 1), proc.stderr
+    return {str(Path(base) / f["path"]): [(x["line"], x["column"], x["code"]) for x in f["findings"]]
+            for f in json.loads(proc.stdout)["files"]}
+
+
+def test_cd_into_the_package_gives_the_same_result(tmp_path: Path):
+    ws = make_workspace(tmp_path)
+    from_above = findings_by_file(check_in(ws, "--json", "pkg"))
+    from_inside = findings_by_file(check_in(ws / "pkg", "--json", "."), "pkg")
+    from_sub = findings_by_file(check_in(ws / "pkg" / "sub", "--json", "."), "pkg/sub")
+    assert from_above == from_inside
+    assert from_sub == {"pkg/sub/b.py": from_above["pkg/sub/b.py"]}
+    # The package's settings: its ruff line length (no MC302 at 110, one finding at 130), its ignore (no MC203).
+    assert from_above == {"pkg/a.py": [(1, 8, "MC313")], "pkg/sub/b.py": [(1, 121, "MC302"), (2, 8, "MC313")]}
+
+
+def test_an_explicit_root_is_the_upper_bound(tmp_path: Path):
+    ws = make_workspace(tmp_path)
+    sub = ws / "pkg" / "sub"
+    (sub / "c.py").write_text("t = 1  \n" + LONG_110)
+    found = findings_by_file(check_in(sub, "--json", "--root", str(sub), "c.py"))
+    # pkg's settings are above --root: PEP 8's 79 and the hard 100, MC203 not ignored.
+    assert found == {"c.py": [(1, 6, "MC203"), (2, 101, "MC302")]}
+
+
+def test_stdin_takes_language_and_project_from_its_name(tmp_path: Path):
+    ws = make_workspace(tmp_path)
+    code = LONG_110 + "import json\nt = 1  \n"
+    proc = check_in(ws, "-", "--stdin-filename", "pkg/sub/new.py", stdin=code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("pkg/sub/new.py:2:8: MC313 [warning]")
+    assert "MC302" not in proc.stdout and "MC203" not in proc.stdout  # pkg's line length and ignore
+    proc = check_in(ws, "-", stdin=code)  # no name: Python, the workspace's defaults
+    assert "-:1:101: MC302 [warning]" in proc.stdout and "-:3:6: MC203" in proc.stdout
+    proc = check_in(ws, "-", "--stdin-filename", "notes.txt", stdin="hello")
+    assert "notes.txt:1:1: MC001 [information] MyCoder skipped this file: unknown language" in proc.stdout
+    proc = check_in(ws, "-", "--stdin-filename", "x.js", "--json", stdin="let a\n[a] = [1]\nexport {a}\n")
+    assert json.loads(proc.stdout)["files"][0]["path"] == "x.js"
+    proc = check_in(ws, "-", "--stdin-filename", "bin.py", stdin=b"\x00\x01")
+    assert "bin.py:1:1: MC001" in proc.stdout and "All checks passed" not in proc.stdout
+    assert check_in(ws, "-", "pkg", stdin="").returncode == 2
+    assert check_in(ws, "pkg", "--stdin-filename", "x.py").returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ([], ["MC313", "MC310", "MC203", "MC204"]),
+        (["--select", "MC3"], ["MC313", "MC310"]),
+        (["--select", "MC31", "--ignore", "MC310"], ["MC313"]),
+        (["--select=MC3,MC2", "--ignore", "MC31"], ["MC203", "MC204"]),
+        (["--ignore", "MC3", "--extend-select", "MC313"], ["MC313", "MC203", "MC204"]),  # more specific wins
+        (["--select", "MC310", "--extend-select", "MC203"], ["MC310", "MC203"]),
+        (["--select", "F401,E501"], ["MC313", "MC204"]),
+        (["--select", "ALL", "--ignore", "mc2"], ["MC313", "MC310"]),
+        (["--severity", "error"], ["MC310"]),
+        (["--severity", "warning"], ["MC313", "MC310"]),
+        (["--severity", "information"], ["MC313", "MC310", "MC203", "MC204"]),
+    ],
+)
+def test_select_ignore_severity(tmp_path: Path, flags, expected):
+    (tmp_path / "m.py").write_text(MIXED)
+    proc = run_check("--json", *flags, "m.py", cwd=tmp_path)
+    assert [f["code"] for f in json.loads(proc.stdout)["files"][0]["findings"]] == expected
+    assert proc.returncode == (1 if "MC310" in expected else 0)
+
+
+def test_exit_zero_and_bad_flags(tmp_path: Path):
+    (tmp_path / "m.py").write_text(MIXED)
+    assert run_check("m.py", cwd=tmp_path).returncode == 1
+    assert run_check("--exit-zero", "m.py", cwd=tmp_path).returncode == 0
+    for bad in (["--bogus"], ["--select", "X1"], ["--severity", "fatal"], ["--output-format", "xml"],
+                ["--json", "--output-format", "sarif"]):
+        proc = run_check(*bad, "m.py", cwd=tmp_path)
+        assert proc.returncode == 2, bad
+        assert proc.stdout == ""
+        if bad[0] != "--json":
+            assert "usage: mycoder-lsp check" in proc.stderr, bad  # check's own usage, not the top level's
+
+
+def test_skipped_files_and_the_mc001_in_every_format(tmp_path: Path):
+    (tmp_path / "bin.py").write_bytes(b"\x00\x01")
+    (tmp_path / "ok.py").write_text(CLEAN)
+    data = json.loads(run_check("--json", "--severity", "error", "bin.py", "ok.py", cwd=tmp_path).stdout)
+    skipped = {f["path"]: f for f in data["files"]}["bin.py"]
+    assert skipped["skipped"].startswith("binary file") and skipped["safe_to_persist"] is False
+    assert [f["code"] for f in skipped["findings"]] == ["MC001"]  # shown whatever --severity says
+    github = run_check("--output-format", "github", "bin.py", cwd=tmp_path).stdout
+    assert github.startswith("::notice file=bin.py,line=1,col=1,endLine=1,endColumn=1,title=MC001::MC001 MyCoder")
+    sarif = json.loads(run_check("--output-format", "sarif", "bin.py", cwd=tmp_path).stdout)
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["MC001"]
+    assert run_check("--ignore", "MC001", "bin.py", cwd=tmp_path).stdout.startswith("No findings")
+
+
+GITHUB_LINE = re.compile(r"^::(error|warning|notice) file=([^,]+),line=(\d+),col=(\d+),endLine=(\d+),"
+                         r"endColumn=(\d+),title=(MC\d{3})::(MC\d{3}) (.+)$")
+
+
+def test_output_formats_parse_back_to_the_same_findings(tmp_path: Path):
+    (tmp_path / "m.py").write_text(MIXED + "s = 'héllo'; undefined_two\n")
+    expected = [(f["line"], f["column"], f["code"], f["severity"])
+                for f in json.loads(run_check("--json", "m.py", cwd=tmp_path).stdout)["files"][0]["findings"]]
+    assert len(expected) == 5
+    text = run_check("m.py", cwd=tmp_path).stdout.splitlines()
+    parsed = [re.match(r"^m\.py:(\d+):(\d+): (MC\d{3}) \[(\w+)\] .+$", line) for line in text[:-2]]
+    assert [(int(m[1]), int(m[2]), m[3], m[4]) for m in parsed] == expected  # type: ignore[index]
+    assert text[-2:] == ["Found 5 findings (2 errors) in 1 file.", "Checked 1 file."]
+
+    github = run_check("--output-format", "github", "m.py", cwd=tmp_path)
+    assert github.returncode == 1
+    level = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
+    matches = [GITHUB_LINE.match(line) for line in github.stdout.splitlines()]
+    assert all(matches), github.stdout
+    assert [(int(m[3]), int(m[4]), m[7], m[1]) for m in matches] == [  # type: ignore[index]
+        (line, col, code, level[sev]) for line, col, code, sev in expected]
+    assert {m[2] for m in matches} == {"m.py"}  # type: ignore[index]
+
+    sarif = json.loads(run_check("--output-format", "sarif", "m.py", cwd=tmp_path).stdout)
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = sarif["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "mycoder-lsp"
+    rules = [r["id"] for r in driver["rules"]]
+    assert rules == sorted({code for _, _, code, _ in expected})
+    assert all(r["shortDescription"]["text"] for r in driver["rules"])
+    assert run["columnKind"] == "unicodeCodePoints"
+    sarif_level = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
+    got = []
+    for result in run["results"]:
+        assert set(result) == {"ruleId", "ruleIndex", "level", "message", "locations"}
+        assert rules[result["ruleIndex"]] == result["ruleId"] and result["message"]["text"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "m.py"
+        region = location["region"]
+        assert set(region) == {"startLine", "startColumn", "endLine", "endColumn"}
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        got.append((region["startLine"], region["startColumn"], result["ruleId"], result["level"]))
+    assert got == [(line, col, code, sarif_level[sev]) for line, col, code, sev in expected]
+    # --json is an alias of --output-format json.
+    assert run_check("--output-format", "json", "m.py", cwd=tmp_path).stdout == \
+        run_check("--json", "m.py", cwd=tmp_path).stdout
+
+
+def test_github_escapes_what_would_break_the_command(tmp_path: Path):
+    from mycoder_lsp.cli.check import print_github
+
+    finding = Finding("MC310", "50% of\nit", Severity.ERROR, 0, 0, 0, 1)
+    out = io.StringIO()
+    print_github([FileResult(path="a,b:c.py", language="python", findings=[finding])], out)
+    assert out.getvalue() == ("::error file=a%2Cb%3Ac.py,line=1,col=1,endLine=1,endColumn=2,title=MC310::"
+                              "MC310 50%25 of%0Ait\n")
+
+
+def test_noqa_reaches_the_cli(tmp_path: Path):
+    (tmp_path / "m.py").write_text("import os  # noqa: F401\nimport sys  # mycoder: ignore[MC313]\nimport re\n")
+    proc = run_check("m.py", cwd=tmp_path)
+    assert [line.split(":")[1] for line in proc.stdout.splitlines()[:-2]] == ["3"]

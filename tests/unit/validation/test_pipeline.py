@@ -34,8 +34,11 @@ def test_confidence_arithmetic(findings, expected):
 
 
 def test_safe_to_persist_threshold(check):
-    assert check("import os\nimport nothere_aa\nimport nothere_bb\nprint(os, nothere_aa, nothere_bb)\n").safe_to_persist
-    result = check("import nothere_aa\nimport nothere_bb\nimport nothere_cc\nprint(nothere_aa, nothere_bb, nothere_cc)\n")
+    # generated code (an edit against an original): invented imports are errors there
+    assert check("import os\nimport nothere_aa\nimport nothere_bb\nprint(os, nothere_aa, nothere_bb)\n",
+                 original="").safe_to_persist
+    result = check("import nothere_aa\nimport nothere_bb\nimport nothere_cc\nprint(nothere_aa, nothere_bb, nothere_cc)\n",
+                   original="")
     assert result.confidence == pytest.approx(0.4) and not result.safe_to_persist
 
 

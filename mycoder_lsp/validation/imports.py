@@ -2,7 +2,12 @@
 interpreter, the workspace's files, or at least a known PyPI distribution.
 
 Also answers which top-level names a standard-library module has, for the
-check of attributes like ``os.path.joinpath``.
+check of attributes like ``os.path.joinpath``: this Python's own modules
+(introspected safely), and for every Python 3 version the data file that
+``scripts/build_stdlib_names.py`` generates from typeshed
+(:func:`stdlib_versions`: modules, module names and class members by
+version), so a project that supports 3.10 can be told that
+``typing.override`` arrived in 3.12.
 
 It must never import third-party code or a module whose import has side
 effects (``antigravity``, ``this``): installed packages are found by reading
@@ -238,6 +243,23 @@ def _names_from_editable_finder(finder: Path) -> set[str]:
     return set(re.findall(r"['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\s*:", match.group(1)))
 
 
+@lru_cache(maxsize=32)
+def installed_distributions(env: Environment) -> dict[str, frozenset[str]]:
+    """Normalised distribution name -> the top-level names it installed, from
+    the ``*.dist-info`` / ``*.egg-info`` metadata of ``env``."""
+    table: dict[str, frozenset[str]] = {}
+    for site in env.site_dirs:
+        try:
+            entries = os.listdir(site)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith((".dist-info", ".egg-info")):
+                dist = re.sub(r"[-_.]+", "-", entry.rsplit(".", 1)[0].split("-", 1)[0]).lower()
+                table[dist] = table.get(dist, frozenset()) | frozenset(_names_from_metadata(site / entry))
+    return table
+
+
 # ---------------------------------------------------------------- PyPI names
 
 
@@ -374,6 +396,17 @@ def _has_dynamic_attributes(module: types.ModuleType) -> bool:
     return "__getattr__" in vars(module)
 
 
+def has_dynamic_class_attributes(cls: type) -> bool:
+    """A class (or its metaclass) that computes attributes on access may have any."""
+    for klass in cls.__mro__:
+        own = vars(klass)
+        # C types list a slot wrapper for their (generic) attribute access: not dynamic.
+        if "__getattr__" in own or not isinstance(own.get("__getattribute__", object.__getattribute__),
+                                                  types.WrapperDescriptorType):
+            return True
+    return any(klass not in (type, object) and "__getattr__" in vars(klass) for klass in type(cls).__mro__)
+
+
 def submodules(module: str) -> set[str]:
     """Submodules of a stdlib package, from the file system."""
     package = STDLIB_DIR.joinpath(*module.split("."))
@@ -471,3 +504,146 @@ def _targets(node: ast.AST) -> list[ast.AST]:
     if isinstance(node, ast.Expr):
         return [n.target for n in ast.walk(node) if isinstance(n, ast.NamedExpr)]
     return []
+
+
+# ---------------------------------------------------------------- names by Python version (typeshed)
+
+STDLIB_VERSIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "stdlib_names.txt"
+RUNNING_MINOR = sys.version_info[1]
+
+
+@dataclass(frozen=True)
+class ClassMembers:
+    """A stdlib class as typeshed declares it: its members (with the Python
+    minors each exists in) and its bases; ``complete`` is False when a base
+    could not be resolved, so a name absent here may still exist."""
+
+    members: dict[str, frozenset[int]]
+    complete: bool
+
+
+class StdlibVersions:
+    """Which stdlib modules, module attributes and class members exist in
+    which Python 3 minor versions, read from the data file that
+    ``scripts/build_stdlib_names.py`` generates from typeshed. Records are
+    parsed on first use; an unknown module answers None."""
+
+    def __init__(self, text: str) -> None:
+        self.newest = RUNNING_MINOR
+        self._modules: dict[str, frozenset[int]] = {}
+        self._name_lines: dict[str, str] = {}
+        self._class_lines: dict[str, str] = {}
+        self._names: dict[str, dict[str, frozenset[int]]] = {}
+        self._classes: dict[str, ClassMembers | None] = {}
+        # Re-entrant: star imports and base classes recurse; another thread waits for a whole table.
+        self._lock = threading.RLock()
+        for line in text.splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind == "V":
+                self.newest = max(self.newest, int(rest))
+        for line in text.splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind == "M":
+                module, _, span = rest.partition(" ")
+                self._modules[module] = self._parse_ranges(span)
+            elif kind == "N":
+                self._name_lines[rest.partition(" ")[0]] = rest
+            elif kind == "C":
+                self._class_lines[rest.partition(" ")[0]] = rest
+
+    @property
+    def every(self) -> frozenset[int]:
+        return frozenset(range(0, self.newest + 1))
+
+    def _parse_ranges(self, text: str) -> frozenset[int]:
+        minors: set[int] = set()
+        for piece in text.split(","):
+            lo, _, hi = piece.partition("-")
+            minors.update(range(int(lo) if lo else 0, (int(hi) if hi else self.newest) + 1))
+        return frozenset(minors)
+
+    def _entries(self, words: list[str], scope: frozenset[int]) -> dict[str, frozenset[int]]:
+        table: dict[str, frozenset[int]] = {}
+        for word in words:
+            name, at, span = word.partition("@")
+            table[name] = self._parse_ranges(span) & scope if at else scope
+        return table
+
+    def module(self, module: str) -> frozenset[int] | None:
+        """The minors ``module`` is in the standard library, None if typeshed does not know it."""
+        return self._modules.get(module)
+
+    def names(self, module: str) -> dict[str, frozenset[int]] | None:
+        with self._lock:
+            return self._names_locked(module)
+
+    def _names_locked(self, module: str) -> dict[str, frozenset[int]] | None:
+        if module in self._names:
+            return self._names[module]
+        line = self._name_lines.get(module)
+        if line is None:
+            return None
+        scope = self._modules.get(module, self.every)
+        table: dict[str, frozenset[int]] = {}
+        self._names[module] = table  # a star-import cycle finds it half-filled, not recursing forever
+        for name, minors in self._entries(line.split()[1:], scope).items():
+            if name.startswith("*"):
+                for star_name, star_minors in (self._names_locked(name[1:]) or {}).items():
+                    if not star_name.startswith("_"):
+                        table[star_name] = table.get(star_name, frozenset()) | (star_minors & minors)
+            else:
+                table[name] = table.get(name, frozenset()) | minors
+        for sub, minors in self._modules.items():
+            parent, _, child = sub.rpartition(".")
+            if parent == module:
+                table[child] = table.get(child, frozenset()) | minors
+        return table
+
+    def name(self, module: str, name: str) -> frozenset[int] | None:
+        """The minors ``module.name`` exists in (empty: never); None if the module is unknown."""
+        table = self.names(module)
+        if table is None:
+            return None
+        return table.get(name, frozenset())
+
+    def class_members(self, qualname: str, _depth: int = 0) -> ClassMembers | None:
+        """Members of ``module.Class`` including inherited ones."""
+        with self._lock:
+            return self._class_members_locked(qualname, _depth)
+
+    def _class_members_locked(self, qualname: str, _depth: int) -> ClassMembers | None:
+        if qualname in self._classes:
+            return self._classes[qualname]
+        line = self._class_lines.get(qualname)
+        if line is None or _depth > 20:
+            return None
+        words = line.split()
+        module, _, cls = qualname.rpartition(".")
+        scope = (self._names_locked(module) or {}).get(cls) or self.every
+        members = self._entries(words[2:], scope)
+        complete = True
+        for base in words[1].split(","):
+            if base == "-":
+                continue
+            if base == "?" or base.endswith(".object"):
+                complete = complete and base != "?"
+                continue
+            inherited = self._class_members_locked(base, _depth + 1)
+            if inherited is None:
+                complete = False
+                continue
+            complete = complete and inherited.complete
+            for name, minors in inherited.members.items():
+                members[name] = members.get(name, frozenset()) | minors
+        result = ClassMembers(members, complete)
+        self._classes[qualname] = result
+        return result
+
+
+@lru_cache(maxsize=1)
+def stdlib_versions() -> StdlibVersions:
+    try:
+        text = STDLIB_VERSIONS_FILE.read_text("utf-8")
+    except OSError:
+        text = ""
+    return StdlibVersions(text)

@@ -1,8 +1,12 @@
 """MC4xx: security for Python: calls of forbidden builtins (the
 constitution's ``forbidden_sources``, default ``eval`` and ``exec``) found in
 the syntax tree (MC401), and hardcoded secrets: well-known key and token
-formats anywhere in the text (MC402), private-key blocks (MC403), and
-secret-looking names bound to a string literal (MC404).
+formats anywhere in the text (MC402), private-key blocks (MC403),
+secret-looking names bound to a string literal (MC404), and passwords
+written where they are used (MC405): inside a connection URL
+(``postgresql://app:hunter22@db/app``) or a connection string
+(``...;PWD=s3cret``), or passed as a literal to a login or connect call
+(``smtp.login(user, "s3cret")``, ``auth=("deploy", "s3cret")``).
 
 It must not flag a method of the same name (``model.eval()``), the word in a
 string, a name the module rebinds, values read from the environment or
@@ -14,8 +18,9 @@ the prompts.
 from __future__ import annotations
 
 import ast
+import re
 
-from mycoder_lsp.memory.redaction import PRIVATE_KEY, is_placeholder, is_secret_name, token_formats
+from mycoder_lsp.memory.redaction import PLACEHOLDER, PRIVATE_KEY, is_placeholder, is_secret_name, token_formats
 from mycoder_lsp.text import position_of
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.source import PythonSource
@@ -29,6 +34,7 @@ def check_security(src: PythonSource, forbidden: list[str]) -> list[Finding]:
     findings += _token_formats(src)
     if src.tree is not None:
         findings += _secret_assignments(src)
+        findings += _passwords_in_use(src)
     return findings
 
 
@@ -144,3 +150,97 @@ def _target_name(target: ast.AST) -> str | None:
         return value if isinstance(value, str) else None
     return None
 
+
+# scheme://user:password@host (the shape redaction hides); the user may be empty (redis://:pw@host).
+_URL_PASSWORD = re.compile(r"""\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'"]*:(?P<value>[^\s@/'"]+)@""")
+# key=value connection strings: ODBC "UID=sa;PWD=...", libpq "host=db password=...".
+_DSN_PASSWORD = re.compile(r"(?:^|[;\s])(?:password|passwd|pwd)\s*=\s*(?P<value>[^;\s'\"]+)", re.IGNORECASE)
+# Calls whose positional argument at this index is a password.
+_PASSWORD_ARGUMENT = {"login": 1, "simple_bind_s": 1, "simple_bind": 1, "bind_s": 1, "HTTPBasicAuth": 1,
+                      "HTTPDigestAuth": 1, "HTTPProxyAuth": 1, "BasicAuth": 1, "DigestAuth": 1, "FTP": 2, "FTP_TLS": 2}
+# DB-API modules whose connect() takes the password third when positional.
+_MYSQL_MODULES = {"pymysql", "MySQLdb", "mysql.connector", "mariadb"}
+_CONNECTING = re.compile(r"connect|login|log_?in|sign_?in|auth|bind|session|client|engine|open", re.IGNORECASE)
+_PASSWORD_WORD = re.compile(r"pass|pwd", re.IGNORECASE)
+_PLACEHOLDER_PASSWORDS = {"pass", "pw", "pwd", "passwd", "password", "secret", "user", "username", "test", "admin"}
+# Made-up values of tests and examples ("testpw", "wrong-password", "doesnotexist").
+_MADE_UP = re.compile(r"test|fake|dummy|example|sample|invalid|wrong|incorrect|bogus|mock|doesnotexist|notexist",
+                      re.IGNORECASE)
+
+
+def _is_placeholder_password(value: str) -> bool:
+    """Where the place already says "password", a short literal is still one
+    ("toor", "s3cr"); "", "***", "<password>", "${PW}", "xxx", a test's
+    "wrong-password" and SQL parameters (``password=:pw``, ``=?``) are not."""
+    value = value.strip()
+    return (len(value) < 3 or value[0] in ":?@&" or bool(PLACEHOLDER.match(value))
+            or value.lower() in _PLACEHOLDER_PASSWORDS or any(ch in value for ch in "{}$%<>")
+            or any(ch.isspace() for ch in value) or len(set(value)) <= 1 or bool(_MADE_UP.search(value)))
+
+
+def _passwords_in_use(src: PythonSource) -> list[Finding]:
+    findings = []
+    documentation = {id(stmt.value) for stmt in src.of_type(ast.Expr)}  # docstrings and bare strings
+    for node in src.of_type(ast.Constant):
+        value = node.value  # type: ignore[attr-defined]
+        if value.__class__ is not str or ("@" not in value and "=" not in value) or id(node) in documentation:
+            continue
+        for pattern, where in ((_URL_PASSWORD, "connection URL"), (_DSN_PASSWORD, "connection string")):
+            match = pattern.search(value)
+            if match and not _is_placeholder_password(match["value"]):
+                findings.append(src.finding(
+                    "MC405", f"This {where} holds a password: build it from the environment "
+                    "(os.environ['DB_PASSWORD']) or a secret store, and change the password.",
+                    Severity.WARNING, node))
+                break
+    for call in src.of_type(ast.Call):
+        func = call.func  # type: ignore[attr-defined]
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        index = _PASSWORD_ARGUMENT.get(name)
+        if name == "connect" and _receiver(func) in _MYSQL_MODULES:
+            index = 2  # connect(host, user, password, database)
+        args = call.args  # type: ignore[attr-defined]
+        if index is not None and len(args) > index and _literal_password(args[index]) and not (
+                name == "login" and _is_anonymous(args[0])):
+            findings.append(_call_finding(src, name, args[index]))
+        for keyword in call.keywords:  # type: ignore[attr-defined]
+            value = keyword.value
+            if not keyword.arg or value.__class__ not in (ast.Tuple, ast.Constant):
+                continue
+            if keyword.arg == "auth" and isinstance(value, ast.Tuple) and len(value.elts) == 2 \
+                    and _literal_password(value.elts[1]):
+                findings.append(_call_finding(src, name, value.elts[1]))
+            elif _PASSWORD_WORD.search(keyword.arg) and _CONNECTING.search(name) and _literal_password(value) \
+                    and is_placeholder(value.value, keyword.arg):  # type: ignore[attr-defined]
+                # A long one is MC404's already; a short one ("toor") too, here,
+                # where the call says it is a password.
+                findings.append(src.finding(
+                    "MC404", f"'{keyword.arg}' is assigned a hardcoded secret: read it from the environment "
+                    f"(os.environ[{keyword.arg.upper()!r}]) or a secret store instead.", Severity.WARNING, keyword))
+    return findings
+
+
+def _receiver(func: ast.AST) -> str:
+    """``pymysql`` of ``pymysql.connect``, ``mysql.connector`` of ``mysql.connector.connect``."""
+    if not isinstance(func, ast.Attribute):
+        return ""
+    try:
+        return ast.unparse(func.value)
+    except (ValueError, RecursionError):  # pragma: no cover - unparse of a parsed tree
+        return ""
+
+
+def _is_anonymous(user: ast.AST) -> bool:
+    """Anonymous FTP: the "password" is by convention an e-mail address or anything."""
+    return isinstance(user, ast.Constant) and user.value in ("anonymous", "ftp")
+
+
+def _literal_password(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and not _is_placeholder_password(node.value)
+
+
+def _call_finding(src: PythonSource, call: str, node: ast.AST) -> Finding:
+    return src.finding(
+        "MC405", f"A literal password is passed to '{call}': read it from the environment "
+        "(os.environ[...]), a secret store or getpass.getpass(), and change the password.",
+        Severity.WARNING, node)

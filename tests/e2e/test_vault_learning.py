@@ -37,8 +37,10 @@ async def test_accepted_edit_is_learned_and_recalled(tmp_path, fake_ollama: Fake
     root.mkdir()
     path = root / "m.py"
     path.write_text(DOC)
-    fake_ollama.reply(f"```python\n{PARSE_DOC}\n```", model=CODING, contains="document parse")
+    # "document total" first: the second request's prompt also quotes the
+    # learned pattern "document parse ...", and must get total's answer.
     fake_ollama.reply(f"```python\n{TOTAL_DOC}\n```", model=CODING, contains="document total")
+    fake_ollama.reply(f"```python\n{PARSE_DOC}\n```", model=CODING, contains="document parse")
     async with lsp_session(root, profile="vscode", initialization_options=brains_options(fake_ollama.url)) as client:
         await wait_index_end(client)
         editor = Editor(client, path.as_uri(), DOC)

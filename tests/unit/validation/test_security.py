@@ -102,3 +102,79 @@ def test_not_secrets(check, code):
 def test_tokens_in_other_languages(check):
     result = check('const key = "AKIAIOSFODNN7REALKEY";\n', name="a.js")
     assert codes(result) == ["MC402"]
+
+
+# ---------------------------------------------------------------- passwords where they are used (MC405)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'DATABASE_URL = "postgresql://admin:S3cretPass42@db.internal:5432/orders"\n',
+        'cache = redis.Redis.from_url("redis://:p4ssw0rd-cache@cache.local:6379/0")\n',
+        'client = MongoClient(f"mongodb://root:M0ngoR00t@{host}:27017/")\n',
+        'conn = pyodbc.connect("DRIVER={SQL Server};SERVER=db01;UID=sa;PWD=Passw0rd!2")\n',
+        'conn = psycopg2.connect("host=db user=app password=hunter22 dbname=app")\n',
+    ],
+)
+def test_password_inside_a_connection_url_or_string(check, code):
+    (finding,) = by_code(check(code), "MC405")
+    assert finding.line == 0 and code[finding.column] in "\"f"  # on the string literal
+    assert finding.severity == Severity.WARNING
+    assert "os.environ" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("code", "call"),
+    [
+        ('smtp.login("alerts@example.com", "Tr0ub4dor&3")\n', "login"),
+        ('ftp = FTP("ftp.example.org", "deploy", "d3pl0y!")\n', "FTP"),
+        ('conn.simple_bind_s("cn=admin,dc=example,dc=org", "ldapAdm1n")\n', "simple_bind_s"),
+        ('auth = HTTPBasicAuth("admin", "Adm1nPass")\n', "HTTPBasicAuth"),
+        ('requests.post(url, auth=("deploy", "s3cr3t-deploy"))\n', "post"),
+        ('db = pymysql.connect("localhost", "root", "r00tpass", "app")\n', "connect"),
+    ],
+)
+def test_literal_password_passed_to_a_login_call(check, code, call):
+    (finding,) = by_code(check(code), "MC405")
+    assert f"'{call}'" in finding.message and "getpass" in finding.message
+    assert code[finding.column] == '"' and code[finding.end_column - 1] == '"'
+
+
+def test_short_password_keyword_of_a_connect_call_is_mc404(check):
+    code = 'db = pymysql.connect(host="localhost", user="root", password="toor")\n'
+    (finding,) = by_code(check(code), "MC404")
+    assert code[finding.column:].startswith("password=")
+    assert not by_code(check('options = dict(password="toor")\n'), "MC404")  # no call says it is a password
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'DATABASE_URL = "postgresql://app@db.internal:5432/orders"\n',
+        'REPO = "git+ssh://git@github.com/acme/tools.git"\n',
+        'URL = "postgresql://user:${PASSWORD}@host/db"\n',
+        'URL = "postgresql://{user}:{password}@{host}/app"\n',
+        'URL = "postgresql://app:***@db/app"\n',
+        'URL = "postgresql://user:password@host/db"\n',
+        'URL = "postgresql://user:<password>@host/db"\n',
+        'URL = "mysql://%(user)s:%(password)s@%(host)s/db"\n',
+        'url = f"postgresql://{user}:{pw}@{host}/db"\n',
+        'def f():\n    """Connect to postgresql://scott:tiger99@localhost/test."""\n',  # documentation
+        'conn = psycopg2.connect("host=db user=app password=%s" % pw)\n',
+        'smtp.login(os.environ["SMTP_USER"], os.environ["SMTP_PASSWORD"])\n',
+        'box.login(user, getpass.getpass("Password: "))\n',
+        'client.login("user", "<password>")\nclient.login("admin", "***")\nclient.login("admin", "")\n',
+        'client.login("admin", "xxx")\nclient.login("admin", "changeme")\n',
+        "self.server.login('testuser', 'testpw')\nsmtp.login('psu', 'doesnotexist')\n",  # a test's made-up values
+        'client.login(username=user, password=pw)\n',
+        'requests.get(url, auth=(user, os.environ["API_PASSWORD"]))\n',
+        'sqlite3.connect("app.db")\n',
+        'ftp.login("anonymous", "anonymous@")\n',  # anonymous FTP: any e-mail address
+        'conn = sqlite3.connect("app.db", 5.0, 0, "DEFERRED")\n',  # not a MySQL driver
+        'db.execute("UPDATE users SET password=:password WHERE id=?", row)\n',  # SQL parameters
+    ],
+)
+def test_passwords_in_use_lookalikes(check, code):
+    result = check(code)
+    assert not [f for f in result.findings if f.code in ("MC404", "MC405")], result.findings

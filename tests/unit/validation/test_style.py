@@ -59,3 +59,31 @@ def test_ignore_setting_drops_codes(check):
     settings = Settings()
     settings.validation.ignore = ["MC203"]
     assert "MC203" not in codes(check("x = 1 \n", settings=settings))
+
+
+def test_function_indented_with_tabs_in_a_file_of_spaces(check):
+    code = ("def area(w, h):\n    return w * h\n\n\ndef volume(w, h, d):\n    return w * h * d\n\n\n"
+            "def perimeter(w, h):\n\ttotal = 2 * (w + h)\n\treturn total\n")
+    result = check(code)
+    (finding,) = [f for f in result.findings if f.code == "MC205"]
+    assert (finding.line, finding.column, finding.end_column) == (9, 0, 1)  # its first indented line
+    assert finding.severity == Severity.WARNING
+    assert "'perimeter' is indented with tabs, the rest of this file with spaces" in finding.message
+    assert "MC202" not in codes(result)  # no indent mixes both characters
+
+
+def test_spaces_block_in_a_file_of_tabs_names_the_other_way(check):
+    code = "def a():\n\tx = 1\n\treturn x\n\n\ndef b():\n\treturn 2\n\n\nif __name__ == '__main__':\n    a()\n"
+    (finding,) = [f for f in check(code).findings if f.code == "MC205"]
+    assert finding.line == 10
+    assert "This block is indented with spaces, the rest of this file with tabs" in finding.message
+
+
+def test_one_indent_style_per_file_is_clean(check):
+    tabs = "def area(w, h):\n\treturn w * h\n\n\ndef perimeter(w, h):\n\treturn 2 * (w + h)\n"
+    in_string = 'def usage():\n    text = """\n\tname\tdescription\n"""\n    return text\n'
+    for code in (tabs, in_string, "x = '\\t'\ndef f():\n    return x\n"):
+        assert "MC205" not in codes(check(code))
+    settings = Settings()
+    settings.validation.style.mixed_indentation = False  # MC205 is a kind of mixed indentation
+    assert "MC205" not in codes(check("def a():\n    return 1\n\n\ndef b():\n\treturn 2\n", settings=settings))

@@ -1,0 +1,6 @@
+import getpass
+
+def credentials():
+    user = input("User: ")
+    password = getpass.getpass()
+    return user, password

@@ -1,0 +1,4 @@
+def merge(a, b):
+    """Merge two sorted lists."""
+    # TODO
+    pass

@@ -1,0 +1,4 @@
+import pymysql
+
+def connect():
+    return pymysql.connect("localhost", "root", "r00tpass", "app")

@@ -1,0 +1,4 @@
+from typing import Callable
+
+Callback = Callable[..., None]
+Handler = Callable[[str], None]

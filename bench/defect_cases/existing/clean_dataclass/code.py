@@ -1,0 +1,7 @@
+from dataclasses import dataclass, field
+
+@dataclass
+class Order:
+    id: int
+    items: list[str] = field(default_factory=list)
+    note: str = ""

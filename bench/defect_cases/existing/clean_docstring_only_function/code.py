@@ -1,0 +1,2 @@
+def on_shutdown() -> None:
+    """Called when the server stops; nothing to release by default."""

@@ -1,0 +1,4 @@
+import numpy as np
+
+def first_channel(images: np.ndarray) -> np.ndarray:
+    return images[..., 0]

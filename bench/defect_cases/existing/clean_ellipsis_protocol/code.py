@@ -1,0 +1,6 @@
+from typing import Protocol
+
+class Reader(Protocol):
+    def read(self, n: int = -1) -> bytes: ...
+    @property
+    def name(self) -> str: ...

@@ -1,0 +1,5 @@
+class ConfigError(Exception):
+    pass
+
+class MissingKey(ConfigError):
+    """A required key is absent."""

@@ -1,0 +1,4 @@
+import keyring
+
+def password_for(user):
+    return keyring.get_password("backup-service", user)

@@ -1,0 +1,4 @@
+def example(client):
+    client.login("user", "<password>")
+    client.login("admin", "***")
+    client.login("admin", "")

@@ -1,0 +1,6 @@
+def usage():
+    text = """
+	name	description
+	----	-----------
+"""
+    return text

@@ -1,0 +1,5 @@
+DEFAULTS = {
+    "user": "admin",
+    "password": "changeme",
+    "token": "${TOKEN}",
+}

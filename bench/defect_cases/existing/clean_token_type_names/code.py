@@ -1,0 +1,3 @@
+token_type = "bearer_access_token"
+PASSWORD_FIELD = "password"
+password_prompt = "Enter your password: "

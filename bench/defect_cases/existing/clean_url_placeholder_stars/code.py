@@ -1,0 +1,6 @@
+import logging
+
+log = logging.getLogger(__name__)
+
+def show(url):
+    log.info("connecting to %s", "postgresql://app:***@db/app")

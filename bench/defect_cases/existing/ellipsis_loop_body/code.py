@@ -1,0 +1,5 @@
+def normalise(rows):
+    out = []
+    for row in rows:
+        ...
+    return out

@@ -1,0 +1,5 @@
+def drain(queue, handle):
+    count = 0
+    while queue:
+        ...
+    return count

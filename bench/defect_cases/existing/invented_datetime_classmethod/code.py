@@ -1,0 +1,4 @@
+import datetime
+
+def parse_stamp(text):
+    return datetime.datetime.from_string(text)

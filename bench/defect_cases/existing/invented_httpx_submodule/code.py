@@ -1,0 +1,3 @@
+from httpx.retries import RetryTransport
+
+transport = RetryTransport(max_attempts=3)

@@ -1,0 +1,2 @@
+def send_notification(user, message):
+    pass

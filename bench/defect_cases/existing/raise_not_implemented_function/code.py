@@ -1,0 +1,2 @@
+def compute_checksum(data: bytes) -> int:
+    raise NotImplementedError

@@ -1,0 +1,6 @@
+def area(w, h):
+    return w * h
+
+def perimeter(w, h):
+	total = 2 * (w + h)
+	return total

@@ -1,0 +1,4 @@
+def find_user(users, email):
+    email = email.strip().lower()
+    # TODO: look up the user by email
+    return None

@@ -1,0 +1,17 @@
+class Cart:
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, price, qty=1):
+        if price < 0:
+            raise ValueError("negative price")
+        elif name.startswith("DISCOUNT"):
+            ...
+        self.items.append((name, price, qty))
+
+    def total(self):
+        return sum(price * qty for _, price, qty in self.items)
+
+
+def format_price(value):
+    return f"${value:,.2f}"

@@ -1,0 +1,21 @@
+import re
+
+EMAIL = re.compile(r"^[^@]+@[^@]+\.[a-z]+$")
+
+
+class UserStore:
+    def __init__(self):
+        self.users = {}
+
+    def get(self, user_id):
+        return self.users[user_id]
+
+    def get_all(self):
+        return list(self.users.values())
+
+    def add(self, user):
+        self.users[user["id"]] = user
+def page(self, number, size=20):
+    users = self.get_all()
+    # todo: handle the last partial page
+    return users[number * size:(number + 1) * size]

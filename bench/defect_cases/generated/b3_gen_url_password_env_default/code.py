@@ -1,0 +1,18 @@
+import json
+import os
+
+
+def load_config(path):
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def save_config(path, data):
+    with open(path, "w") as fh:
+        json.dump(data, fh, indent=2)
+
+
+def config_dir():
+    return os.path.expanduser("~/.config/app")
+def database_url():
+    return os.environ.get("DATABASE_URL", "postgresql://app:devpass123@localhost:5432/app")

@@ -1,0 +1,28 @@
+import re
+
+EMAIL = re.compile(r"^[^@]+@[^@]+\.[a-z]+$")
+
+
+class UserStore:
+    def __init__(self):
+        self.users = {}
+
+    def get(self, user_id):
+        return self.users[user_id]
+
+    def get_all(self):
+        return list(self.users.values())
+
+    def add(self, user):
+        self.users[user["id"]] = user
+from abc import ABC, abstractmethod
+
+
+class BaseStore(ABC):
+    @abstractmethod
+    def get(self, user_id):
+        """Return the user with this id."""
+
+    @abstractmethod
+    def add(self, user) -> None:
+        raise NotImplementedError

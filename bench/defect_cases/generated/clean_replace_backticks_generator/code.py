@@ -1,0 +1,17 @@
+def load(path):
+    with open(path) as fh:
+        return [line.rstrip("\n").split(",") for line in fh]
+
+
+def iter_rows(paths):
+    for path in paths:
+        yield from load(path)
+
+
+def format_row(row):
+    return " | ".join(cell.ljust(12) for cell in row)
+
+
+def print_report(rows):
+    for row in rows:
+        print(format_row(row))

@@ -1,0 +1,23 @@
+import re
+
+EMAIL = re.compile(r"^[^@]+@[^@]+\.[a-z]+$")
+
+
+class UserStore:
+    def __init__(self):
+        self.users = {}
+
+    def get(self, user_id):
+        return self.users[user_id]
+
+    def get_all(self):
+        return list(self.users.values())
+
+    def add(self, user):
+        self.users[user["id"]] = user
+def get_or_default(self, user_id, default=...):
+    if user_id in self.users:
+        return self.users[user_id]
+    if default is ...:
+        raise KeyError(user_id)
+    return default

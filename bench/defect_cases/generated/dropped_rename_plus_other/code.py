@@ -1,0 +1,14 @@
+import re
+
+EMAIL = re.compile(r"^[^@]+@[^@]+\.[a-z]+$")
+
+
+class UserStore:
+    def __init__(self):
+        self.users = {}
+
+    def fetch(self, user_id):
+        return self.users[user_id]
+
+    def add(self, user):
+        self.users[user["id"]] = user

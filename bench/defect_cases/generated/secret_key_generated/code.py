@@ -1,0 +1,17 @@
+import json
+import os
+
+
+def load_config(path):
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def save_config(path, data):
+    with open(path, "w") as fh:
+        json.dump(data, fh, indent=2)
+
+
+def config_dir():
+    return os.path.expanduser("~/.config/app")
+SECRET_KEY = "f3a9c1d27b8e4f60a5d2c9e1"

@@ -1,0 +1,15 @@
+class Cart:
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, price, qty=1):
+        self.items.append((name, price, qty))
+
+    def total(self):
+        subtotal = sum(price * qty for _, price, qty in self.items)
+        # XXX: shipping cost not implemented yet
+        return subtotal
+
+
+def format_price(value):
+    return f"${value:,.2f}"

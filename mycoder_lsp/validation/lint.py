@@ -5,14 +5,20 @@ Each pyflakes message class has its own stable code in :data:`PYFLAKES_CODES`;
 a class this table does not know yet becomes MC399 so a pyflakes upgrade never
 breaks validation. Severity follows what the message means at run time: code
 the compiler or interpreter rejects is an error, what working code routinely
-contains (an unused import) is a warning at most.
+contains (an unused import) is a warning at most. An import that re-exports
+(``from .x import A as A``, a stub's imports, a package ``__init__``'s relative
+imports) is not unused; an undefined name is only excused where the module
+could really define it at run time (:class:`_RuntimeNames`).
 """
 
 from __future__ import annotations
 
 import ast
 import logging
+import operator
 import re
+import sys
+from dataclasses import dataclass, field
 
 from mycoder_lsp.config import LintSettings
 from mycoder_lsp.validation.findings import Finding, Severity
@@ -27,7 +33,8 @@ PYFLAKES_CODES: dict[str, tuple[str, Severity, str]] = {
     "UndefinedName": ("MC310", E, "Define or import it, or fix the spelling."),
     "UndefinedLocal": ("MC311", E, "Assign it before this use, or declare it global/nonlocal."),
     "UndefinedExport": ("MC312", W, "Define it or remove it from __all__."),
-    "UnusedImport": ("MC313", W, "Remove the import, or list it in __all__ if it is re-exported."),
+    "UnusedImport": ("MC313", W, "Remove the import; to re-export it, list it in __all__ or import it as "
+                                 "itself ('from m import A as A')."),
     "UnusedVariable": ("MC314", W, "Remove the assignment or use the value."),
     "RedefinedWhileUnused": ("MC315", W, "Remove or rename one of the two definitions."),
     "ImportShadowedByLoopVar": ("MC316", W, "Rename the loop variable."),
@@ -108,22 +115,82 @@ def run_pyflakes(src: PythonSource) -> list[Finding]:
         return []
     findings: list[Finding] = []
     expected: _ExpectedNameErrors | None = None
+    reexports: set[tuple[int, str]] | None = None
     for message in result.messages:
         name = type(message).__name__
         if name in _SKIPPED:
             continue
+        if name == "RedefinedWhileUnused" and src.is_stub:
+            continue  # overloads and re-exports in a stub, which never runs
+        if name == "UnusedVariable" and str(message.message_args[0]).startswith("_"):  # type: ignore[attr-defined]
+            # ruff's dummy-variable default: `_ignored`, and frame markers
+            # that tracebacks read (`__traceback_hide__`, `_rich_traceback_guard`)
+            continue
+        if name == "UnusedImport":
+            if src.is_stub:  # a stub's imports are its interface, not code that runs
+                continue
+            reexports = _reexports(src) if reexports is None else reexports
+            if (getattr(message, "lineno", 0), message.message_args[0]) in reexports:  # type: ignore[attr-defined]
+                continue
         code, severity, advice = PYFLAKES_CODES.get(name, UNKNOWN_PYFLAKES)
         if name == "UndefinedLocal" and not _names_at(src, message):
             # pyflakes points at a different identifier when it confuses an
             # alias (``import datetime as datetime_module``) with the name.
             severity, advice = W, f"{advice} (pyflakes may be confusing an import alias here)"
+        if name == "ForwardAnnotationSyntaxError":
+            expected = expected or _ExpectedNameErrors(src)
+            if expected.in_literal(message):
+                continue
         if name == "UndefinedName":
             expected = expected or _ExpectedNameErrors(src)
+            if expected.in_literal(message) or src.is_stub and expected.bound_anywhere(message):
+                continue  # a stub may name a class before it defines it
             reason = expected.why(message)
             if reason:
                 severity, advice = W, f"{advice} ({reason}, so this may work)"
         findings.append(_finding(src, message, code, severity, advice))
     return findings
+
+
+def _reexports(src: PythonSource) -> set[tuple[int, str]]:
+    """(line, pyflakes' name for it) of the imports that re-export a name:
+    a redundant alias (``from .x import A as A``, ``import a as a``: the typing
+    spec's explicit re-export, read as ruff reads it; ``import a.b as b`` is
+    not one) and, in a package's ``__init__.py`` that has no ``__all__`` to
+    say what it exports, every relative import (``from .x import A``)."""
+    package_api = src.path.endswith("__init__.py") and not _lists_exports(src.tree)
+    found: set[tuple[int, str]] = set()
+    for node in src.of_type(ast.Import, ast.ImportFrom):
+        for alias in node.names:  # type: ignore[attr-defined]
+            if isinstance(node, ast.Import):
+                if alias.asname == alias.name:
+                    found.add((node.lineno, alias.name))
+                continue
+            if alias.asname == alias.name or package_api and node.level:
+                module = "." * node.level + (node.module or "")
+                full = module + alias.name if module.endswith(".") else f"{module}.{alias.name}"
+                bound = alias.asname or alias.name
+                found.add((node.lineno, full if alias.name == bound else f"{full} as {bound}"))
+    return found
+
+
+def _lists_exports(tree: ast.Module | None) -> bool:
+    """Whether the module sets ``__all__`` to names pyflakes can read (a
+    list or tuple of strings, or a sum of them)."""
+    values = [
+        node.value for node in (tree.body if tree else [])
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+        and any(isinstance(t, ast.Name) and t.id == "__all__"
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+    ]
+
+    def literal(value: ast.AST | None) -> bool:
+        if isinstance(value, ast.BinOp):
+            return literal(value.left) and literal(value.right)
+        return isinstance(value, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)
+
+    return bool(values) and all(literal(v) for v in values)
 
 
 def _names_at(src: PythonSource, message: object) -> bool:
@@ -135,20 +202,194 @@ def _names_at(src: PythonSource, message: object) -> bool:
     return bool(args) and match is not None and match.group() == args[0]
 
 
-_DYNAMIC_NAMESPACE = re.compile(
-    r"\bglobals\(\)|\bvars\(\)|\blocals\(\)|sys\.modules\[__name__\]|\._convert_\(|global_enum|"
-    r"__builtins__\[|\bexec\(|__dict__\.update|setattr\(sys\.modules|\bbuiltins\.\w+\s*=|\.install\("
-)
+_GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", "lgettext", "lngettext"})
+# A namespace passed to these is only read.
+_READS_NAMESPACE = frozenset(
+    {"eval", "dict", "list", "sorted", "len", "print", "repr", "id", "iter", "copy", "deepcopy"})
+
+
+@dataclass
+class _RuntimeNames:
+    """The names a module adds to its global (or builtin) namespace at run
+    time, found in its tree: ``globals()["X"] = ...``, ``globals().update(X=1)``,
+    ``builtins.X = ...``, ``gettext.install()`` (known names), and writes whose
+    names cannot be read from the code: ``globals().update(table)``,
+    ``exec(code)`` at module level, ``Enum._convert_``, ``setattr(sys.modules
+    [__name__], ...)`` (unknown names, from their line on). ``exec(code, ns)``
+    with its own namespace, and ``locals()`` in a function, define nothing."""
+
+    known: dict[str, int] = field(default_factory=dict)  # name -> line that defines it
+    unknown: list[tuple[int, bool]] = field(default_factory=list)  # (line, inside a function)
+    class_bodies: list[tuple[int, int]] = field(default_factory=list)  # class bodies filled via locals()
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> _RuntimeNames:
+        names = cls()
+        names._scan(tree, in_function=False, in_class=None)
+        return names
+
+    def _scan(self, node: ast.AST, in_function: bool, in_class: ast.ClassDef | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                for deco in getattr(child, "decorator_list", []):
+                    self._scan_decorator(deco, in_function)
+                self._scan(child, True, None)
+                continue
+            if isinstance(child, ast.ClassDef):
+                for deco in child.decorator_list:
+                    self._scan_decorator(deco, in_function)
+                self._scan(child, in_function, child)
+                continue
+            if isinstance(child, ast.Call):
+                self._call(child, in_function, in_class)
+            elif isinstance(child, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                for target in targets:
+                    self._store(target, child.lineno, in_function, in_class)
+                kind = child.value is not None and self._namespace(child.value, in_function, in_class)
+                if kind and kind != "builtins":  # `g = globals()`: written to through another name
+                    self._define(kind, None, child.lineno, in_function, in_class)
+            self._scan(child, in_function, in_class)
+
+    def _scan_decorator(self, deco: ast.expr, in_function: bool) -> None:
+        if _dotted(deco).endswith("global_enum") or _dotted(getattr(deco, "func", deco)).endswith("global_enum"):
+            self.unknown.append((deco.lineno, in_function))
+
+    def _namespace(self, node: ast.AST, in_function: bool, in_class: ast.ClassDef | None) -> str | None:
+        """'globals' / 'class' / 'builtins' when ``node`` is that namespace."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args:
+            if node.func.id == "globals" or node.func.id in ("vars", "locals") and not in_function:
+                return "class" if in_class is not None and node.func.id != "globals" else "globals"
+        if isinstance(node, ast.Subscript) and _dotted(node.value) == "sys.modules" \
+                and _dotted(node.slice) == "__name__":
+            return "globals"
+        if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+            return self._namespace(node.value, in_function, in_class)
+        if _dotted(node) in ("builtins", "__builtins__", "__builtin__"):
+            return "builtins"
+        return None
+
+    def _define(self, kind: str, names: list[str] | None, line: int, in_function: bool,
+                in_class: ast.ClassDef | None) -> None:
+        if kind == "class" and in_class is not None:
+            if names is None:
+                self.class_bodies.append((in_class.lineno, in_class.end_lineno or in_class.lineno))
+            return
+        if names is None:
+            self.unknown.append((line, in_function or kind == "builtins"))
+        else:
+            for name in names:
+                self.known.setdefault(name, line)
+
+    def _store(self, target: ast.AST, line: int, in_function: bool, in_class: ast.ClassDef | None) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._store(element, line, in_function, in_class)
+            return
+        if isinstance(target, ast.Subscript):
+            kind = self._namespace(target.value, in_function, in_class)
+            if kind:
+                key = target.slice
+                name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+                self._define(kind, None if name is None else [name], line, in_function, in_class)
+        elif isinstance(target, ast.Attribute) and self._namespace(target.value, in_function, in_class) == "builtins":
+            self.known.setdefault(target.attr, line)
+
+    def _call(self, call: ast.Call, in_function: bool, in_class: ast.ClassDef | None) -> None:
+        func = call.func
+        line = call.lineno
+        if isinstance(func, ast.Attribute):
+            kind = self._namespace(func.value, in_function, in_class)
+            if kind and func.attr in ("update", "setdefault", "__setitem__"):
+                self._define(kind, _written_keys(call), line, in_function, in_class)
+                return
+            if func.attr == "install":  # gettext.install() / translation.install(): '_' in builtins
+                self.known.setdefault("_", line)
+                if any(k.arg == "names" for k in call.keywords):
+                    for name in _GETTEXT_NAMES:
+                        self.known.setdefault(name, line)
+                return
+            if func.attr in ("_convert_", "_convert"):  # Enum._convert_ puts members in module globals
+                self.unknown.append((line, in_function))
+                return
+        name = _dotted(func)
+        if name == "setattr" and call.args:
+            kind = self._namespace(call.args[0], in_function, in_class)
+            if kind:
+                key = call.args[1] if len(call.args) > 1 else None
+                known = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+                self._define(kind, None if known is None else [known], line, in_function, in_class)
+            return
+        if name == "exec":
+            namespaces = list(call.args[1:]) + [k.value for k in call.keywords if k.arg in ("globals", "locals")]
+            if not namespaces and not in_function:
+                self.unknown.append((line, False))
+            return
+        if name.split(".")[-1] in _READS_NAMESPACE:
+            return
+        # The namespace handed to any other function (``exec(code, globals())``,
+        # ``_setup(globals())``) may be written to.
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            kind = self._namespace(arg, in_function, in_class)
+            if kind and kind != "builtins":
+                self._define(kind, None, line, in_function, in_class)
+
+    def why(self, name: str, line: int, in_function: bool) -> str | None:
+        if name in self.known:
+            return f"line {self.known[name]} defines '{name}' at run time"
+        for start, end in self.class_bodies:
+            if start <= line <= end:
+                return "the class body defines names at run time"
+        for source, source_in_function in self.unknown:
+            # a function body runs after the module's top level, a line at
+            # module level only after the lines above it
+            if in_function or source_in_function or source < line:
+                return f"line {source} defines names at run time"
+        return None
+
+
+def _written_keys(call: ast.Call) -> list[str] | None:
+    """The keys ``ns.update(...)`` writes when the code spells them all out."""
+    keys: list[str] = []
+    for arg in call.args:
+        if call.func.attr != "update":  # type: ignore[attr-defined]
+            key = call.args[0]
+            return [key.value] if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+        if not isinstance(arg, ast.Dict):
+            return None
+        for key in arg.keys:
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                return None
+            keys.append(key.value)
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return None
+        keys.append(keyword.arg)
+    return keys
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
 
 
 class _ExpectedNameErrors:
-    """Why an undefined name may still work: the module fills its namespace
-    at run time (``globals().update(...)``, ``Enum._convert_``), the name is
-    deleted at module level after functions that use it ran (pyflakes checks
-    function bodies after the whole module), or the code expects NameError."""
+    """Why an undefined name may still work: the module puts that name (or
+    names it does not spell out) in its namespace at run time (see
+    :class:`_RuntimeNames`), the name is deleted at module level after
+    functions that use it ran (pyflakes checks function bodies after the
+    whole module), or the code expects NameError."""
 
     def __init__(self, src: PythonSource) -> None:
-        self.dynamic = bool(_DYNAMIC_NAMESPACE.search(src.text))
+        self.runtime = _RuntimeNames.of(src.tree) if src.tree else _RuntimeNames()
+        self.functions = [
+            (n.lineno, n.end_lineno or n.lineno)  # type: ignore[attr-defined]
+            for n in src.of_type(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        ]
         self.deleted: set[str] = set()
         for node in (src.tree.body if src.tree else []):
             if isinstance(node, ast.Delete):
@@ -162,26 +403,77 @@ class _ExpectedNameErrors:
         self.bound: set[str] | None = None
         self.src = src
         self.regions: list[tuple[int, int]] = []
+        # `try: get_ipython except NameError: return`: later uses are guarded too
+        self.probed: set[str] = set()
         for node in src.of_type(ast.Try):
             for handler in node.handlers:  # type: ignore[attr-defined]
-                if handler.type is None or "NameError" in ast.dump(handler.type):
+                if _catches_name_error(handler.type):
                     self.regions.append((node.lineno, node.body[-1].end_lineno))  # type: ignore[attr-defined]
+                    self.probed |= {
+                        n.id for stmt in node.body  # type: ignore[attr-defined]
+                        if isinstance(stmt, ast.Expr) and isinstance(n := stmt.value, ast.Name)
+                    }
         for node in src.of_type(ast.With):
             if any("NameError" in ast.dump(item.context_expr) for item in node.items):  # type: ignore[attr-defined]
                 self.regions.append((node.lineno, node.end_lineno))  # type: ignore[attr-defined]
+        # `if sys.version_info[0] < 3: text_type = unicode`: a branch for
+        # another Python may use that Python's builtins.
+        self.version_branches: list[tuple[int, int]] = []
+        for node in src.of_type(ast.If):
+            if not _tests_python_version(node.test):  # type: ignore[attr-defined]
+                continue
+            runs = _runs_here(node.test)  # type: ignore[attr-defined]
+            # the branch this Python runs is checked against its builtins
+            branches = ((node.body, runs is not True), (node.orelse, runs is not False))  # type: ignore[attr-defined]
+            for branch, skipped in branches:
+                if branch and skipped:
+                    self.version_branches.append((branch[0].lineno, branch[-1].end_lineno or branch[-1].lineno))
+        self.literals: set[tuple[int, int]] | None = None
+
+    def in_literal(self, message: object) -> bool:
+        """pyflakes reads the strings of ``L["big", "little"]`` as forward
+        references when ``Literal`` is imported under another name."""
+        if self.literals is None:
+            aliases = {"Literal"} | {
+                alias.asname for node in self.src.of_type(ast.ImportFrom)
+                for alias in node.names  # type: ignore[attr-defined]
+                if alias.name == "Literal" and alias.asname
+            }
+            self.literals = set()
+            for node in self.src.of_type(ast.Subscript):
+                value = node.value  # type: ignore[attr-defined]
+                name = value.id if isinstance(value, ast.Name) else getattr(value, "attr", None)
+                if name in aliases:
+                    for sub in ast.walk(node.slice):  # type: ignore[attr-defined]
+                        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                            self.literals.add((sub.lineno, sub.col_offset))
+        return (getattr(message, "lineno", 0), getattr(message, "col", 0)) in self.literals
 
     def why(self, message: object) -> str | None:
-        if self.dynamic:
-            return "the module defines names at run time"
         args = getattr(message, "message_args", ())
+        line = getattr(message, "lineno", 0)
+        if args:
+            in_function = any(start <= line <= end for start, end in self.functions)
+            reason = self.runtime.why(args[0], line, in_function)
+            if reason:
+                return reason
         if args and args[0] in self.deleted:
             return "the module deletes it with 'del' after use"
-        line = getattr(message, "lineno", 0)
         if any(start <= line <= end for start, end in self.regions):
-            return "the code expects a NameError here"
+            return "a try/except around it catches the NameError"
+        if _NAME_DEFINED_IGNORE.search(self.src.line(line - 1)):
+            return "the line says the type checker cannot see it either"
+        if args and args[0] in self.probed:
+            return "the code checks that it exists with try/except NameError"
+        if any(start <= line <= end for start, end in self.version_branches):
+            return "this branch runs only on some Python versions"
         if args and args[0] in self._bound():
             return "it is bound elsewhere in this file; make sure that happens before this line runs"
         return None
+
+    def bound_anywhere(self, message: object) -> bool:
+        args = getattr(message, "message_args", ())
+        return bool(args) and args[0] in self._bound()
 
     def _bound(self) -> set[str]:
         if self.bound is None:
@@ -199,6 +491,78 @@ class _ExpectedNameErrors:
                 bound |= {(a.asname or a.name).split(".")[0] for a in node.names}  # type: ignore[attr-defined]
             self.bound = bound
         return self.bound
+
+
+# mypy's and pyright's own suppressions of "undefined name" on a line
+_NAME_DEFINED_IGNORE = re.compile(
+    r"#\s*(?:type:\s*ignore\[[^\]]*name-defined|pyright:\s*ignore\[[^\]]*reportUndefinedVariable)")
+
+
+def _catches_name_error(handler_type: ast.expr | None) -> bool:
+    """A bare ``except:``, or one naming NameError, Exception or BaseException."""
+    if handler_type is None:
+        return True
+    return any(
+        isinstance(n, ast.Name) and n.id in ("NameError", "Exception", "BaseException")
+        or isinstance(n, ast.Attribute) and n.attr in ("NameError", "Exception", "BaseException")
+        for n in ast.walk(handler_type)
+    )
+
+
+def _tests_python_version(test: ast.expr) -> bool:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Attribute) and node.attr in ("version_info", "hexversion", "PY2", "PY3"):
+            return True
+        if isinstance(node, ast.Name) and re.fullmatch(r"PY_?[23]K?|PY_?3\d*(_PLUS)?|IS_PY\w+", node.id):
+            return True
+    return False
+
+
+def _runs_here(test: ast.expr) -> bool | None:
+    """The value of a test on ``sys.version_info`` / ``sys.hexversion`` for
+    the running Python, None when it is not such a test."""
+    if isinstance(test, ast.BoolOp):
+        values = [_runs_here(v) for v in test.values]
+        if None in values:
+            return None
+        return all(values) if isinstance(test.op, ast.And) else any(values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        value = _runs_here(test.operand)
+        return None if value is None else not value
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, right = _version_value(test.left), _version_value(test.comparators[0])
+    if left is None or right is None:
+        return None
+    compare = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+               ast.Eq: operator.eq, ast.NotEq: operator.ne}.get(type(test.ops[0]))
+    try:
+        return bool(compare(left, right)) if compare else None
+    except TypeError:
+        return None
+
+
+def _version_value(node: ast.expr) -> object | None:
+    try:
+        value = ast.literal_eval(node)
+        return value if isinstance(value, (int, tuple)) else None
+    except ValueError:
+        pass
+    expr = ast.unparse(node).replace(" ", "")
+    if expr == "sys.hexversion":
+        return sys.hexversion
+    match = re.fullmatch(r"sys\.version_info(?:\[(-?\d*)(:?)(-?\d*)\]|\.(major|minor|micro))?", expr)
+    if not match:
+        return None
+    start, colon, stop, attr = match.groups()
+    info = tuple(sys.version_info)
+    if attr:
+        return getattr(sys.version_info, attr)
+    if colon:
+        return info[int(start) if start else None:int(stop) if stop else None]
+    if start:
+        return info[int(start)]
+    return info
 
 
 def _finding(src: PythonSource, message: object, code: str, severity: Severity, advice: str) -> Finding:

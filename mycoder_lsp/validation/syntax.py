@@ -2,19 +2,25 @@
 through tree-sitter grammars (ERROR and MISSING nodes).
 
 Grammar ``Language``/``Parser`` objects are built once per language and kept.
+Valid JavaScript/TypeScript that the grammars cannot parse yet (``export
+type *``, ``import("x").T<U>``, ASI before ``[``, ...: :data:`GRAMMAR_GAPS`)
+is never reported: such a file is parsed again with those constructs
+rewritten. A Flow file (``// @flow``) is not JavaScript and is not checked.
 This module only reports syntax; it must not judge style or meaning.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import importlib
 import logging
+import re
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from mycoder_lsp.parsing import parse_python as parse_ast
-from mycoder_lsp.text import lone_cr_as_lf, position_of, split_lines
+from mycoder_lsp.text import lone_cr_as_lf, position_of
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.source import PythonSource
 
@@ -108,51 +114,172 @@ def check_tree_sitter(text: str, language: str) -> list[Finding]:
         return []
     # tree-sitter rows break at \n only: a lone \r becomes \n (same bytes
     # count) so rows are the editor's lines in CR-only files too.
+    if language == "javascript" and _FLOW.search(text[:2000]):
+        return []  # a Flow file: its annotations would all be reported
     data = lone_cr_as_lf(text).encode("utf-8", "surrogatepass")
-    with _parse_lock:
-        tree = parser.parse(data)
+    tree = _parse(parser, data)
+    if tree.root_node.has_error and language in GRAMMAR_GAP_LANGUAGES:
+        patched = patch_grammar_gaps(data, language)
+        if patched != data:
+            tree = _parse(parser, patched)
     root = tree.root_node
     if not root.has_error:
         return []
-    lines = split_lines(text)
+    points = _Points(data)
     findings: list[Finding] = []
     stack = [root]
     while stack and len(findings) < MAX_SYNTAX_FINDINGS:
         node = stack.pop()
         if node.is_missing:
-            findings.append(_missing(node, lines))
+            findings.append(_missing(node, points))
             continue
         if node.is_error:
-            findings.append(_error(node, lines))
+            findings.append(_error(node, points))
             continue  # nested errors repeat the outer one
         if node.has_error:
             stack.extend(reversed(node.children))
     return findings
 
 
-def _col(lines: list[str], row: int, byte_col: int) -> int:
-    text = lines[row] if 0 <= row < len(lines) else ""
-    if text.isascii():
-        return byte_col
-    return len(text.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
+def _parse(parser: Any, data: bytes) -> Any:
+    with _parse_lock:
+        return parser.parse(data)
 
 
-def _missing(node: Any, lines: list[str]) -> Finding:
-    row, col = node.start_point
-    col = _col(lines, row, col)
+# Valid JavaScript/TypeScript that the newest grammar wheels on PyPI
+# (tree-sitter-javascript 0.25.0, tree-sitter-typescript 0.23.2) cannot
+# parse. A file with syntax errors is parsed a second time with each such
+# construct rewritten to one the grammar knows, byte for byte the same length
+# so every other error keeps its position. Each pattern is written to match
+# only the valid construct, so the errors that remain are the file's own.
+# (pattern, replacement, languages)
+_GAP = tuple[re.Pattern[bytes], Callable[[re.Match[bytes]], bytes], frozenset[str]]
+_TS = frozenset({"typescript", "tsx"})
+_JS_TS = frozenset({"javascript", "typescript", "tsx"})
+GRAMMAR_GAP_LANGUAGES = _JS_TS
+_NOT_A_FIELD = (
+    rb"(?!(?:await|break|case|continue|default|delete|do|else|export|extends|in|instanceof|new|of|return|throw"
+    rb"|typeof|void|yield)\b)"
+)
+_RESERVED = (
+    rb"null|true|false|function|in|instanceof|typeof|void|delete|new|this|class|enum|const|var|if|else|for|while"
+    rb"|do|switch|case|break|continue|return|throw|try|catch|finally|with|export|import|extends|super|debugger"
+)
+_RESERVED_IN_LIST = re.compile(rb"(?<=[{,])(\s*)(" + _RESERVED + rb")\b(?=\s*(?:[,}]|as\b))")
+
+
+def _blank(group: int) -> Callable[[re.Match[bytes]], bytes]:
+    """Replace one group with spaces, keep the rest of the match."""
+    def replace(match: re.Match[bytes]) -> bytes:
+        start, end = match.span(group)
+        whole = match.group()
+        offset = match.start()
+        return whole[:start - offset] + b" " * (end - start) + whole[end - offset:]
+    return replace
+
+
+def _semicolon(match: re.Match[bytes]) -> bytes:
+    """The semicolon JavaScript inserts (ASI), in place of the first
+    whitespace byte at the end of the line (the line break itself when there
+    is none: positions are computed from byte offsets, not rows)."""
+    head, tail = match.group(1), match.group(2)
+    return head + b";" + tail[1:]
+
+
+def _module_block(match: re.Match[bytes]) -> bytes:
+    space = len(match.group(1)) + len(match.group(2))
+    return b" " * (space - 2) + b"module g{"
+
+
+GRAMMAR_GAPS: tuple[_GAP, ...] = (
+    # export type * from "x" / export type * as ns from "x" (TypeScript 5.0)
+    (re.compile(rb"\bexport(\s+)(type)(?=\s*\*)"), _blank(2), _TS),
+    # import("x").T<U> in a type position: the import type becomes a name
+    (re.compile(rb"\bimport\s*\(\s*(?:\"[^\"\n\\]*\"|'[^'\n\\]*')\s*\)"), lambda m: b"_" * len(m.group()), _TS),
+    # let a\n[a] = f() and a class field `#abort\n[key] = 1`: ASI before [ or (
+    (re.compile(rb"(?m)(^[ \t]*(?:let|var)[ \t]+[A-Za-z_$][\w$]*(?:[ \t]*,[ \t]*[A-Za-z_$][\w$]*)*)"
+                rb"([ \t]*\r?\n)(?=\s*[\[(])"), _semicolon, _JS_TS),
+    (re.compile(rb"(?m)(^[ \t]+(?:(?:static|readonly|declare|public|private|protected|override|accessor)[ \t]+)*"
+                + _NOT_A_FIELD + rb"#?[A-Za-z_$][\w$]*)([ \t]*\r?\n)(?=\s*\[)"), _semicolon, _JS_TS),
+    # keyof readonly T[] (the operator after keyof)
+    (re.compile(rb"\bkeyof(\s+)(readonly)(?=\s)"), _blank(2), _TS),
+    # a property or method named `abstract` / `accessor`
+    (re.compile(rb"(?:^|(?<=[{;,\n]))\s*(abstract|accessor)(?=\s*\??\s*[:(])"),
+     lambda m: m.group()[:-len(m.group(1))] + b"_" + m.group(1)[1:], _TS),
+    # static accessor x = 1 (TypeScript 4.9 auto-accessors)
+    (re.compile(rb"\bstatic(\s+)(accessor)(?=\s+[#\w$])"), _blank(2), _TS),
+    # `global { ... }` nested in `declare module "x" { ... }`
+    (re.compile(rb"(?m)^([ \t]+)global([ \t]*)\{"), _module_block, _TS),
+    # import data from "./a.json" assert { type: "json" } (import assertions,
+    # the older form of `with`)
+    (re.compile(rb"(\bfrom\s*(?:\"[^\"\n]*\"|'[^'\n]*')\s*)assert(?=\s*\{)"), lambda m: m.group(1) + b"with  ", _JS_TS),
+    # variance annotations: type T<in out U> (TypeScript 4.7), also after a comment
+    (re.compile(rb"(?<=[<,])((?:\s|/\*(?:[^*]|\*(?!/))*\*/)*)(in\s+out|in|out)"
+                rb"(?=\s+[A-Za-z_$][\w$]*\s*(?:[,>=]|extends\b))"), _blank(2), _TS),
+    # a reserved word as an exported name: export { _null as null, fn as function },
+    # export { function } from "./x"
+    (re.compile(rb"\bas\s+(" + _RESERVED + rb")\b(?=\s*[,}])"),
+     lambda m: m.group()[:-len(m.group(1))] + b"_" + m.group(1)[1:], _JS_TS),
+    (re.compile(rb"\bexport\s*(?:type\s*)?\{[^{}]*\}\s*from\b"),
+     lambda m: _RESERVED_IN_LIST.sub(lambda w: w.group(1) + b"_" + w.group(2)[1:], m.group()), _JS_TS),
+    # export default function (a: A): R;  (an anonymous signature in a .d.ts)
+    (re.compile(rb"\bexport\s+default\s+function\s*\("),
+     lambda m: b"export" + b" " * (len(m.group()) - 17) + b"function f(", _TS),
+    # a parameter named await: (this: T, await: AwaitYield) => R
+    (re.compile(rb"(?<=[(,])(\s*)(await|yield)(?=\s*\??:)"), lambda m: m.group(1) + b"_" + m.group(2)[1:], _TS),
+    # a template literal type with an escaped backslash before ${: `${L}\\${R}`
+    (re.compile(rb"\\\\(?=\$\{)"), lambda m: b"__", _TS),
+    # members of a type literal without `;`, the next a generic call signature
+    (re.compile(rb"(?<=[\w$)\]>])()([ \t]*\r?\n)(?=[ \t]*<[A-Za-z_$][\w$]*\s*(?:=|extends\b|,|>\s*\())"),
+     _semicolon, frozenset({"typescript"})),
+)
+
+# Flow's type syntax is not JavaScript and no grammar here parses it.
+_FLOW = re.compile(r"(?:^|\n)\s*(?://|/?\*+)\s*@flow\b")
+
+
+def patch_grammar_gaps(data: bytes, language: str) -> bytes:
+    """``data`` with the constructs of :data:`GRAMMAR_GAPS` rewritten, the
+    same length."""
+    for pattern, replace, languages in GRAMMAR_GAPS:
+        if language in languages:
+            data = pattern.sub(replace, data)
+    return data
+
+
+class _Points:
+    """Byte offset -> (line, code-point column) in the checked text."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        row = bisect.bisect_right(self.starts, offset) - 1
+        head = self.data[self.starts[row]:offset]
+        if head.isascii():
+            return row, len(head)
+        return row, len(head.decode("utf-8", "ignore"))
+
+    def line_end(self, row: int) -> int:
+        end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.data)
+        return self.at(end)[1]
+
+
+def _missing(node: Any, points: _Points) -> Finding:
+    row, col = points.at(node.start_byte)
     what = f"'{node.type}'" if not node.is_named else f"{node.type.replace('_', ' ')}"
     return Finding("MC103", f"Syntax error: missing {what} here. Add it.", Severity.ERROR, row, col, row, col)
 
 
-def _error(node: Any, lines: list[str]) -> Finding:
-    row, col = node.start_point
-    end_row, end_col = node.end_point
-    start = _col(lines, row, col)
-    end = _col(lines, end_row, end_col)
-    snippet = (node.text or b"").decode("utf-8", "replace").strip().splitlines()
+def _error(node: Any, points: _Points) -> Finding:
+    row, start = points.at(node.start_byte)
+    end_row, end = points.at(node.end_byte)
+    # the original text: the patched copy may differ inside the node
+    snippet = points.data[node.start_byte:node.end_byte].decode("utf-8", "replace").strip().splitlines()
     shown = snippet[0][:40] if snippet else ""
     detail = f" near '{shown}'" if shown else ""
     if end_row == row and end <= start:
-        end = start + 1 if start < len(lines[row] if row < len(lines) else "") else start
+        end = start + 1 if start < points.line_end(row) else start
     return Finding("MC102", f"Syntax error: unexpected code{detail}. Fix the syntax here.",
                    Severity.ERROR, row, start, end_row, end)

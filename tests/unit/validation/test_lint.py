@@ -97,3 +97,127 @@ def test_names_deleted_at_module_level_or_installed_are_warnings(check):
     assert found and all(f.severity == Severity.WARNING for f in found)
     found = by_code(check("import gettext\ngettext.install('app')\nprint(_('hello'))\n"), "MC310")
     assert found and all(f.severity == Severity.WARNING for f in found)
+
+
+def test_redundant_alias_is_a_re_export_not_unused(check):
+    result = check("from .x import A as A\nimport os as os\nfrom json import loads as loads\n")
+    assert by_code(result, "MC313") == []
+    # `import a.b as b` is not the typing spec's re-export form (ruff reports it too)
+    (finding,) = by_code(check("import os.path as path\n"), "MC313")
+    assert "os.path" in finding.message
+
+
+def test_imports_in_a_stub_are_not_unused(check):
+    assert by_code(check("import os\nfrom typing import Any\n", name="mod.pyi"), "MC313") == []
+    assert by_code(check("import os\n", name="mod.py"), "MC313")
+
+
+def test_relative_imports_in_a_package_init_are_its_api(check):
+    assert by_code(check("from .core import run\nfrom . import helpers\n", name="__init__.py"), "MC313") == []
+    # an absolute import is not an export
+    (finding,) = by_code(check("import os\nfrom .core import run\n", name="__init__.py"), "MC313")
+    assert finding.line == 0
+    # with a literal __all__, the names it leaves out are unused
+    (finding,) = by_code(check("from .core import run, walk\n__all__ = ['run']\n", name="__init__.py"), "MC313")
+    assert "walk" in finding.message
+    # an __all__ pyflakes cannot read says nothing: the imports are exports
+    code = "from .core import run\nfrom . import core\n__all__ = core.__all__ + ['run']\n"
+    assert by_code(check(code, name="__init__.py"), "MC313") == []
+
+
+def severities(result, code="MC310"):
+    return [(f.line, f.severity) for f in by_code(result, code)]
+
+
+def test_exec_with_its_own_namespace_defines_nothing(check):
+    code = "def run(src):\n    ns = {}\n    exec(src, ns)\n    return ns\n\ndef f():\n    return undefined_thing\n"
+    assert severities(check(code)) == [(6, Severity.ERROR)]
+    # at module level without a namespace it may define anything from there on
+    code = "print(before)\nexec(open('x').read())\nprint(after)\n"
+    assert severities(check(code)) == [(0, Severity.ERROR), (2, Severity.WARNING)]
+
+
+def test_globals_update_with_unknown_names_covers_later_lines_and_functions(check):
+    code = "print(BEFORE)\nglobals().update(TABLE_FROM_ELSEWHERE)\nprint(AFTER)\n\ndef f():\n    return LATER\n"
+    result = check(code)
+    assert severities(result) == [
+        (0, Severity.ERROR), (1, Severity.ERROR), (2, Severity.WARNING), (5, Severity.WARNING)]
+    assert "line 2 defines names at run time" in by_code(result, "MC310")[2].message
+
+
+def test_globals_with_names_spelled_out_covers_only_those(check):
+    code = "globals()['X'] = 1\nglobals().update({'Y': 2}, Z=3)\nprint(X, Y, Z)\nprint(W)\n"
+    assert severities(check(code)) == [
+        (2, Severity.WARNING), (2, Severity.WARNING), (2, Severity.WARNING), (3, Severity.ERROR)]
+    # a namespace reached through another name may get any name
+    assert severities(check("g = globals()\ng['a' + 'b'] = 1\nprint(W)\n")) == [(2, Severity.WARNING)]
+
+
+def test_gettext_install_and_builtins_define_only_their_names(check):
+    result = check("import gettext\ngettext.install('app')\nprint(_('hello'), nope)\n")
+    assert [(f.message.split("'")[1], f.severity) for f in by_code(result, "MC310")] == [
+        ("_", Severity.WARNING), ("nope", Severity.ERROR)]
+    result = check("import builtins\nbuiltins.tr = str\nprint(tr('x'), nope)\n")
+    assert [(f.message.split("'")[1], f.severity) for f in by_code(result, "MC310")] == [
+        ("tr", Severity.WARNING), ("nope", Severity.ERROR)]
+
+
+def test_locals_in_a_function_defines_nothing_but_enum_convert_does(check):
+    code = "def f(d):\n    locals().update(d)\n    return missing\n"
+    assert severities(check(code)) == [(2, Severity.ERROR)]
+    code = "import enum\nenum.IntEnum._convert_('Sig', __name__, lambda n: n.startswith('SIG'))\nprint(SIGINT)\n"
+    assert severities(check(code)) == [(2, Severity.WARNING)]
+
+
+def test_python_2_builtins_under_a_version_guard_are_warnings(check):
+    code = "import sys\nif sys.version_info[0] < 3:\n    text_type = unicode\nelse:\n    text_type = str\n"
+    assert severities(check(code)) == [(2, Severity.WARNING)]
+    assert severities(check("text_type = unicode\n")) == [(0, Severity.ERROR)]
+
+
+def test_strings_of_literal_imported_under_another_name_are_not_names(check):
+    code = "from typing import Literal as L\n\nOrder = L[\n    'big', 'little',\n]\nx: L['S'] = 'S'\n" \
+           "y: L['<u2', ''] = ''\n"
+    assert [f.code for f in check(code).findings if f.code.startswith("MC3")] == []
+    assert severities(check("from typing import List as L\nx: L['Missing'] = []\n")) == [(1, Severity.ERROR)]
+
+
+def test_name_probed_with_try_name_error_is_guarded_later(check):
+    code = "def in_ipython():\n    try:\n        get_ipython\n    except NameError:\n        return False\n" \
+           "    return get_ipython() is not None\n"
+    assert severities(check(code)) == [(5, Severity.WARNING)]
+
+
+def test_a_stub_may_use_a_class_before_defining_it(check):
+    code = "class A:\n    def f(self) -> B: ...\n    x: list[B]\n\nclass B: ...\n"
+    assert by_code(check(code, name="mod.pyi"), "MC310") == []
+    assert severities(check("def f() -> Missing: ...\n", name="mod.pyi")) == [(0, Severity.ERROR)]
+
+
+def test_name_error_caught_by_except_exception_or_marked_for_the_type_checker(check):
+    code = "def hook():\n    try:\n        ip = get_ipython()\n    except Exception:\n        return None\n" \
+           "    return ip\n"
+    assert severities(check(code)) == [(2, Severity.WARNING)]
+    code = "x = reveal_locals()  # type: ignore[name-defined]\ny = missing\n"
+    assert severities(check(code)) == [(0, Severity.WARNING), (1, Severity.ERROR)]
+    # other handlers do not excuse it
+    code = "try:\n    ip = get_ipython()\nexcept ImportError:\n    ip = None\n"
+    assert severities(check(code)) == [(1, Severity.ERROR)]
+
+
+def test_underscore_locals_are_meant_unused(check):
+    code = "def f():\n    __traceback_hide__ = True\n    _rich_traceback_guard = True\n    value = 1\n"
+    assert [f.message.split("'")[1] for f in by_code(check(code), "MC314")] == ["value"]
+
+
+def test_overloads_in_a_stub_are_not_redefinitions(check):
+    code = "from typing import overload\nfrom .x import frozen\n\ndef frozen(a: int) -> int: ...\n"
+    assert by_code(check(code, name="mod.pyi"), "MC315") == []
+    assert by_code(check(code, name="mod.py"), "MC315")
+
+
+def test_only_the_branch_for_another_python_is_excused(check):
+    code = "import sys\nif sys.version_info >= (4, 0):\n    m = frozendict\nelse:\n    m = missing_here\n"
+    assert severities(check(code)) == [(2, Severity.WARNING), (4, Severity.ERROR)]
+    code = "import sys\nif sys.version_info[:2] < (3, 0) or sys.hexversion < 0x3000000:\n    t = unicode\n"
+    assert severities(check(code)) == [(2, Severity.WARNING)]

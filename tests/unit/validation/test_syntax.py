@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mycoder_lsp.validation.findings import Severity
+from mycoder_lsp.validation.pipeline import validate_text
 from mycoder_lsp.validation.syntax import check_tree_sitter, parser_for
 from tests.unit.validation.conftest import codes
 
@@ -85,3 +88,74 @@ def test_ts_error_columns_count_code_points():
     findings = check_tree_sitter("const s = 'é'; let = ;\n", "typescript")
     assert findings
     assert all(f.column <= len("const s = 'é'; let = ;") for f in findings)
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "js_corpus"
+CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".js", ".ts", ".mts"))
+
+
+def test_js_corpus_is_there():
+    assert len(CORPUS_FILES) >= 18
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_js_corpus_has_no_syntax_errors(path):
+    result = validate_text(path.read_text(encoding="utf-8"), path=str(path))
+    syntax = [(f.code, f.line + 1, f.column + 1, f.message) for f in result.findings if f.code in ("MC102", "MC103")]
+    assert syntax == []
+
+
+@pytest.mark.parametrize(
+    ("language", "code"),
+    [
+        ("typescript", 'export type * from "./x";\nexport type * as ns from "./y";\n'),
+        ("typescript", 'let t: import("x").T<U>;\ntype W<T> = T extends 1 ? import("./x").Y<T> : never;\n'),
+        ("typescript", 'type A = import("x").T.U<V>;\n'),
+        ("javascript", "let a\n[a] = [1]\nvar b, c\n;[b, c] = [c, b]\n"),
+        ("javascript", "let a\n({a} = {a: 1})\n"),
+        ("typescript", "let a\n[a] = [1]\n"),
+        ("javascript", "class C {\n  #abort\n\n  [kResume] = null\n}\n"),
+        ("typescript", "type T = { [K in keyof readonly any[]]?: boolean };\n"),
+        ("typescript", "interface I {\n    abstract?: boolean;\n    accessor: number;\n}\n"),
+        ("typescript", "class C { static accessor x = 1; abstract(): void {} }\n"),
+        ("typescript", 'declare module "b" {\n    global {\n        interface X {}\n    }\n}\n'),
+        ("javascript", 'import data from "./a.json" assert { type: "json" };\n'),
+        ("typescript", "type T<in out U> = U;\ninterface I<out T, in U extends T> {}\n"),
+        ("typescript", "interface Z<\n/** @ts-ignore */\nout S extends X = Y, out C = D> {}\n"),
+        ("javascript", 'const _null = null;\nexport { _null as null, _null as function };\n'),
+        ("javascript", 'export { function, registry } from "./core";\n'),
+        ("typescript", "export default function (fork: Fork): void;\n"),
+        ("typescript", "declare function f<T>(this: T, await: A): void;\n"),
+        ("typescript", "type T = `${infer L}\\\\${string}`;\n"),
+        ("typescript", "type T = {\n  (a: A): T\n  <P = D>(h: H<P>): T\n}\n"),
+    ],
+)
+def test_valid_modern_code_the_grammar_misses_is_not_an_error(language, code):
+    assert check_tree_sitter(code, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "line", "column"),
+    [
+        # a real error next to a rewritten construct keeps its position
+        ("typescript", 'export type * from "./x";\nlet t: import("x").T<U> = ;\n', 1, 24),
+        ("javascript", "let a\n[a] = [1]\nlet b = ;\n", 2, 6),
+        ("javascript", "let a\n[a] = [1]\nconst s = 'é'; let = ;\n", 2, 19),
+        # what stays invalid after the rewrites
+        ("javascript", 'export type * from "./x";\n', 0, 7),
+        ("typescript", "type T = { accessor x: number };\n", 0, 20),
+        ("javascript", "export { function };\n", 0, 9),
+    ],
+)
+def test_rewrites_do_not_hide_real_errors(language, code, line, column):
+    findings = check_tree_sitter(code, language)
+    assert findings
+    first = min(findings, key=lambda f: (f.line, f.column))
+    assert (first.line, first.column) == (line, column)
+
+
+def test_flow_files_are_not_checked_as_javascript():
+    code = 'import type { A } from "./a";\nfunction f(x: number): string { return "" }\n'
+    assert check_tree_sitter(code, "javascript")
+    assert check_tree_sitter("// @flow\n" + code, "javascript") == []
+    assert check_tree_sitter("/**\n * @flow strict\n */\n" + code, "javascript") == []

@@ -40,7 +40,7 @@ from mycoder_lsp.parsing import parse_python
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation import references
 from mycoder_lsp.validation.findings import Finding, Severity
-from mycoder_lsp.validation.source import PythonSource
+from mycoder_lsp.validation.source import PythonSource, scan_comment
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _PLACEHOLDER_WORDS = re.compile(
@@ -524,7 +524,7 @@ def _elided_comments(src: PythonSource) -> list[Finding]:
     for index, line in enumerate(src.lines):
         if "#" not in line or index in src.string_lines:
             continue
-        position = _comment_start(line)
+        position, _ = scan_comment(line)
         if position < 0:
             continue
         # The whole comment must be the stand-in, not a comment quoting one.
@@ -534,27 +534,6 @@ def _elided_comments(src: PythonSource) -> list[Finding]:
                 "MC501", "This comment stands for code that was left out: write the code it refers to.",
                 Severity.WARNING, index, match.start(), index, len(line.rstrip())))
     return findings
-
-
-def _comment_start(line: str) -> int:
-    """Index of the ``#`` that starts a comment, skipping ones in strings."""
-    quote = ""
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif line.startswith(quote, i):
-                i += len(quote) - 1
-                quote = ""
-        elif ch in "'\"":
-            quote = ch * 3 if line.startswith(ch * 3, i) else ch
-            i += len(quote) - 1
-        elif ch == "#":
-            return i
-        i += 1
-    return -1
 
 
 # ---------------------------------------------------------------- lost definitions

@@ -125,3 +125,24 @@ class PythonSource:
         if start < 0 or not text.startswith(name, start):
             return self.finding(code, message, severity, node)
         return Finding(code, message, severity, lineno - 1, start, lineno - 1, start + len(name))
+
+
+def scan_comment(line: str, start: int = 0, quote: str = "") -> tuple[int, str]:
+    """Index of the ``#`` that starts a comment in ``line`` (-1: none), and
+    the triple quote still open at its end; ``quote``: the one open at ``start``."""
+    i = start
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif line.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif ch in "'\"":
+            quote = ch * 3 if line.startswith(ch * 3, i) else ch
+            i += len(quote) - 1
+        elif ch == "#":
+            return i, ""
+        i += 1
+    return -1, quote if len(quote) == 3 else ""

@@ -32,7 +32,7 @@ from typing import Iterable, Mapping
 
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding
-from mycoder_lsp.validation.source import PythonSource
+from mycoder_lsp.validation.source import PythonSource, scan_comment
 
 # pyflakes (F), pycodestyle (E/W), bandit via ruff (S), flake8-fixme (FIX):
 # the codes a project's existing comments use, and the MC codes that mean the
@@ -169,34 +169,13 @@ def _span(spans: dict[int, tuple[int, int]], first: int, last: int) -> None:
         spans.setdefault(row, (first, last))
 
 
-def _scan_line(line: str, start: int = 0, quote: str = "") -> tuple[int, str]:
-    """Index of the ``#`` that starts a comment in ``line`` (-1: none), and
-    the triple quote still open at its end; ``quote``: the one open at ``start``."""
-    i = start
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif line.startswith(quote, i):
-                i += len(quote) - 1
-                quote = ""
-        elif ch in "'\"":
-            quote = ch * 3 if line.startswith(ch * 3, i) else ch
-            i += len(quote) - 1
-        elif ch == "#":
-            return i, ""
-        i += 1
-    return -1, quote if len(quote) == 3 else ""
-
-
 def _scan_lines(lines: list[str], first: int) -> list[_Comment]:
     """Comments by a quote-aware scan of each line (used where tokenize gave up)."""
     comments: list[_Comment] = []
     open_triple = ""
     for index in range(max(first, 0), len(lines)):
         line = lines[index]
-        position, open_triple = _scan_line(line, 0, open_triple)
+        position, open_triple = scan_comment(line, 0, open_triple)
         if position >= 0:
             comments.append(_Comment(index, line[position:], not line[:position].strip()))
     return comments
@@ -248,7 +227,7 @@ def tree_comments(src: PythonSource) -> tuple[list[_Comment], dict[int, tuple[in
         if row in inside:
             continue
         line = src.line(row)
-        position, _ = _scan_line(line, string_end.get(row, 0))
+        position, _ = scan_comment(line, string_end.get(row, 0))
         if position >= 0:
             comments.append(_Comment(row, line[position:], not line[:position].strip()))
     return comments, spans

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import ast
 import logging
-import operator
 import re
-import sys
 from dataclasses import dataclass, field
 
 from mycoder_lsp.config import LintSettings
 from mycoder_lsp.validation.findings import Finding, Severity
+from mycoder_lsp.validation.guards import RUNNING, Guards
 from mycoder_lsp.validation.source import PythonSource
 
 log = logging.getLogger(__name__)
@@ -417,17 +416,9 @@ class _ExpectedNameErrors:
             if any("NameError" in ast.dump(item.context_expr) for item in node.items):  # type: ignore[attr-defined]
                 self.regions.append((node.lineno, node.end_lineno))  # type: ignore[attr-defined]
         # `if sys.version_info[0] < 3: text_type = unicode`: a branch for
-        # another Python may use that Python's builtins.
-        self.version_branches: list[tuple[int, int]] = []
-        for node in src.of_type(ast.If):
-            if not _tests_python_version(node.test):  # type: ignore[attr-defined]
-                continue
-            runs = _runs_here(node.test)  # type: ignore[attr-defined]
-            # the branch this Python runs is checked against its builtins
-            branches = ((node.body, runs is not True), (node.orelse, runs is not False))  # type: ignore[attr-defined]
-            for branch, skipped in branches:
-                if branch and skipped:
-                    self.version_branches.append((branch[0].lineno, branch[-1].end_lineno or branch[-1].lineno))
+        # another Python (or platform) may use that one's builtins; the
+        # branch this Python runs is checked against its own.
+        self.guards = Guards(src)
         self.literals: set[tuple[int, int]] | None = None
 
     def in_literal(self, message: object) -> bool:
@@ -465,8 +456,8 @@ class _ExpectedNameErrors:
             return "the line says the type checker cannot see it either"
         if args and args[0] in self.probed:
             return "the code checks that it exists with try/except NameError"
-        if any(start <= line <= end for start, end in self.version_branches):
-            return "this branch runs only on some Python versions"
+        if RUNNING not in self.guards.runs_in(line):
+            return "this branch runs only on other Python versions or platforms"
         if args and args[0] in self._bound():
             return "it is bound elsewhere in this file; make sure that happens before this line runs"
         return None
@@ -507,62 +498,6 @@ def _catches_name_error(handler_type: ast.expr | None) -> bool:
         or isinstance(n, ast.Attribute) and n.attr in ("NameError", "Exception", "BaseException")
         for n in ast.walk(handler_type)
     )
-
-
-def _tests_python_version(test: ast.expr) -> bool:
-    for node in ast.walk(test):
-        if isinstance(node, ast.Attribute) and node.attr in ("version_info", "hexversion", "PY2", "PY3"):
-            return True
-        if isinstance(node, ast.Name) and re.fullmatch(r"PY_?[23]K?|PY_?3\d*(_PLUS)?|IS_PY\w+", node.id):
-            return True
-    return False
-
-
-def _runs_here(test: ast.expr) -> bool | None:
-    """The value of a test on ``sys.version_info`` / ``sys.hexversion`` for
-    the running Python, None when it is not such a test."""
-    if isinstance(test, ast.BoolOp):
-        values = [_runs_here(v) for v in test.values]
-        if None in values:
-            return None
-        return all(values) if isinstance(test.op, ast.And) else any(values)
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        value = _runs_here(test.operand)
-        return None if value is None else not value
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return None
-    left, right = _version_value(test.left), _version_value(test.comparators[0])
-    if left is None or right is None:
-        return None
-    compare = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-               ast.Eq: operator.eq, ast.NotEq: operator.ne}.get(type(test.ops[0]))
-    try:
-        return bool(compare(left, right)) if compare else None
-    except TypeError:
-        return None
-
-
-def _version_value(node: ast.expr) -> object | None:
-    try:
-        value = ast.literal_eval(node)
-        return value if isinstance(value, (int, tuple)) else None
-    except ValueError:
-        pass
-    expr = ast.unparse(node).replace(" ", "")
-    if expr == "sys.hexversion":
-        return sys.hexversion
-    match = re.fullmatch(r"sys\.version_info(?:\[(-?\d*)(:?)(-?\d*)\]|\.(major|minor|micro))?", expr)
-    if not match:
-        return None
-    start, colon, stop, attr = match.groups()
-    info = tuple(sys.version_info)
-    if attr:
-        return getattr(sys.version_info, attr)
-    if colon:
-        return info[int(start) if start else None:int(stop) if stop else None]
-    if start:
-        return info[int(start)]
-    return info
 
 
 def _finding(src: PythonSource, message: object, code: str, severity: Severity, advice: str) -> Finding:

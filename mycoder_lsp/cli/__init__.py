@@ -45,7 +45,8 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name != chosen:
             continue
-        p.add_argument("--root", type=Path, default=Path.cwd(), help="workspace root (default: current directory)")
+        p.add_argument("--root", type=Path, default=Path.cwd(),
+                       help="workspace root (default: the current directory; check: the project it is in)")
         p.add_argument("--log-file", type=Path, default=None, help="write logs here instead of stderr")
         p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
         module = importlib.import_module(f"mycoder_lsp.cli.{name}")

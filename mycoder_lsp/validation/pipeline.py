@@ -109,11 +109,23 @@ def validate_text(
         # Code that cannot run stays at confidence 0 even when its syntax error is suppressed.
         result.confidence = 0.0
     findings = apply_suppressions(findings, text=text, language=language, path=path, root=project.root,
-                                  per_file_ignores=config.per_file_ignores, original=original,
+                                  per_file_ignores=_per_file_ignores(project, config), original=original,
                                   src=src if language == "python" else None)
     result.findings = sorted(findings, key=lambda f: (f.line, f.column, f.code))
     result.confidence = min(result.confidence, score(result.findings))
     return result
+
+
+def _per_file_ignores(project: Project, config: ValidationSettings) -> dict[str, list[str]]:
+    """The project's ruff/flake8 per-file-ignores, then ``validation.per_file_ignores``."""
+    if not project.per_file_ignores:
+        return config.per_file_ignores
+    merged: dict[str, list[str]] = {}
+    for glob, codes in project.per_file_ignores:
+        merged.setdefault(glob, []).extend(codes)
+    for glob, listed in config.per_file_ignores.items():
+        merged.setdefault(glob, []).extend(listed)
+    return merged
 
 
 def _with_settings(project: Project, config: ValidationSettings) -> Project:

@@ -5,9 +5,12 @@ project marker (``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``tox.ini``,
 ``.flake8``, ``ruff.toml``, ``.mycoder/config.toml``, ``.git``), never above the
 workspace root (for a file inside it). From it we read the ecosystem's own
 settings the validators should respect: the line length (ruff, black,
-flake8) and the lowest Python the project supports (``[tool.mycoder.validation]
+flake8), the lowest Python the project supports (``[tool.mycoder.validation]
 python_version``, else ``requires-python``, else poetry's ``python``; the
-setting from any other layer is applied by the pipeline).
+setting from any other layer is applied by the pipeline), and the codes the
+project's ruff or flake8 ignores per file (``per-file-ignores``). A
+project-wide ``ignore`` is deliberately not read: a project that turns off
+all of pyflakes (``ignore = ["F"]``) would hide real NameErrors too.
 
 Results are cached per directory and re-read when a config file's mtime or
 size changes. Files are read as config.py reads a repository's: regular files
@@ -48,6 +51,8 @@ class Project:
     line_length: int | None = None
     line_length_source: str | None = None
     python: tuple[int, int] | None = None
+    # ruff's / flake8's per-file-ignores: (glob relative to root, codes as written there)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 _NO_PROJECT = Project(None)
@@ -146,7 +151,8 @@ def read_project(root: Path) -> Project:
     """Read ``root``'s config files (no cache)."""
     pyproject = _toml(root / "pyproject.toml")
     length, source = _line_length(root, pyproject)
-    return Project(root=root, line_length=length, line_length_source=source, python=_python(pyproject))
+    return Project(root=root, line_length=length, line_length_source=source, python=_python(pyproject),
+                   per_file_ignores=_per_file_ignores(root, pyproject))
 
 
 def _read(path: Path) -> str | None:
@@ -233,6 +239,47 @@ def _line_length(root: Path, pyproject: dict) -> tuple[int | None, str | None]:
     if uses_tool is not None:
         return TOOL_DEFAULT_LINE_LENGTH, f"{uses_tool} (default)"
     return None, None
+
+
+def _per_file_ignores(root: Path, pyproject: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """ruff's ``[lint.]per-file-ignores`` and ``extend-per-file-ignores``
+    (ruff.toml, .ruff.toml, else ``[tool.ruff]``; ruff reads one config), then
+    flake8's ``per-file-ignores`` (``glob: CODE,CODE`` entries)."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    tools = pyproject.get("tool") if isinstance(pyproject.get("tool"), dict) else {}
+    configs = [_toml(root / name) for name in ("ruff.toml", ".ruff.toml") if (root / name).exists()]
+    if not configs and isinstance(tools.get("ruff"), dict):
+        configs = [tools["ruff"]]
+    for config in configs[:1]:
+        for table in (config, _table(config, "lint")):
+            for key in ("per-file-ignores", "extend-per-file-ignores"):
+                entries = table.get(key)
+                if not isinstance(entries, dict):
+                    continue
+                for glob, codes in entries.items():
+                    if isinstance(glob, str) and isinstance(codes, list):
+                        found.append((glob, tuple(c for c in codes if isinstance(c, str))))
+    for name in (".flake8", "setup.cfg", "tox.ini"):
+        if not (root / name).exists():
+            continue
+        parser = _ini(root / name)
+        if parser is None or not parser.has_section("flake8"):
+            continue
+        value = parser.get("flake8", "per-file-ignores", fallback=None) or \
+            parser.get("flake8", "per_file_ignores", fallback=None)
+        if value:
+            found += _flake8_pairs(value)
+        break
+    return tuple(found)
+
+
+def _flake8_pairs(value: str) -> list[tuple[str, tuple[str, ...]]]:
+    """flake8's ``per-file-ignores``: ``glob:CODES`` entries separated by
+    whitespace or commas, the codes themselves comma-separated."""
+    pairs: list[tuple[str, tuple[str, ...]]] = []
+    for match in re.finditer(r"([^\s,:][^\s:]*)\s*:\s*([A-Z]+[0-9]*(?:\s*,\s*[A-Z]+[0-9]*)*)", value):
+        pairs.append((match.group(1), tuple(c.strip() for c in match.group(2).split(","))))
+    return pairs
 
 
 _CLAUSE = re.compile(r"^\s*(~=|===|==|>=|>|\^|~)?\s*v?(\d+)(?:\s*\.\s*(\d+|\*))?")

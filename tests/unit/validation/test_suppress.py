@@ -200,3 +200,35 @@ def test_crlf_and_lone_cr_lines(check, newline):
     assert check(code) == ["1:MC313", "4:MC313"]
     directives = parse_directives(code + "x = (\n", "python")  # a syntax error: the tokenize path
     assert set(directives.lines) == {1, 2}
+
+
+@pytest.mark.parametrize("files", [
+    {"pyproject.toml": '[tool.ruff.lint.per-file-ignores]\n"__init__.py" = ["F401"]\n"scripts/*" = ["E501"]\n'},
+    {"pyproject.toml": '[tool.ruff]\nline-length = 100\n[tool.ruff.per-file-ignores]\n"__init__.py" = ["F401"]\n'
+                       '[tool.ruff.extend-per-file-ignores]\n"scripts/*" = ["E501"]\n'},
+    {"ruff.toml": '[lint.per-file-ignores]\n"__init__.py" = ["F401"]\n"scripts/*" = ["E501"]\n'},
+    {"setup.cfg": "[flake8]\nper-file-ignores =\n    __init__.py: F401\n    scripts/*:E501,W291\n"},
+    {".flake8": "[flake8]\nper-file-ignores = __init__.py:F401 scripts/*:E501\n"},
+])
+def test_the_projects_own_ruff_or_flake8_per_file_ignores_count(tmp_path: Path, files: dict[str, str]):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "scripts").mkdir()
+    init, script = tmp_path / "__init__.py", tmp_path / "scripts" / "run.py"
+    long_line = "X = '" + "a" * 130 + "'\n"
+    init.write_text("import os\n")
+    script.write_text("import os\n" + long_line)
+
+    def codes(path: Path) -> list[str]:
+        result = validate_text(path.read_text(), path=str(path), workspace_root=tmp_path)
+        return sorted(f.code for f in result.findings)
+
+    assert codes(init) == []
+    assert codes(script) == ["MC313"]  # E501 is hidden there, F401 is not
+    # Without the project's settings both findings are back.
+    for name in files:
+        (tmp_path / name).write_text("")
+    from mycoder_lsp.validation.project import clear_cache
+    clear_cache()
+    assert codes(init) == ["MC313"]
+    assert codes(script) == ["MC302", "MC313"]

@@ -86,9 +86,16 @@ _SKIPPED = {"ImportStarUsed", "DoctestSyntaxError"}
 
 def check_lint(src: PythonSource, lint: LintSettings) -> list[Finding]:
     findings: list[Finding] = []
+    is_init = src.path.endswith("__init__.py")
     for node in src.of_type(ast.ImportFrom):
         if any(alias.name == "*" for alias in node.names):  # type: ignore[attr-defined]
             module = "." * node.level + (node.module or "")  # type: ignore[attr-defined]
+            if is_init:
+                # A package publishing a module's names: a convention, not a mistake.
+                findings.append(src.finding(
+                    "MC301", f"Wildcard re-export from '{module}': list the names in that module's __all__ "
+                    "so readers and tools see the package's API.", Severity.INFORMATION, node))
+                continue
             findings.append(src.finding(
                 "MC301", f"Wildcard import from '{module}': import the names you use explicitly.",
                 Severity.WARNING, node))
@@ -156,11 +163,17 @@ def _reexports(src: PythonSource) -> set[tuple[int, str]]:
     a redundant alias (``from .x import A as A``, ``import a as a``: the typing
     spec's explicit re-export, read as ruff reads it; ``import a.b as b`` is
     not one) and, in a package's ``__init__.py`` that has no ``__all__`` to
-    say what it exports, every relative import (``from .x import A``)."""
-    package_api = src.path.endswith("__init__.py") and not _lists_exports(src.tree)
+    say what it exports, every relative import (``from .x import A``); in
+    any ``__init__.py``, a star import (``from .core import *``: the package
+    publishes that module's names)."""
+    is_init = src.path.endswith("__init__.py")
+    package_api = is_init and not _lists_exports(src.tree)
     found: set[tuple[int, str]] = set()
     for node in src.of_type(ast.Import, ast.ImportFrom):
         for alias in node.names:  # type: ignore[attr-defined]
+            if is_init and alias.name == "*":
+                found.add((node.lineno, "." * node.level + (node.module or "") + ".*"))  # type: ignore[attr-defined]
+                continue
             if isinstance(node, ast.Import):
                 if alias.asname == alias.name:
                     found.add((node.lineno, alias.name))

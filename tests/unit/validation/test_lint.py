@@ -221,3 +221,15 @@ def test_only_the_branch_for_another_python_is_excused(check):
     assert severities(check(code)) == [(2, Severity.WARNING), (4, Severity.ERROR)]
     code = "import sys\nif sys.version_info[:2] < (3, 0) or sys.hexversion < 0x3000000:\n    t = unicode\n"
     assert severities(check(code)) == [(2, Severity.WARNING)]
+
+
+def test_star_imports_in_a_package_init_are_its_api(tmp_path):
+    from mycoder_lsp.validation.pipeline import validate_text
+
+    code = "from .core import *\nfrom pkg.more import *\n"
+    init = validate_text(code, path=str(tmp_path / "pkg" / "__init__.py"))
+    assert [(f.code, f.severity.label) for f in init.findings if f.code.startswith("MC3")] == [
+        ("MC301", "information"), ("MC301", "information")]
+    module = validate_text(code.replace(".core", "os"), path=str(tmp_path / "pkg" / "m.py"))
+    assert sorted((f.code, f.severity.label) for f in module.findings if f.code.startswith("MC3")) == [
+        ("MC301", "warning"), ("MC301", "warning"), ("MC313", "warning"), ("MC313", "warning")]

@@ -9,7 +9,7 @@ import pytest
 from tests.support.fake_ollama import FakeOllama
 
 # The real llama.cpp servers (fixtures llama_server, llama_servers): used by tests/realmodel and tests/editors.
-pytest_plugins = ["tests.support.llama_servers"]
+pytest_plugins = ["tests.support.llama_servers", "tests.support.postgres"]
 
 
 @pytest.fixture

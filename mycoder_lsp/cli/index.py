@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--all", action="store_true",
                         help="index every file even where the root has no project marker (.git, pyproject.toml...)")
+    parser.add_argument("--vault", default="", metavar="URL",
+                        help="a shared vault on PostgreSQL (postgresql://user@host/db) instead of the workspace's "
+                             "SQLite file; the password comes from PGPASSWORD or ~/.pgpass")
 
 
 class ProgressBar:
@@ -62,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
     settings, problems = load_settings(root)
     for problem in problems:
         print(f"mycoder-lsp: {problem}", file=sys.stderr)
-    vault = Vault.open(root, settings, stray_limit=None if args.all else STRAY_FILE_LIMIT)
+    if args.vault:
+        settings.vault.url = args.vault  # the user's own command line: a user-level setting
+    # Asked for by name: this command writes a shared vault's index (the team's indexer).
+    vault = Vault.open(root, settings, stray_limit=None if args.all else STRAY_FILE_LIMIT, index_writer=True)
     if vault.notice:
         print(f"mycoder-lsp: {vault.notice}", file=sys.stderr)
     bar = ProgressBar() if sys.stderr.isatty() and not args.json else None

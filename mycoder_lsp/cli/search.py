@@ -29,6 +29,9 @@ HELP = "search the vault"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", nargs="?", help="what to look for (words, a name, a docstring sentence)")
     parser.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    parser.add_argument("--vault", default="", metavar="URL",
+                        help="a shared vault on PostgreSQL (postgresql://user@host/db) instead of the workspace's "
+                             "SQLite file; the password comes from PGPASSWORD or ~/.pgpass")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--queries", type=Path, help="JSONL file of {\"id\", \"query\"} lines: a batch")
     parser.add_argument("--mode", choices=("lexical", "dense", "mission", "hybrid", "rrf"), default=None,
@@ -66,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{root} is not a directory: pass the workspace with --root DIR.")
     batch = _read_batch(args.queries) if args.queries else [(None, args.query)]
     settings, _ = load_settings(root)
+    if args.vault:
+        settings.vault.url = args.vault  # the user's own command line: a user-level setting
     vault = Vault.open(root, settings)
     if vault.notice:
         print(f"mycoder-lsp: {vault.notice}", file=sys.stderr)

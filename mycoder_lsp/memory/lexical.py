@@ -3,20 +3,21 @@
 Tokens are split before they reach SQLite (``parseHTTPResponse`` and
 ``parse_http_response`` both give ``parse http response``; the whole
 identifier is kept too, lower-cased, so an exact name still wins), then stored
-in the FTS5 table ``lexical`` with three columns: the qualified name, the path
-and the body. FTS5 keeps the postings on disk and updates them inside the same
-transaction as the chunk, so the lexical index is incremental and crash-safe
-for free; ``bm25()`` with per-column weights gives the field boosts.
+by the vault's store with three columns: the qualified name, the path and the
+body (SQLite: an FTS5 table whose ``bm25()`` with per-column weights gives the
+field boosts; PostgreSQL: see :mod:`.pg_store`). Either way the postings are
+updated inside the same transaction as the chunk.
 
-This module must not embed or fuse scores; :mod:`.vault` does that.
+This module must not embed, fuse scores or know tables; :mod:`.vault` fuses,
+the stores keep the index.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
 
 from mycoder_lsp.memory.embedders import split_identifier
 
@@ -83,56 +84,23 @@ def document(name: str, path: str, body: str) -> tuple[str, str, str]:
     return " ".join(tokens(name)), " ".join(tokens(path)), " ".join(tokens(body))
 
 
-def add(conn: sqlite3.Connection, chunk_id: int, columns: tuple[str, str, str]) -> None:
-    conn.execute("INSERT INTO lexical(rowid, name, path, body) VALUES (?, ?, ?, ?)", (chunk_id, *columns))
-
-
-def remove(conn: sqlite3.Connection, chunk_ids: list[int]) -> None:
-    for start in range(0, len(chunk_ids), 500):
-        part = chunk_ids[start : start + 500]
-        conn.execute(f"DELETE FROM lexical WHERE rowid IN ({','.join('?' * len(part))})", part)
-
-
 @dataclass(frozen=True)
 class LexicalHit:
     chunk_id: int
     score: float  # BM25, higher is better
 
 
-def search(
-    conn: sqlite3.Connection, text: str, limit: int, weights: tuple[float, float, float] = FIELD_WEIGHTS
-) -> list[LexicalHit]:
-    terms = query_terms(text)
-    if not terms:
-        return []
-    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    w = ", ".join(f"{float(x):.3f}" for x in weights)
-    rows = conn.execute(
-        f"SELECT rowid, bm25(lexical, {w}) AS s FROM lexical WHERE lexical MATCH ? ORDER BY s LIMIT ?",
-        (match, limit),
-    ).fetchall()
-    # FTS5's bm25() is negative (more negative = better).
-    return [LexicalHit(int(r[0]), -float(r[1])) for r in rows]
-
-
-def document_counts(conn: sqlite3.Connection, words: list[str]) -> dict[str, int]:
+def document_counts(lookup: Callable[[list[str]], dict[str, int]], words: list[str]) -> dict[str, int]:
     """In how many chunks each identifier occurs (keyed by the word as given,
-    looked up as the index stores it): the "references in the workspace" part
-    of importance."""
+    looked up through ``lookup`` as the index stores it): the "references in
+    the workspace" part of importance."""
     if not words:
         return {}
     # Look each word up in its indexed form (a one-part word is stored folded).
     indexed = {w: (_word_tokens(w) or ("",))[-1] for w in words if w}
-    uniq = sorted({t for t in indexed.values() if t})
-    counts: dict[str, int] = {}
-    for start in range(0, len(uniq), 200):
-        part = uniq[start : start + 200]
-        rows = conn.execute(
-            f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(part))})", part
-        ).fetchall()
-        counts.update({str(t): int(d) for t, d in rows})
+    counts = lookup(sorted({t for t in indexed.values() if t}))
     return {w: counts[t] for w, t in indexed.items() if t in counts}
 
 
-__all__ = ["FIELD_WEIGHTS", "LexicalHit", "STOPWORDS", "VERSION", "add", "document", "document_counts", "fold_plural",
-           "query_terms", "remove", "search", "tokens"]
+__all__ = ["FIELD_WEIGHTS", "LexicalHit", "STOPWORDS", "VERSION", "document", "document_counts", "fold_plural",
+           "query_terms", "tokens"]

@@ -8,7 +8,7 @@ signature (weight 1.0), times the pattern's confidence; the best two go into
 the coding brain's prompt.
 
 This module only reads and writes the ``patterns`` table through a
-:class:`~mycoder_lsp.memory.store.Store`; it must not decide what counts as
+:class:`~mycoder_lsp.memory.store.VaultStore`; it must not decide what counts as
 accepted (the server feature does) and never talks to a model.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from mycoder_lsp.memory.lexical import query_terms
 from mycoder_lsp.memory.redaction import redact
-from mycoder_lsp.memory.store import Store
+from mycoder_lsp.memory.store import PatternRow, VaultStore
 
 INTENT_WEIGHT = 2.0
 SIGNATURE_WEIGHT = 1.0
@@ -27,16 +27,7 @@ DEFAULT_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
-class Pattern:
-    id: str
-    timestamp: float
-    signature: str
-    user_intent: str
-    code_delta: str
-    confidence: float
-    path: str = ""
-    target: str = ""
-
+class Pattern(PatternRow):
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.id,
@@ -48,11 +39,8 @@ class Pattern:
         }
 
 
-_COLUMNS = "id, timestamp, signature, user_intent, code_delta, confidence, path, target"
-
-
 def record(
-    store: Store,
+    store: VaultStore,
     *,
     signature: str,
     user_intent: str,
@@ -63,33 +51,22 @@ def record(
     keep: int = 100,
 ) -> Pattern:
     """Append one pattern (secrets redacted) and drop the oldest beyond ``keep``."""
-    with store.transaction() as conn:
-        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM patterns").fetchone()[0]
-        pattern = Pattern(
-            id=f"P{seq:04d}",
-            timestamp=time.time(),
-            signature=redact(signature, path or None),
-            user_intent=redact(user_intent),
-            code_delta=redact(code_delta, path or None),
-            confidence=max(0.0, min(1.0, float(confidence))),
-            path=path,
-            target=target,
-        )
-        conn.execute(
-            f"INSERT INTO patterns (seq, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, pattern.id, pattern.timestamp, pattern.signature, pattern.user_intent, pattern.code_delta,
-             pattern.confidence, pattern.path, pattern.target),
-        )
-        conn.execute(
-            "DELETE FROM patterns WHERE seq NOT IN (SELECT seq FROM patterns ORDER BY seq DESC LIMIT ?)",
-            (max(0, keep),),
-        )
-    return pattern
+    signature, user_intent = redact(signature, path or None), redact(user_intent)
+    code_delta = redact(code_delta, path or None)
+
+    def build(seq: int) -> Pattern:
+        return Pattern(id=f"P{seq:04d}", timestamp=time.time(), signature=signature, user_intent=user_intent,
+                       code_delta=code_delta, confidence=max(0.0, min(1.0, float(confidence))), path=path,
+                       target=target)
+
+    return store.append_pattern(build, keep)  # type: ignore[return-value]
 
 
-def all_patterns(store: Store) -> list[Pattern]:
-    rows = store.query(f"SELECT {_COLUMNS} FROM patterns ORDER BY seq")
-    return [Pattern(*row) for row in rows]
+def all_patterns(store: VaultStore) -> list[Pattern]:
+    return [Pattern(*(getattr(row, f) for f in _FIELDS)) for row in store.pattern_rows()]
+
+
+_FIELDS = ("id", "timestamp", "signature", "user_intent", "code_delta", "confidence", "path", "target")
 
 
 def _overlap(query: set[str], text: str) -> float:
@@ -108,7 +85,7 @@ def score(pattern: Pattern, intent_text: str, signature: str) -> float:
     ) * pattern.confidence
 
 
-def best(store: Store, intent_text: str, signature: str = "", k: int = 2) -> list[tuple[Pattern, float]]:
+def best(store: VaultStore, intent_text: str, signature: str = "", k: int = 2) -> list[tuple[Pattern, float]]:
     """The ``k`` patterns that match a request best; patterns matching nothing are left out."""
     scored = [(p, score(p, intent_text, signature)) for p in all_patterns(store)]
     scored = [(p, s) for p, s in scored if s > 0]
@@ -117,7 +94,7 @@ def best(store: Store, intent_text: str, signature: str = "", k: int = 2) -> lis
     return scored[:k]
 
 
-def related(store: Store, symbol_name: str, k: int = 3) -> list[Pattern]:
+def related(store: VaultStore, symbol_name: str, k: int = 3) -> list[Pattern]:
     """Patterns recorded for a symbol (by target or signature), newest first."""
     if not symbol_name:
         return []

@@ -24,7 +24,10 @@ A database that cannot be read, or whose schema version is newer than this
 code knows, is moved aside (``vault.db.broken-<time>``) and rebuilt; the
 caller gets the reason in :attr:`Store.notice` and tells the user.
 
-This module knows tables, not retrieval: it must not chunk, embed or rank.
+This module and :mod:`.pg_store` (the same interface on PostgreSQL) are the only
+code that knows tables and SQL; both implement :class:`VaultStore`. They know
+tables, not retrieval: they must not chunk, embed or rank (nearest-neighbour
+lookup and BM25 are the engines' own, and belong here).
 """
 
 from __future__ import annotations
@@ -38,8 +41,11 @@ import sqlite3
 import stat
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+import numpy as np
 
 from mycoder_lsp.errors import UserError
 
@@ -116,6 +122,101 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """One chunk as stored, with its three pre-split lexical columns (name, path, body)."""
+
+    path: str
+    name: str
+    kind: str
+    start_line: int
+    end_line: int
+    hash: str
+    importance: float
+    content: str
+    lexical: tuple[str, str, str]
+
+
+@dataclass
+class FileWrite:
+    """One file's new state: ``chunks`` None means unchanged content (only mtime and size move)."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    hash: str
+    chunks: list[ChunkRow] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class PatternRow:
+    id: str
+    timestamp: float
+    signature: str
+    user_intent: str
+    code_delta: str
+    confidence: float
+    path: str = ""
+    target: str = ""
+
+
+FEATURE_COLUMNS = "id, title, status, code_to_propose, target_symbol, user_instruction"
+PATTERN_COLUMNS = "id, timestamp, signature, user_intent, code_delta, confidence, path, target"
+SCRATCHPAD_FIELDS = ("code_to_propose", "target_symbol", "user_instruction")
+
+
+class VaultStore(Protocol):
+    """What the vault needs from its storage; :class:`Store` (SQLite) and
+    :class:`~.pg_store.PgStore` (PostgreSQL) implement it alike. Every write
+    method is one transaction."""
+
+    dir: Path | None  # the vault directory (None: nothing on disk here)
+    notice: str | None
+    location: str  # for messages: a path, or a URL without its password
+
+    def close(self) -> None: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def reset_if_changed(self, key: str, value: str, what: str) -> None: ...
+    def query(self, sql: str, params: tuple | list = ()) -> list[tuple]: ...
+    def index_lock(self) -> Any: ...
+    # files and chunks
+    def files(self) -> dict[str, tuple[int, int, str]]: ...
+    def file_hash(self, path: str) -> str | None: ...
+    def files_under(self, path: str) -> list[str]: ...
+    def write_files(self, writes: Sequence[FileWrite], removed: Sequence[str] = ()) -> None: ...
+    def counts(self) -> dict[str, int]: ...
+    def chunk_count(self, path: str) -> int: ...
+    def chunk_rows(self, ids: Sequence[int]) -> list[tuple]: ...
+    def chunk_contents(self, ids: Sequence[int]) -> dict[int, str]: ...
+    def chunks_of(self, path: str) -> list[tuple]: ...
+    def symbol_rows(self, substring: str, limit: int) -> list[tuple]: ...
+    def size_bytes(self) -> int: ...
+    # vectors
+    def missing_vectors(self, limit: int, path: str | None = None) -> list[tuple[str, str, str, str]]: ...
+    def put_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None: ...
+    def nearest(self, qvec: np.ndarray, limit: int, also: Sequence[int]) -> tuple[list[int], dict[int, float]]: ...
+    def warm(self) -> None: ...
+    # lexical
+    def lexical_search(self, terms: Sequence[str], limit: int,
+                       weights: tuple[float, float, float]) -> list[tuple[int, float]]: ...
+    def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]: ...
+    # learned patterns
+    def append_pattern(self, build: Callable[[int], PatternRow], keep: int) -> PatternRow: ...
+    def pattern_rows(self) -> list[PatternRow]: ...
+    # session
+    def append_history(self, role: str, text: str, keep: int) -> None: ...
+    def history(self) -> list[tuple[str, str, float]]: ...
+    def create_feature(self, title: str) -> str: ...
+    def feature_row(self, feature_id: str) -> tuple | None: ...
+    def feature_rows(self) -> list[tuple]: ...
+    def lock_feature(self, feature_id: str) -> None: ...
+    def unlock_feature(self, feature_id: str) -> None: ...
+    def set_feature_status(self, feature_id: str, status: str) -> None: ...
+    def update_feature(self, feature_id: str, fields: dict[str, str]) -> None: ...
+    def current_feature_id(self) -> str | None: ...
 
 
 class VaultUnreadable(Exception):
@@ -237,6 +338,10 @@ class Store:
         self.path = vault_dir / DB_NAME
         self.notice: str | None = None
         self.lock = threading.RLock()
+        self._dense_lock = threading.Lock()
+        self._dense_ids = np.zeros(0, dtype=np.int64)
+        self._dense = np.zeros((0, 0), dtype=np.float32)
+        self._dense_version: tuple[int, int] | None = None
         prepare_dir(vault_dir)
         try:
             self.conn = self._connect()
@@ -356,6 +461,259 @@ class Store:
         with self.lock, contextlib.suppress(sqlite3.Error):
             self.conn.close()
 
+    @property
+    def location(self) -> str:
+        return str(self.dir)
+
+    def reset_if_changed(self, key: str, value: str, what: str) -> None:
+        """Unless meta ``key`` is ``value``: drop ``what`` ("index": chunks, files and the
+        lexical index; "vectors") and record ``value``, in one transaction."""
+        if self.get_meta(key) == value:
+            return
+        with self.transaction() as conn:
+            # Checked again inside the write lock: a second process opening at the
+            # same moment must not wipe what the first one has written since.
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if row is None or row[0] != value:
+                for table in _RESETS[what]:
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def index_lock(self) -> IndexLock:
+        return IndexLock(self.dir)
+
+    # -- files and chunks --------------------------------------------------------
+
+    def files(self) -> dict[str, tuple[int, int, str]]:
+        return {r[0]: (r[1], r[2], r[3]) for r in self.query("SELECT path, mtime_ns, size, hash FROM files")}
+
+    def file_hash(self, path: str) -> str | None:
+        rows = self.query("SELECT hash FROM files WHERE path = ?", (path,))
+        return rows[0][0] if rows else None
+
+    def files_under(self, path: str) -> list[str]:
+        rows = self.query("SELECT path FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\'",
+                          (path, like_escape(path) + "/%"))
+        return [r[0] for r in rows]
+
+    def write_files(self, writes: Sequence[FileWrite], removed: Sequence[str] = ()) -> None:
+        """One transaction: old chunks of these files out, new ones in."""
+        with self.transaction() as conn:
+            for rel in removed:
+                self._delete_file(conn, rel)
+            for w in writes:
+                if w.chunks is None:
+                    conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?", (w.mtime_ns, w.size, w.path))
+                    continue
+                self._delete_file(conn, w.path)
+                for c in w.chunks:
+                    cur = conn.execute(
+                        "INSERT INTO chunks (path, name, kind, start_line, end_line, hash, importance, content)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, c.content),
+                    )
+                    conn.execute("INSERT INTO lexical(rowid, name, path, body) VALUES (?, ?, ?, ?)",
+                                 (int(cur.lastrowid), *c.lexical))
+                conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (w.path, w.mtime_ns, w.size, w.hash))
+
+    @staticmethod
+    def _delete_file(conn: sqlite3.Connection, rel: str) -> None:
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE path = ?", (rel,))]
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            conn.execute(f"DELETE FROM lexical WHERE rowid IN ({','.join('?' * len(part))})", part)
+        if ids:
+            conn.execute("DELETE FROM chunks WHERE path = ?", (rel,))
+        conn.execute("DELETE FROM files WHERE path = ?", (rel,))
+        # Vectors are kept by hash: a chunk that comes back (undo, rename) costs nothing.
+
+    def counts(self) -> dict[str, int]:
+        return {table: self.query(f"SELECT COUNT(*) FROM {table}")[0][0]
+                for table in ("files", "chunks", "vectors", "patterns")}
+
+    def chunk_count(self, path: str) -> int:
+        return self.query("SELECT COUNT(*) FROM chunks WHERE path = ?", (path,))[0][0]
+
+    def chunk_rows(self, ids: Sequence[int]) -> list[tuple]:
+        """(id, path, name, kind, start_line, end_line, importance) of these chunks."""
+        if not ids:
+            return []
+        return self.query(f"SELECT id, path, name, kind, start_line, end_line, importance FROM chunks"
+                          f" WHERE id IN ({','.join('?' * len(ids))})", list(ids))
+
+    def chunk_contents(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        rows = self.query(f"SELECT id, content FROM chunks WHERE id IN ({','.join('?' * len(ids))})", list(ids))
+        return {int(cid): content for cid, content in rows}
+
+    def chunks_of(self, path: str) -> list[tuple]:
+        """(path, name, kind, start, end, importance, content) of one file, in file order."""
+        return self.query("SELECT path, name, kind, start_line, end_line, importance, content FROM chunks"
+                          " WHERE path = ? ORDER BY start_line, -end_line", (path,))
+
+    def symbol_rows(self, substring: str, limit: int) -> list[tuple]:
+        """(path, name, kind, start, end, importance) of definitions whose name contains ``substring``."""
+        return self.query("SELECT path, name, kind, start_line, end_line, importance FROM chunks"
+                          " WHERE kind NOT IN ('module', 'text') AND name LIKE ? ESCAPE '\\' LIMIT ?",
+                          ("%" + like_escape(substring) + "%", limit))
+
+    # -- vectors -----------------------------------------------------------------
+
+    def missing_vectors(self, limit: int, path: str | None = None) -> list[tuple[str, str, str, str]]:
+        """(hash, path, name, content) of chunks (of one file, if given) without a vector."""
+        where = "v.hash IS NULL" + (" AND c.path = ?" if path is not None else "")
+        return self.query(
+            "SELECT c.hash, MIN(c.path), MIN(c.name), MIN(c.content)"
+            " FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash"
+            f" WHERE {where} GROUP BY c.hash LIMIT ?",
+            (path, limit) if path is not None else (limit,),
+        )
+
+    def put_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                             [(h, vectors[i].tobytes()) for i, h in enumerate(hashes)])
+
+    def _dense_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, matrix) of every chunk with a vector, reloaded when any
+        process committed a change since the last load."""
+        with self._dense_lock:
+            version = self.query("PRAGMA data_version")[0][0]
+            key = (version, self.conn.total_changes)
+            if self._dense_version != key:
+                rows = self.query("SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.hash = c.hash ORDER BY c.id")
+                if rows:
+                    self._dense_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                    blob = b"".join(r[1] for r in rows)
+                    self._dense = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), -1)
+                else:
+                    self._dense_ids = np.zeros(0, dtype=np.int64)
+                    self._dense = np.zeros((0, 0), dtype=np.float32)
+                self._dense_version = key
+            return self._dense_ids, self._dense
+
+    def warm(self) -> None:
+        self._dense_index()
+
+    def nearest(self, qvec: np.ndarray, limit: int, also: Sequence[int]) -> tuple[list[int], dict[int, float]]:
+        """The ``limit`` chunk ids nearest ``qvec`` (cosine: the vectors are unit
+        length), best first, and the cosine of those and of ``also``. Exact: one
+        matrix product over every vector (loaded once, kept while nothing changes)."""
+        ids, matrix = self._dense_index()
+        if not len(ids) or matrix.shape[1] != qvec.shape[0]:
+            return [], {}
+        cos_all = matrix @ qvec
+        top = min(limit, len(ids))
+        part = np.argpartition(-cos_all, top - 1)[:top]
+        part = part[np.argsort(-cos_all[part])]
+        ranked = [int(ids[i]) for i in part]
+        # ids are sorted (ORDER BY id): a binary search beats a 20k-entry dict.
+        cand = np.asarray(list(dict.fromkeys(list(also) + ranked)), dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+        hit = ids[at] == cand
+        return ranked, {int(c): (float(cos_all[a]) if h else 0.0) for c, a, h in zip(cand, at, hit)}
+
+    # -- lexical -----------------------------------------------------------------
+
+    def lexical_search(self, terms: Sequence[str], limit: int,
+                       weights: tuple[float, float, float]) -> list[tuple[int, float]]:
+        """(chunk id, BM25, higher is better) of chunks holding any of ``terms``."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        w = ", ".join(f"{float(x):.3f}" for x in weights)
+        rows = self.query(
+            f"SELECT rowid, bm25(lexical, {w}) AS s FROM lexical WHERE lexical MATCH ? ORDER BY s LIMIT ?",
+            (match, limit))
+        # FTS5's bm25() is negative (more negative = better).
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """In how many chunks each (indexed) term occurs."""
+        uniq = sorted({t for t in terms if t})
+        counts: dict[str, int] = {}
+        for start in range(0, len(uniq), 200):
+            part = uniq[start : start + 200]
+            rows = self.query(f"SELECT term, doc FROM lexical_vocab WHERE term IN ({','.join('?' * len(part))})", part)
+            counts.update({str(t): int(d) for t, d in rows})
+        return counts
+
+    # -- learned patterns --------------------------------------------------------
+
+    def append_pattern(self, build: Callable[[int], PatternRow], keep: int) -> PatternRow:
+        """Append the pattern ``build(seq)`` makes and drop the oldest beyond ``keep``."""
+        with self.transaction() as conn:
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM patterns").fetchone()[0]
+            p = build(seq)
+            conn.execute(f"INSERT INTO patterns (seq, {PATTERN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (seq, p.id, p.timestamp, p.signature, p.user_intent, p.code_delta, p.confidence, p.path,
+                          p.target))
+            conn.execute("DELETE FROM patterns WHERE seq NOT IN (SELECT seq FROM patterns ORDER BY seq DESC LIMIT ?)",
+                         (max(0, keep),))
+        return p
+
+    def pattern_rows(self) -> list[PatternRow]:
+        return [PatternRow(*row) for row in self.query(f"SELECT {PATTERN_COLUMNS} FROM patterns ORDER BY seq")]
+
+    # -- session -----------------------------------------------------------------
+
+    def append_history(self, role: str, text: str, keep: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO history (timestamp, role, text) VALUES (?, ?, ?)", (time.time(), role, text))
+            conn.execute("DELETE FROM history WHERE id NOT IN (SELECT id FROM history ORDER BY id DESC LIMIT ?)",
+                         (keep,))
+
+    def history(self) -> list[tuple[str, str, float]]:
+        return self.query("SELECT role, text, timestamp FROM history ORDER BY id")
+
+    def create_feature(self, title: str) -> str:
+        with self.transaction() as conn:
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM features").fetchone()[0]
+            fid = f"A{seq:03d}"
+            conn.execute("INSERT INTO features (id, seq, title, status, created) VALUES (?, ?, ?, 'open', ?)",
+                         (fid, seq, title, time.time()))
+        return fid
+
+    def feature_row(self, feature_id: str) -> tuple | None:
+        rows = self.query(f"SELECT {FEATURE_COLUMNS} FROM features WHERE id = ?", (feature_id,))
+        return rows[0] if rows else None
+
+    def feature_rows(self) -> list[tuple]:
+        return self.query(f"SELECT {FEATURE_COLUMNS} FROM features ORDER BY seq")
+
+    def lock_feature(self, feature_id: str) -> None:
+        """``feature_id`` becomes the current feature; any other locked one is unlocked."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE features SET status = 'open' WHERE status = 'locked' AND id != ?", (feature_id,))
+            conn.execute("UPDATE features SET status = 'locked' WHERE id = ?", (feature_id,))
+            conn.execute("INSERT OR REPLACE INTO state VALUES ('current_feature_id', ?)", (feature_id,))
+
+    def unlock_feature(self, feature_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE features SET status = 'open' WHERE id = ? AND status = 'locked'", (feature_id,))
+            conn.execute("DELETE FROM state WHERE key = 'current_feature_id' AND value = ?", (feature_id,))
+
+    def set_feature_status(self, feature_id: str, status: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE features SET status = ? WHERE id = ?", (status, feature_id))
+            conn.execute("DELETE FROM state WHERE key = 'current_feature_id' AND value = ?", (feature_id,))
+
+    def update_feature(self, feature_id: str, fields: dict[str, str]) -> None:
+        unknown = set(fields) - set(SCRATCHPAD_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown scratchpad fields {sorted(unknown)}")
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE features SET {sets} WHERE id = ?", [*fields.values(), feature_id])
+
+    def current_feature_id(self) -> str | None:
+        rows = self.query("SELECT value FROM state WHERE key = 'current_feature_id'")
+        return rows[0][0] if rows else None
+
     def size_bytes(self) -> int:
         total = 0
         for suffix in ("", "-wal", "-shm"):
@@ -390,9 +748,18 @@ class IndexLock:
             self._fd = None
 
 
+# What reset_if_changed drops.
+_RESETS = {"index": ("lexical", "chunks", "files"), "vectors": ("vectors",)}
+
+
+def like_escape(text: str) -> str:
+    """``text`` matched literally by ``LIKE ... ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _statements(sql: str) -> list[str]:
     return [s.strip() for s in sql.split(";") if s.strip()]
 
 
-__all__ = ["IndexLock", "MIGRATIONS", "SCHEMA_VERSION", "Store", "VaultRefused", "VaultUnreadable", "locate",
-           "prepare_dir"]
+__all__ = ["ChunkRow", "FileWrite", "IndexLock", "MIGRATIONS", "PatternRow", "SCHEMA_VERSION", "SCRATCHPAD_FIELDS",
+           "Store", "VaultRefused", "VaultStore", "VaultUnreadable", "like_escape", "locate", "prepare_dir"]

@@ -1,6 +1,8 @@
 """The vault: one workspace's persistent memory, and the only door to it.
 
-``Vault.open(root, settings)`` opens (or creates, or rebuilds) ``<root>/.mycoder``;
+``Vault.open(root, settings)`` opens (or creates, or rebuilds) ``<root>/.mycoder``,
+or, with ``vault.url``, the repository's part of a shared PostgreSQL vault
+(:mod:`.pg_store`; read only unless this process is its indexer);
 ``index()`` brings it up to date with the files (only what changed: files by
 mtime/size then content hash, chunks by content hash, so an unchanged chunk is
 never embedded again); ``reindex_file`` / ``remove_file`` follow single
@@ -28,7 +30,6 @@ import hashlib
 import logging
 import os
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ from mycoder_lsp.memory.embedders import Embedder, make_embedder
 from mycoder_lsp.memory import redaction
 from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.memory.session import Session
-from mycoder_lsp.memory.store import IndexLock, Store, locate
+from mycoder_lsp.memory.store import ChunkRow, FileWrite, Store, VaultRefused, VaultStore, locate
 from mycoder_lsp.validation.walk import (PROJECT_MARKERS, SKIPPED_DIRS, has_project_marker, is_secret_file,
                                          read_text_file)
 
@@ -142,6 +143,7 @@ class IndexReport:
     embedded: int = 0  # chunks embedded in this run (0 when nothing changed)
     seconds: float = 0.0
     skipped_locked: bool = False  # another process was indexing; this one only read
+    shared_read: bool = False  # a shared vault this process only reads (vault.index_shared off)
     # Why embedding stopped (the embedding server is down...): lexical search still works.
     embed_error: str | None = None
     capped: bool = False  # a directory without a project marker: only the first files are indexed
@@ -252,7 +254,7 @@ def _has_git() -> bool:
 class Vault:
     """One open vault. Thread-safe: the store serialises access."""
 
-    def __init__(self, root: Path, settings: Settings, store: Store, embedder: Embedder,
+    def __init__(self, root: Path, settings: Settings, store: VaultStore, embedder: Embedder,
                  run_in_thread: ThreadRunner | None = None, stray_limit: int | None = STRAY_FILE_LIMIT) -> None:
         self.root = root
         self.settings = settings
@@ -263,28 +265,30 @@ class Vault:
         self.session = Session(store)
         self.run_in_thread: ThreadRunner = run_in_thread or _to_thread
         self.ignore = IgnoreRules(root, store.dir)
-        self.index_lock = IndexLock(store.dir)
-        self._dense_lock = threading.Lock()
-        self._dense_ids = np.zeros(0, dtype=np.int64)
-        self._dense = np.zeros((0, 0), dtype=np.float32)
-        self._dense_version: int | None = None
+        self.index_lock = store.index_lock()
         self.mode = DEFAULT_MODE
         self.field_weights = lexical.FIELD_WEIGHTS
         # None: index everything (a project, or a caller that asked for all of it).
         self.file_limit = None if has_project_marker(root) else stray_limit
+        # A shared vault is written by its indexer only: a reader's working tree (unsaved
+        # and uncommitted work) must not reach the index everyone else retrieves from.
+        self.writes_index = store.dir is not None or settings.vault.index_shared
 
     # -- opening -----------------------------------------------------------------
 
     @classmethod
     def open(cls, root: Path | str, settings: Settings, *, embedder: Embedder | None = None,
-             run_in_thread: ThreadRunner | None = None, stray_limit: int | None = STRAY_FILE_LIMIT) -> Vault:
+             run_in_thread: ThreadRunner | None = None, stray_limit: int | None = STRAY_FILE_LIMIT,
+             index_writer: bool = False) -> Vault:
         """Open the vault of ``root`` (blocking: call it in a thread from the server).
+        ``index_writer``: this caller writes a shared vault's index (``mycoder-lsp index``).
         ``vault.notice`` says if a broken vault was moved aside and rebuilt; an
         unsafe location (a planted link...) raises :class:`~.store.VaultRefused`.
         ``stray_limit``: files indexed when ``root`` has no project marker (None: all)."""
         root = Path(root).resolve()
-        store = Store(locate(root, settings.vault.path))
+        store = open_store(root, settings)
         vault = cls(root, settings, store, embedder or make_embedder(settings), run_in_thread, stray_limit)
+        vault.writes_index = vault.writes_index or index_writer
         vault._check_embedder()
         vault._check_lexical()
         return vault
@@ -302,29 +306,11 @@ class Vault:
         secret they missed: drop chunks and files so index() rebuilds them
         (vectors are kept by content hash: nothing unchanged is embedded again).
         The store deletes securely, so the dropped text leaves the file too."""
-        version = INDEX_VERSION
-        if self.store.get_meta("lexical") == version:
-            return
-        with self.store.transaction() as conn:
-            # Checked again inside the write lock: a second process opening at the
-            # same moment must not wipe what the first one has indexed since.
-            row = conn.execute("SELECT value FROM meta WHERE key = 'lexical'").fetchone()
-            if row is None or row[0] != version:
-                conn.execute("DELETE FROM lexical")
-                conn.execute("DELETE FROM chunks")
-                conn.execute("DELETE FROM files")
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('lexical', ?)", (version,))
+        self.store.reset_if_changed("lexical", INDEX_VERSION, "index")
 
     def _check_embedder(self) -> None:
         """Vectors of another embedder are useless: forget them (re-embedded by index())."""
-        name = f"{self.embedder.name}+{EMBED_TEXT}"
-        if self.store.get_meta("embedder") == name:
-            return
-        with self.store.transaction() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
-            if row is None or row[0] != name:
-                conn.execute("DELETE FROM vectors")
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (name,))
+        self.store.reset_if_changed("embedder", f"{self.embedder.name}+{EMBED_TEXT}", "vectors")
 
     # -- indexing ----------------------------------------------------------------
 
@@ -385,50 +371,17 @@ class Vault:
 
     def _write_files(self, works: list[_FileWork], removed: Iterable[str] = ()) -> None:
         """One transaction: old chunks of these files out, new ones in."""
-        with self.store.transaction() as conn:
-            for rel in removed:
-                self._delete_file(conn, rel)
-            for work in works:
-                if work.unchanged:
-                    conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
-                                 (work.mtime_ns, work.size, work.rel))
-                    continue
-                self._delete_file(conn, work.rel)
-                for c, columns in zip(work.chunks, work.lexical):
-                    cur = conn.execute(
-                        "INSERT INTO chunks (path, name, kind, start_line, end_line, hash, importance, content)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, c.content),
-                    )
-                    lexical.add(conn, int(cur.lastrowid), columns)
-                conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                             (work.rel, work.mtime_ns, work.size, work.hash))
-
-    @staticmethod
-    def _delete_file(conn: Any, rel: str) -> None:
-        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE path = ?", (rel,))]
-        if ids:
-            lexical.remove(conn, ids)
-            conn.execute("DELETE FROM chunks WHERE path = ?", (rel,))
-        conn.execute("DELETE FROM files WHERE path = ?", (rel,))
-        # Vectors are kept by hash: a chunk that comes back (undo, rename) costs nothing.
+        writes = [FileWrite(w.rel, w.mtime_ns, w.size, w.hash, None if w.unchanged else [
+            ChunkRow(c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, c.content, columns)
+            for c, columns in zip(w.chunks, w.lexical)]) for w in works]
+        self.store.write_files(writes, list(removed))
 
     def _missing_vectors(self, limit: int, path: str | None = None) -> list[tuple[str, str]]:
         """(hash, text to embed) of chunks (of one file, if given) that have no vector yet."""
-        where = "v.hash IS NULL" + (" AND c.path = ?" if path is not None else "")
-        rows = self.store.query(
-            "SELECT c.hash, MIN(c.path), MIN(c.name), MIN(c.content)"
-            " FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash"
-            f" WHERE {where} GROUP BY c.hash LIMIT ?",
-            (path, limit) if path is not None else (limit,),
-        )
-        return [(h, embed_text(path, name, content)) for h, path, name, content in rows]
+        return [(h, embed_text(p, name, content)) for h, p, name, content in self.store.missing_vectors(limit, path)]
 
     def _store_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        with self.store.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                             [(h, vectors[i].tobytes()) for i, h in enumerate(hashes)])
+        self.store.put_vectors(hashes, vectors)
 
     async def _embed_missing_into(self, report: IndexReport, path: str | None = None) -> None:
         """Embed what lacks a vector; a failing embedder stops embedding for
@@ -470,6 +423,10 @@ class Vault:
         """Bring the vault up to date with the workspace. With ``wait=False``
         and another process indexing, only report what is there."""
         started = time.perf_counter()
+        if not self.writes_index:
+            report = await self.run_in_thread(self._counts, IndexReport(shared_read=True))
+            report.seconds = time.perf_counter() - started
+            return report
         got = await self.run_in_thread(self.index_lock.acquire, wait)
         if not got:
             report = await self.run_in_thread(self._counts, IndexReport(skipped_locked=True))
@@ -486,8 +443,7 @@ class Vault:
                     f"{self.file_limit} files are indexed. Open the project's own folder, or add one of those "
                     "files to index all of it.")
                 log.warning("%s", report.notice)
-            known = {r[0]: (r[1], r[2], r[3]) for r in await self.run_in_thread(
-                self.store.query, "SELECT path, mtime_ns, size, hash FROM files")}
+            known = await self.run_in_thread(self.store.files)
             removed = [rel for rel in known if rel not in files]
             todo: list[tuple[str, Path]] = []
             for rel, abs_path in files.items():
@@ -535,8 +491,8 @@ class Vault:
         return out
 
     def _counts(self, report: IndexReport) -> IndexReport:
-        report.files = self.store.query("SELECT COUNT(*) FROM files")[0][0]
-        report.chunks = self.store.query("SELECT COUNT(*) FROM chunks")[0][0]
+        counts = self.store.counts()
+        report.files, report.chunks = counts["files"], counts["chunks"]
         return report
 
     def indexable(self, path: Path | str) -> str | None:
@@ -545,7 +501,7 @@ class Vault:
         if rel is None or rel.startswith("../"):
             return None
         abs_path = self.root / rel
-        if abs_path.resolve().is_relative_to(self.store.dir.resolve()):
+        if self.store.dir is not None and abs_path.resolve().is_relative_to(self.store.dir.resolve()):
             return None
         parent_rel = ""
         for part in rel.split("/")[:-1]:
@@ -567,88 +523,55 @@ class Vault:
         rel, is_dir = await self.run_in_thread(self._locate, path)
         if rel is None:
             return 0
+        if not self.writes_index:
+            return await self.run_in_thread(self.store.chunk_count, rel)
         abs_path = self.root / rel
         if is_dir:
             # A directory created or moved in: whatever it holds is new.
             report = await self.index(wait=False)
             return report.chunks
-        known = await self.run_in_thread(self.store.query, "SELECT hash FROM files WHERE path = ?", (rel,))
-        if not known and self.file_limit is not None and (await self.run_in_thread(
-                self.store.query, "SELECT COUNT(*) FROM files"))[0][0] >= self.file_limit:
+        known = await self.run_in_thread(self.store.file_hash, rel)
+        if known is None and self.file_limit is not None and (
+                await self.run_in_thread(self.store.counts))["files"] >= self.file_limit:
             return 0  # a stray directory's vault stays within its limit, save by save too
-        work = await self.run_in_thread(self._prepare, rel, abs_path, known[0][0] if known else None)
+        work = await self.run_in_thread(self._prepare, rel, abs_path, known)
         if work is None:
             await self.run_in_thread(self._write_files, [], [rel])
             return 0
         await self.run_in_thread(self._write_files, [work])
         await self._embed_missing_into(IndexReport(), rel)
         if work.unchanged:
-            return (await self.run_in_thread(self.store.query, "SELECT COUNT(*) FROM chunks WHERE path = ?",
-                                             (rel,)))[0][0]
+            return await self.run_in_thread(self.store.chunk_count, rel)
         return len(work.chunks)
 
     def remove_file(self, path: Path | str) -> None:
         """Forget a deleted file, or everything under a deleted directory."""
         rel = self._rel(path)
-        if rel is None:
+        if rel is None or not self.writes_index:
             return
-        rows = self.store.query("SELECT path FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\'",
-                                (rel, _like_prefix(rel) + "/%"))
-        if rows:
-            self._write_files([], [r[0] for r in rows])
+        paths = self.store.files_under(rel)
+        if paths:
+            self._write_files([], paths)
 
     # -- search ------------------------------------------------------------------
 
-    def _dense_index(self) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, matrix) of every chunk with a vector, reloaded when any
-        process committed a change since the last load."""
-        with self._dense_lock:
-            version = self.store.query("PRAGMA data_version")[0][0]
-            changes = self.store.conn.total_changes
-            key = (version, changes)
-            if self._dense_version != key:
-                rows = self.store.query(
-                    "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.hash = c.hash ORDER BY c.id"
-                )
-                if rows:
-                    self._dense_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                    blob = b"".join(r[1] for r in rows)
-                    self._dense = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), -1)
-                else:
-                    self._dense_ids = np.zeros(0, dtype=np.int64)
-                    self._dense = np.zeros((0, max(1, self.embedder.dim)), dtype=np.float32)
-                self._dense_version = key
-            return self._dense_ids, self._dense
-
     def warm(self) -> None:
         """Load the vectors now (blocking) so the first search does not pay for it."""
-        self._dense_index()
+        self.store.warm()
 
     def _rank(self, query: str, qvec: np.ndarray | None, k: int, mode: str) -> list[SearchResult]:
         lex: list[lexical.LexicalHit] = []
         if mode != "dense":
-            with self.store.lock:
-                lex = lexical.search(self.store.conn, query, CANDIDATES, self.field_weights)
-        ids, matrix = self._dense_index() if qvec is not None and mode != "lexical" else (None, None)
-        cos_all = None
+            lex = [lexical.LexicalHit(cid, score) for cid, score in
+                   self.store.lexical_search(lexical.query_terms(query), CANDIDATES, self.field_weights)]
         dense_rank: list[int] = []
-        if ids is not None and len(ids) and matrix.shape[1] == qvec.shape[0]:
-            cos_all = matrix @ qvec
-            top = min(CANDIDATES, len(ids))
-            part = np.argpartition(-cos_all, top - 1)[:top]
-            part = part[np.argsort(-cos_all[part])]
-            dense_rank = [int(ids[i]) for i in part]
+        cos: dict[int, float] = {}
+        if qvec is not None and mode != "lexical":
+            dense_rank, cos = self.store.nearest(qvec, CANDIDATES, [h.chunk_id for h in lex])
         candidates = list(dict.fromkeys([h.chunk_id for h in lex] + dense_rank))
         if not candidates:
             return []
         meta = self._chunk_meta(candidates, with_references=False)
-        cos: dict[int, float] = {}
-        if cos_all is not None:
-            # ids are sorted (ORDER BY id): a binary search beats a 20k-entry dict.
-            cand = np.asarray(candidates, dtype=np.int64)
-            at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
-            hit = ids[at] == cand
-            cos = {int(c): (float(cos_all[a]) if h else 0.0) for c, a, h in zip(cand, at, hit)}
         bm25 = {h.chunk_id: h.score for h in lex}
         lex_rank = {h.chunk_id: i for i, h in enumerate(lex)}
         dense_pos = {cid: i for i, cid in enumerate(dense_rank)}
@@ -691,14 +614,11 @@ class Vault:
         content: candidates are many, only the top k need their text."""
         if not ids:
             return {}
-        rows = self.store.query(
-            f"SELECT id, path, name, kind, start_line, end_line, importance FROM chunks"
-            f" WHERE id IN ({','.join('?' * len(ids))})", ids)
+        rows = self.store.chunk_rows(ids)
         counts: dict[str, int] = {}
         if with_references:
             words = [r[2].rsplit(".", 1)[-1] for r in rows if not r[2].startswith("<")]
-            with self.store.lock:
-                counts = lexical.document_counts(self.store.conn, words)
+            counts = lexical.document_counts(self.store.term_document_counts, words)
         out = {}
         for cid, path, name, kind, start, end, imp in rows:
             refs = counts.get(name.rsplit(".", 1)[-1], 1) - 1 if with_references and name[0] != "<" else 0
@@ -706,10 +626,7 @@ class Vault:
         return out
 
     def _contents(self, ids: list[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        rows = self.store.query(f"SELECT id, content FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)
-        return {int(cid): content for cid, content in rows}
+        return self.store.chunk_contents(ids)
 
     async def search(self, query: str, k: int = 10, *, mode: str | None = None) -> list[SearchResult]:
         """The ``k`` chunks that answer ``query`` best (hybrid by default)."""
@@ -749,11 +666,7 @@ class Vault:
         """Definitions whose qualified name contains ``query`` (case-insensitive),
         exact and prefix matches first: ``workspace/symbol``."""
         q = (query or "").strip()
-        rows = self.store.query(
-            "SELECT path, name, kind, start_line, end_line, importance FROM chunks"
-            " WHERE kind NOT IN ('module', 'text') AND name LIKE ? ESCAPE '\\' LIMIT ?",
-            ("%" + _like_prefix(q) + "%", limit * 5),
-        )
+        rows = self.store.symbol_rows(q, limit * 5)
         ql = q.lower()
 
         def rank(row: tuple) -> tuple:
@@ -765,17 +678,12 @@ class Vault:
         return [SearchResult(p, n, kd, s, e, 1.0, imp) for p, n, kd, s, e, imp in rows[:limit]]
 
     def chunks_of(self, rel: str) -> list[SearchResult]:
-        rows = self.store.query(
-            "SELECT path, name, kind, start_line, end_line, importance, content FROM chunks WHERE path = ?"
-            " ORDER BY start_line, -end_line", (rel,))
+        rows = self.store.chunks_of(rel)
         return [SearchResult(p, n, kd, s, e, 0.0, imp, c) for p, n, kd, s, e, imp, c in rows]
 
     def stats(self) -> dict[str, Any]:
         return {
-            "files": self.store.query("SELECT COUNT(*) FROM files")[0][0],
-            "chunks": self.store.query("SELECT COUNT(*) FROM chunks")[0][0],
-            "vectors": self.store.query("SELECT COUNT(*) FROM vectors")[0][0],
-            "patterns": self.store.query("SELECT COUNT(*) FROM patterns")[0][0],
+            **self.store.counts(),
             "bytes": self.store.size_bytes(),
             "embedder": self.embedder.name,
         }
@@ -872,8 +780,18 @@ class Vault:
         await self.run_in_thread(self.session.append, role, text)
 
 
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def open_store(root: Path, settings: Settings) -> VaultStore:
+    """The vault's storage: PostgreSQL when ``vault.url`` names one (a user-only
+    setting), else the SQLite file under ``vault.path``."""
+    url = settings.vault.url.strip()
+    if url:
+        try:
+            from mycoder_lsp.memory.pg_store import PgStore  # psycopg is only needed for a PostgreSQL vault
+        except ImportError as exc:
+            raise VaultRefused(f"vault.url names a PostgreSQL vault, but {exc.name} is not installed: "
+                               "pip install 'psycopg[binary]' pgvector. Everything else keeps working.") from None
+        return PgStore.connect(url, settings.vault, root)
+    return Store(locate(root, settings.vault.path))
 
 
 __all__ = ["DEFAULT_MODE", "IndexReport", "IgnoreRules", "MODES", "STRAY_FILE_LIMIT", "SearchResult", "Vault"]

@@ -37,6 +37,19 @@ def root(tmp_path):
     return write_workspace(tmp_path)
 
 
+# The same flows on the embedded SQLite vault and on a shared PostgreSQL one.
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+
+
+@pytest.fixture
+def vault_init(backend: str, request: pytest.FixtureRequest) -> dict | None:
+    """initializationOptions choosing the backend (the editor's settings are the user's own)."""
+    if backend == "sqlite":
+        return None
+    # This server is the shared index's writer, as a developer's server may be (vault.index_shared).
+    return {"vault": {"url": request.getfixturevalue("pg_vault_url"), "indexShared": True}}
+
+
 async def wait_index_end(client, timeout: float = 30.0) -> list:
     """Wait until an indexing progress ends; return its reports."""
 
@@ -71,8 +84,9 @@ async def until(predicate, timeout: float = 15.0):
         await asyncio.sleep(0.1)
 
 
-async def test_index_on_initialize_with_progress_search_and_symbols(root):
-    async with lsp_session(root, profile="vscode") as client:
+@both_backends
+async def test_index_on_initialize_with_progress_search_and_symbols(root, vault_init, backend):
+    async with lsp_session(root, profile="vscode", initialization_options=vault_init) as client:
         reports = await wait_index_end(client)
         assert isinstance(reports[0], types.WorkDoneProgressBegin) and "indexing" in reports[0].title
         assert "3 files" in reports[-1].message
@@ -95,10 +109,13 @@ async def test_index_on_initialize_with_progress_search_and_symbols(root):
         bad = await command(client, "mycoder.search", {"k": 3})
         assert "needs a query" in bad["error"]
         assert any("needs a query" in m.message for m in client.messages)
+    # A shared vault writes nothing into the workspace.
+    assert (root / ".mycoder" / "vault.db").exists() == (backend == "sqlite")
 
 
-async def test_reindex_on_save_delete_and_rename(root):
-    async with lsp_session(root, profile="neovim-0.10") as client:
+@both_backends
+async def test_reindex_on_save_delete_and_rename(root, vault_init):
+    async with lsp_session(root, profile="neovim-0.10", initialization_options=vault_init) as client:
         await wait_index_end(client)
         path = root / "app/config.py"
         text = path.read_text() + "\n\ndef freshly_saved_function():\n    return 1\n"
@@ -139,9 +156,10 @@ async def test_reindex_on_save_delete_and_rename(root):
         await until(config_gone)
 
 
-async def test_feature_commands_restart_and_recall(root, tmp_path):
+@both_backends
+async def test_feature_commands_restart_and_recall(root, tmp_path, vault_init):
     home = tmp_path / "home"
-    async with lsp_session(root, profile="vscode", home=home) as client:
+    async with lsp_session(root, profile="vscode", home=home, initialization_options=vault_init) as client:
         await wait_index_end(client)
         a = await command(client, "mycoder.feature.create", {"title": "Retry with backoff"})
         b = await command(client, "mycoder.feature.create", {"title": "Cache settings"})
@@ -158,7 +176,7 @@ async def test_feature_commands_restart_and_recall(root, tmp_path):
         assert "needs a title" in empty["error"]
 
     # Restart: the vault opens, nothing changed is re-embedded, and everything is recalled.
-    async with lsp_session(root, profile="vscode", home=home) as client:
+    async with lsp_session(root, profile="vscode", home=home, initialization_options=vault_init) as client:
         reports = await wait_index_end(client)
         assert "3 files" in reports[-1].message and "embedded" not in reports[-1].message
         listing = await command(client, "mycoder.feature.list")
@@ -169,6 +187,16 @@ async def test_feature_commands_restart_and_recall(root, tmp_path):
         unlocked = await command(client, "mycoder.feature.unlock", {"id": "A002"})
         assert unlocked["status"] == "open"
         assert (await command(client, "mycoder.feature.list"))["current_feature_id"] is None
+
+
+async def test_an_unusable_database_is_one_warning_and_the_server_works_on(root):
+    options = {"vault": {"url": "postgresql://me@db.example.com/team"}}
+    async with lsp_session(root, profile="vscode", initialization_options=options) as client:
+        results = await until(lambda: command(client, "mycoder.search", {"query": "load settings"}))
+        assert "error" in results and "vault.allowed_hosts" in results["error"]
+        warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+        assert sum("db.example.com" in m for m in warnings) == 1
+    assert not (root / ".mycoder").exists()
 
 
 async def test_corrupt_vault_is_rebuilt_and_the_user_told(root):

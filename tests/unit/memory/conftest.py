@@ -56,9 +56,29 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
+# Tests marked with this run against both vault backends (SQLite, and a real
+# PostgreSQL + pgvector from tests/support/postgres.py); the rest on SQLite only.
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
 @pytest.fixture
-def vault(workspace: Path):
-    v = Vault.open(workspace, Settings())
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def vault_settings(backend: str, request: pytest.FixtureRequest) -> Settings:
+    """Settings for the backend under test: a fresh database of its own for PostgreSQL."""
+    settings = Settings()
+    if backend == "postgres":
+        settings.vault.url = request.getfixturevalue("pg_vault_url")
+        settings.vault.index_shared = True  # these tests index and edit: this process is the indexer
+    return settings
+
+
+@pytest.fixture
+def vault(workspace: Path, vault_settings: Settings):
+    v = Vault.open(workspace, vault_settings)
     asyncio.run(v.index())
     yield v
     v.close()

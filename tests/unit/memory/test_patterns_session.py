@@ -6,15 +6,16 @@ import asyncio
 import dataclasses
 
 from mycoder_lsp.brains.context import ContextRequest
-from mycoder_lsp.config import Settings
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory import patterns
 from mycoder_lsp.memory.session import HISTORY_LIMIT
 from mycoder_lsp.memory.vault import Vault
+from tests.unit.memory.conftest import both_backends
 
 import pytest
 
 
+@both_backends
 def test_patterns_scored_by_intent_and_signature(vault):
     a = vault.record_pattern(signature="def retry_request(self, request, attempts=3):",
                              user_intent="add exponential backoff to the retry loop",
@@ -35,8 +36,9 @@ def test_patterns_scored_by_intent_and_signature(vault):
     assert vault.related_patterns("nothing_like_it") == []
 
 
-def test_patterns_keep_the_last_n(workspace):
-    settings = Settings()
+@both_backends
+def test_patterns_keep_the_last_n(workspace, vault_settings):
+    settings = vault_settings
     settings.vault.max_patterns = 3
     v = Vault.open(workspace, settings)
     for i in range(5):
@@ -49,6 +51,7 @@ def test_patterns_keep_the_last_n(workspace):
     v.close()
 
 
+@both_backends
 def test_history_keeps_last_20_and_redacts(vault):
     for i in range(HISTORY_LIMIT + 5):
         asyncio.run(vault.record_exchange("user", f"message {i}"))
@@ -58,7 +61,8 @@ def test_history_keeps_last_20_and_redacts(vault):
     assert history[0].text == "message 6" and "[REDACTED]" in history[-1].text
 
 
-def test_features_lock_unlock_and_quarantine(workspace, vault):
+@both_backends
+def test_features_lock_unlock_and_quarantine(workspace, vault, vault_settings):
     s = vault.session
     a = s.create_feature("Retry with backoff")
     b = s.create_feature("Cache settings")
@@ -90,12 +94,13 @@ def test_features_lock_unlock_and_quarantine(workspace, vault):
     assert s.current_feature_id is None and s.prompt_scratchpad() is None
     vault.close()
     # State survives a restart.
-    v = Vault.open(workspace, Settings())
+    v = Vault.open(workspace, vault_settings)
     assert [f.id for f in v.session.features()] == ["A001", "A002"]
     assert v.session.feature("A001").code_to_propose == "sleep(2 ** i)"
     v.close()
 
 
+@both_backends
 def test_gather_packs_neighbours_patterns_and_retrieval_within_budget(vault):
     vault.record_pattern(signature="def load_settings(path):", user_intent="merge the defaults first",
                          old_code="", new_code="def load_settings(path):\n    return merge_defaults({})\n")

@@ -1,4 +1,4 @@
-"""Indexing and search through the real vault (offline embedder, SQLite on disk)."""
+"""Indexing and search through the real vault (offline embedder; SQLite on disk, and PostgreSQL where marked)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import pytest
 from mycoder_lsp.config import Settings
 from mycoder_lsp.memory import vault as vault_module
 from mycoder_lsp.memory.vault import MODES, Vault
+from tests.unit.memory.conftest import both_backends
 
 
 def names(results):
     return [r.name for r in results]
 
 
+@both_backends
 def test_index_is_incremental_by_content_hash(workspace, vault):
     stats = vault.stats()
     distinct = len({r[0] for r in vault.store.query("SELECT hash FROM chunks")})
@@ -40,6 +42,7 @@ def test_index_is_incremental_by_content_hash(workspace, vault):
     assert again.removed == 1 and vault.stats()["files"] == 3
 
 
+@both_backends
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_finds_the_function(vault, mode):
     results = vault.search_sync("send the request again when the connection drops", 5, mode=mode)
@@ -49,6 +52,7 @@ def test_every_mode_finds_the_function(vault, mode):
     assert (top.path, top.kind, top.start_line, top.end_line) == ("app/http.py", "method", 4, 7)
 
 
+@both_backends
 def test_search_other_languages_and_json_shape(vault):
     results = vault.search_sync("compute cart total", 3)
     assert results[0].name == "computeCartTotal" and results[0].path == "web/cart.ts"
@@ -57,6 +61,7 @@ def test_search_other_languages_and_json_shape(vault):
     assert vault.search_sync("", 5) == [] and vault.search_sync("zzzqqq", 0) == []
 
 
+@both_backends
 def test_symbols_exact_and_prefix_first(vault):
     found = vault.symbols("load")
     assert names(found)[0] == "load_settings"
@@ -65,6 +70,7 @@ def test_symbols_exact_and_prefix_first(vault):
     assert vault.symbols("100%_") == []  # LIKE wildcards are escaped
 
 
+@both_backends
 def test_reindex_and_remove_file(workspace, vault):
     path = workspace / "app/http.py"
     path.write_text(path.read_text() + "\n\ndef brand_new_helper():\n    return 42\n")
@@ -132,7 +138,8 @@ def test_secrets_are_redacted_before_storing(tmp_path):
     assert key.encode() not in raw and token.encode() not in raw
 
 
-def test_embedder_change_reembeds_everything(workspace, vault):
+@both_backends
+def test_embedder_change_reembeds_everything(workspace, vault, vault_settings):
     class Other:
         name = "test-other-embedder"
         dim = 8
@@ -145,14 +152,15 @@ def test_embedder_change_reembeds_everything(workspace, vault):
 
     count = vault.stats()["chunks"]
     vault.close()
-    v = Vault.open(workspace, Settings(), embedder=Other())
+    v = Vault.open(workspace, vault_settings, embedder=Other())
     assert v.stats()["vectors"] == 0
     report = asyncio.run(v.index())
     assert report.embedded == len({r[0] for r in v.store.query("SELECT hash FROM chunks")}) and count
     v.close()
 
 
-def test_a_failing_embedder_leaves_lexical_search_working(workspace):
+@both_backends
+def test_a_failing_embedder_leaves_lexical_search_working(workspace, vault_settings):
     class Down:
         name = "test-down-embedder"
         dim = 8
@@ -160,18 +168,19 @@ def test_a_failing_embedder_leaves_lexical_search_working(workspace):
         async def embed(self, texts):
             raise ConnectionError("embedding server is not reachable")
 
-    v = Vault.open(workspace, Settings(), embedder=Down())
+    v = Vault.open(workspace, vault_settings, embedder=Down())
     report = asyncio.run(v.index())
     assert report.files == 4 and report.embedded == 0 and "not reachable" in report.embed_error
     assert v.search_sync("send the request again", 1)[0].name == "HttpClient.retry_request"
     v.close()
 
 
-def test_a_vault_split_by_older_rules_is_rebuilt_without_reembedding(workspace, vault):
+@both_backends
+def test_a_vault_split_by_older_rules_is_rebuilt_without_reembedding(workspace, vault, vault_settings):
     vectors = vault.stats()["vectors"]
     vault.store.set_meta("lexical", "split-v1")
     vault.close()
-    v = Vault.open(workspace, Settings())
+    v = Vault.open(workspace, vault_settings)
     assert v.stats()["chunks"] == 0 and v.stats()["vectors"] == vectors
     report = asyncio.run(v.index())
     assert report.changed == 4 and report.embedded == 0 and v.stats()["chunks"] > 0
@@ -179,16 +188,18 @@ def test_a_vault_split_by_older_rules_is_rebuilt_without_reembedding(workspace, 
     v.close()
 
 
-def test_a_new_embedding_text_format_reembeds(workspace, vault):
+@both_backends
+def test_a_new_embedding_text_format_reembeds(workspace, vault, vault_settings):
     vault.store.set_meta("embedder", vault.embedder.name)  # as written before the text format was versioned
     vault.close()
-    v = Vault.open(workspace, Settings())
+    v = Vault.open(workspace, vault_settings)
     assert v.stats()["vectors"] == 0
     report = asyncio.run(v.index())
     assert report.embedded == len({r[0] for r in v.store.query("SELECT hash FROM chunks")}) > 0
     v.close()
 
 
+@both_backends
 def test_containers_rank_below_functions_unless_the_query_describes_one(vault, monkeypatch):
     def class_score(query):
         return next(r.score for r in vault.search_sync(query, 5) if r.name == "HttpClient")

@@ -1,0 +1,609 @@
+"""The vault's storage on PostgreSQL + pgvector: one shared vault for a team.
+
+The same interface as the SQLite :class:`~.store.Store` (:class:`~.store.VaultStore`),
+selected by ``vault.url = "postgresql://..."`` (a user-only setting). One database holds
+the index of many repositories, each in a schema of its own (``mc_<repository>``); the
+shared part (files, chunks, vectors, the lexical postings) is written by whoever indexes
+and read by everyone. What is personal (chat history, features and their scratchpads,
+learned patterns, the locked feature) is keyed by ``vault.user``: one user's work never
+reaches another's prompts (the memory quarantine, across users).
+
+- Vectors: a pgvector column, keyed by content hash as in SQLite; nearest neighbours by
+  an exact scan on the inner product (the vectors are unit length, so it is the cosine):
+  see ``nearest`` for why exact.
+- Lexical: BM25 computed in SQL over a postings table (term, chunk, per-column term
+  frequencies) that the indexer fills from the same pre-split tokens FTS5 gets, with
+  FTS5's own formula (k1 1.2, b 0.75, per-column weights, IDF floor 1e-6): the ranking
+  is the SQLite vault's, not an approximation of it. The bundled engine (pgserver) has
+  no ``pg_trgm``; ``ts_rank`` over a ``tsvector`` is no BM25 (no length normalisation by
+  the average, no IDF) and ranked worse here (bench/bench_vault_backends.py).
+- Writes are transactions; the schema is versioned (``migrations``, applied under a
+  transaction-level advisory lock, so two servers starting at once migrate once); the
+  indexer holds a session-level advisory lock (``pg_try_advisory_lock``) instead of
+  ``index.lock``, so two indexers of one repository never run at once.
+- Credentials: the URL must not carry a password (``PGPASSWORD`` or ``~/.pgpass``, which
+  libpq reads itself); a host other than loopback or a Unix socket is refused unless
+  ``vault.allowed_hosts`` names it. :attr:`location` is the URL without a password, the
+  only form that reaches a message or a log.
+
+This module knows tables, not retrieval: it must not chunk, embed or fuse scores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from mycoder_lsp.brains.backends import is_loopback
+from mycoder_lsp.memory.store import (FEATURE_COLUMNS, PATTERN_COLUMNS, SCRATCHPAD_FIELDS, FileWrite, PatternRow,
+                                      VaultRefused, like_escape)
+
+log = logging.getLogger(__name__)
+
+# BM25 as FTS5 computes it (sqlite/ext/fts5/fts5_aux.c).
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Each migration moves a repository's schema from version n-1 to n; never edit one that shipped.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "initial schema",
+        """
+        CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns BIGINT NOT NULL, size BIGINT NOT NULL,
+                            hash TEXT NOT NULL);
+        CREATE TABLE chunks (
+            id BIGSERIAL PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+            start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, hash TEXT NOT NULL,
+            importance DOUBLE PRECISION NOT NULL, content TEXT NOT NULL
+        );
+        CREATE INDEX chunks_path ON chunks(path);
+        CREATE INDEX chunks_hash ON chunks(hash);
+        CREATE TABLE vectors (hash TEXT PRIMARY KEY, vec public.vector NOT NULL);
+        CREATE TABLE lexical_docs (chunk_id BIGINT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+                                   len INTEGER NOT NULL);
+        CREATE TABLE lexical_terms (
+            term TEXT NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+            tf_name REAL NOT NULL, tf_path REAL NOT NULL, tf_body REAL NOT NULL,
+            PRIMARY KEY (term, chunk_id)
+        );
+        CREATE INDEX lexical_terms_chunk ON lexical_terms(chunk_id);
+        CREATE TABLE patterns (
+            user_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, timestamp DOUBLE PRECISION NOT NULL,
+            signature TEXT NOT NULL, user_intent TEXT NOT NULL, code_delta TEXT NOT NULL,
+            confidence DOUBLE PRECISION NOT NULL, path TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (user_id, id)
+        );
+        CREATE TABLE history (id BIGSERIAL PRIMARY KEY, user_id TEXT NOT NULL, timestamp DOUBLE PRECISION NOT NULL,
+                              role TEXT NOT NULL, text TEXT NOT NULL);
+        CREATE INDEX history_user ON history(user_id, id);
+        CREATE TABLE features (
+            user_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,
+            code_to_propose TEXT NOT NULL DEFAULT '', target_symbol TEXT NOT NULL DEFAULT '',
+            user_instruction TEXT NOT NULL DEFAULT '', created DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (user_id, id)
+        );
+        CREATE TABLE state (user_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+                            PRIMARY KEY (user_id, key));
+        """,
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+_RESETS = {"index": ("lexical_terms", "lexical_docs", "chunks", "files"), "vectors": ("vectors",)}
+
+
+class VaultDatabaseError(VaultRefused):
+    """The PostgreSQL vault cannot be used (refused URL, unreachable, newer schema):
+    like a refused vault directory, the server works on without a vault and says why."""
+
+
+def redacted_url(url: str) -> str:
+    """``url`` without a password, for messages and logs."""
+    return re.sub(r"(://[^:/@]*):[^@/]+@", r"\1:***@", url)
+
+
+def check_url(url: str, allowed_hosts: Sequence[str]) -> dict[str, str]:
+    """The URL's parameters, or :class:`VaultDatabaseError`: a password in it, a
+    host that is not loopback or a Unix socket and not allowed by name."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = {k: str(v) for k, v in conninfo_to_dict(url).items()}
+    except Exception as exc:  # noqa: BLE001 - psycopg's message names the bad part, never a password we log
+        raise VaultDatabaseError(f"vault.url {redacted_url(url)!r} is not a PostgreSQL URL ({type(exc).__name__}).")
+    if params.get("password"):
+        raise VaultDatabaseError(
+            f"vault.url {redacted_url(url)!r} carries a password: take it out and put it in PGPASSWORD or "
+            "~/.pgpass (libpq reads both), so it is never written in a settings file or shown in a log.")
+    allowed = {h.strip().lower() for h in allowed_hosts}
+    for host in (params.get("host", "") + "," + params.get("hostaddr", "")).split(","):
+        host = host.strip().lower()
+        if not host or host.startswith("/") or host.startswith("@") or is_loopback(host) or host in allowed:
+            continue  # no host: libpq's Unix socket
+        raise VaultDatabaseError(
+            f"The vault database host {host!r} is not on this machine: MyCoder sends your code only where you "
+            f"allow it. If you trust that server, add \"{host}\" to vault.allowed_hosts in your own settings.")
+    return params
+
+
+def schema_name(repository: str) -> str:
+    """``mc_`` and the repository's name, reduced to what an unquoted identifier may hold."""
+    slug = re.sub(r"[^a-z0-9_]+", "_", repository.lower()).strip("_") or "workspace"
+    if len(slug) > 40:
+        slug = slug[:30] + "_" + hashlib.blake2b(slug.encode(), digest_size=4).hexdigest()
+    return f"mc_{slug}"
+
+
+class AdvisoryIndexLock:
+    """The indexer's lock: a session-level advisory lock on a connection of its own
+    (closing it, or the process dying, releases it)."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.url = url
+        self.key = key
+        self._conn: Any = None
+
+    def acquire(self, wait: bool) -> bool:
+        import psycopg
+
+        conn = psycopg.connect(self.url, autocommit=True)
+        sql = "SELECT pg_advisory_lock(hashtext(%s))" if wait else "SELECT pg_try_advisory_lock(hashtext(%s))"
+        got = conn.execute(sql, (self.key,)).fetchone()[0]
+        if got is False:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.key,))
+            self._conn.close()
+            self._conn = None
+
+
+class PgStore:
+    """One connection to the shared vault, serialised by a lock like the SQLite store."""
+
+    dir: Path | None = None
+
+    def __init__(self, conn: Any, url: str, schema: str, user: str) -> None:
+        self.conn = conn
+        self.url = url
+        self.schema = schema
+        self.user = user
+        self.notice: str | None = None
+        self.lock = threading.RLock()
+
+    @classmethod
+    def connect(cls, url: str, vault_settings: Any, root: Path) -> PgStore:
+        import psycopg
+        from pgvector.psycopg import register_vector
+
+        check_url(url, vault_settings.allowed_hosts)
+        try:
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise VaultDatabaseError(
+                f"The vault database at {redacted_url(url)} cannot be reached: {str(exc).strip().splitlines()[0]}. "
+                "Check vault.url and that the server runs; the password comes from PGPASSWORD or ~/.pgpass."
+            ) from None
+        schema = schema_name(vault_settings.repository or root.name)
+        store = cls(conn, url, schema, vault_settings.user or getpass.getuser())
+        try:
+            store._migrate()
+            register_vector(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    @property
+    def location(self) -> str:
+        return f"{redacted_url(self.url)} (schema {self.schema})"
+
+    def _migrate(self) -> None:
+        with self.lock, self.conn.transaction():
+            # One migration at a time per repository, across every server that opens it.
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mycoder-migrate:{self.schema}",))
+            self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            self.conn.execute(f"SET search_path TO {self.schema}, public")
+            self.conn.execute("CREATE TABLE IF NOT EXISTS migrations "
+                              "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied DOUBLE PRECISION NOT NULL)")
+            current = self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM migrations").fetchone()[0]
+            if current > SCHEMA_VERSION:
+                raise VaultDatabaseError(
+                    f"The vault {self.location} was written by a newer mycoder-lsp (schema {current}, this one knows "
+                    f"{SCHEMA_VERSION}): upgrade mycoder-lsp to use it.")
+            for version, name, sql in MIGRATIONS:
+                if version > current:
+                    for statement in (s.strip() for s in sql.split(";")):
+                        if statement:
+                            self.conn.execute(statement)
+                    self.conn.execute("INSERT INTO migrations VALUES (%s, %s, %s)", (version, name, time.time()))
+        # search_path set inside the transaction is kept: SET (not SET LOCAL) outlives it.
+
+    # -- use -------------------------------------------------------------------
+
+    def _reconnect(self) -> None:
+        """A new session after the old one broke (the server restarted, an admin ended it)."""
+        import psycopg
+        from pgvector.psycopg import register_vector
+
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise VaultDatabaseError(f"The vault database at {redacted_url(self.url)} cannot be reached: "
+                                     f"{str(exc).strip().splitlines()[0]}.") from None
+        conn.execute(f"SET search_path TO {self.schema}, public")
+        register_vector(conn)
+        self.conn = conn
+        log.info("reconnected to the vault database %s", self.location)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """One atomic write: all of it lands, or none of it. The session is probed first
+        (one round trip; a broken one is replaced), so a write after a server restart
+        lands; a session that breaks during the write fails that write, and only it."""
+        with self.lock:
+            self._rows("SELECT 1")
+            with self.conn.transaction():
+                yield self.conn
+
+    def _rows(self, sql: str, params: Sequence[Any] | dict = ()) -> list[tuple]:
+        import psycopg
+
+        with self.lock:
+            if self.conn.closed or self.conn.broken:
+                self._reconnect()
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except psycopg.OperationalError:
+                if not self.conn.broken:
+                    raise
+            # A read is safe to repeat: once, on a new session.
+            self._reconnect()
+            return self.conn.execute(sql, params).fetchall()
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """A read in SQLite's placeholder style (``?``), for tests and diagnostics that
+        ask both stores the same question."""
+        return self._rows(sql.replace("?", "%s"), tuple(params))
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM meta WHERE key = %s", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                         (key, value))
+
+    def reset_if_changed(self, key: str, value: str, what: str) -> None:
+        if self.get_meta(key) == value:
+            return
+        with self.transaction() as conn:
+            conn.execute("LOCK TABLE meta IN EXCLUSIVE MODE")
+            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+            if row is None or row[0] != value:
+                for table in _RESETS[what]:
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                             (key, value))
+
+    def index_lock(self) -> AdvisoryIndexLock:
+        return AdvisoryIndexLock(self.url, f"mycoder-index:{self.schema}")
+
+    def close(self) -> None:
+        with self.lock, contextlib.suppress(Exception):
+            self.conn.close()
+
+    def size_bytes(self) -> int:
+        return int(self._rows("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                              " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                              (self.schema,))[0][0])
+
+    # -- files and chunks --------------------------------------------------------
+
+    def files(self) -> dict[str, tuple[int, int, str]]:
+        return {r[0]: (r[1], r[2], r[3]) for r in self._rows("SELECT path, mtime_ns, size, hash FROM files")}
+
+    def file_hash(self, path: str) -> str | None:
+        rows = self._rows("SELECT hash FROM files WHERE path = %s", (path,))
+        return rows[0][0] if rows else None
+
+    def files_under(self, path: str) -> list[str]:
+        return [r[0] for r in self._rows("SELECT path FROM files WHERE path = %s OR path LIKE %s ESCAPE '\\'",
+                                         (path, like_escape(path) + "/%"))]
+
+    def write_files(self, writes: Sequence[FileWrite], removed: Sequence[str] = ()) -> None:
+        """One transaction: old chunks of these files out (their postings go with
+        them, ON DELETE CASCADE), new ones in (COPY: a big index is millions of postings)."""
+        changed = [w for w in writes if w.chunks is not None]
+        with self.transaction() as conn:
+            # Two writers of one file (two servers saving it) would both delete, then both insert.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mycoder-write:{self.schema}",))
+            gone = list(removed) + [w.path for w in changed]
+            if gone:
+                conn.execute("DELETE FROM chunks WHERE path = ANY(%s)", (gone,))
+                conn.execute("DELETE FROM files WHERE path = ANY(%s)", (gone,))
+            for w in writes:
+                if w.chunks is None:
+                    conn.execute("UPDATE files SET mtime_ns = %s, size = %s WHERE path = %s",
+                                 (w.mtime_ns, w.size, w.path))
+            rows = [c for w in changed for c in w.chunks or ()]
+            if rows:
+                ids = [r[0] for r in conn.execute(
+                    "SELECT nextval(pg_get_serial_sequence('chunks', 'id')) FROM generate_series(1, %s)",
+                    (len(rows),)).fetchall()]
+                with conn.cursor() as cur:
+                    with cur.copy("COPY chunks (id, path, name, kind, start_line, end_line, hash, importance, content)"
+                                  " FROM STDIN") as copy:
+                        for cid, c in zip(ids, rows):
+                            copy.write_row((cid, c.path, c.name, c.kind, c.start_line, c.end_line, c.hash,
+                                            c.importance, c.content))
+                    with cur.copy("COPY lexical_docs (chunk_id, len) FROM STDIN") as copy:
+                        for cid, c in zip(ids, rows):
+                            copy.write_row((cid, sum(len(col.split()) for col in c.lexical)))
+                    with cur.copy("COPY lexical_terms (term, chunk_id, tf_name, tf_path, tf_body) FROM STDIN") as copy:
+                        for cid, c in zip(ids, rows):
+                            for term, tfs in _postings(c.lexical).items():
+                                copy.write_row((term, cid, *tfs))
+            for w in changed:
+                conn.execute("INSERT INTO files VALUES (%s, %s, %s, %s)", (w.path, w.mtime_ns, w.size, w.hash))
+
+    def counts(self) -> dict[str, int]:
+        row = self._rows("SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM chunks),"
+                         " (SELECT COUNT(*) FROM vectors), (SELECT COUNT(*) FROM patterns WHERE user_id = %s)",
+                         (self.user,))[0]
+        return dict(zip(("files", "chunks", "vectors", "patterns"), (int(x) for x in row)))
+
+    def chunk_count(self, path: str) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM chunks WHERE path = %s", (path,))[0][0])
+
+    def chunk_rows(self, ids: Sequence[int]) -> list[tuple]:
+        if not ids:
+            return []
+        return self._rows("SELECT id, path, name, kind, start_line, end_line, importance FROM chunks"
+                          " WHERE id = ANY(%s)", (list(ids),))
+
+    def chunk_contents(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return {int(cid): text for cid, text in self._rows("SELECT id, content FROM chunks WHERE id = ANY(%s)",
+                                                           (list(ids),))}
+
+    def chunks_of(self, path: str) -> list[tuple]:
+        return self._rows("SELECT path, name, kind, start_line, end_line, importance, content FROM chunks"
+                          " WHERE path = %s ORDER BY start_line, -end_line", (path,))
+
+    def symbol_rows(self, substring: str, limit: int) -> list[tuple]:
+        # ILIKE: SQLite's LIKE is case-insensitive for ASCII.
+        return self._rows("SELECT path, name, kind, start_line, end_line, importance FROM chunks"
+                          " WHERE kind NOT IN ('module', 'text') AND name ILIKE %s ESCAPE '\\' ORDER BY id LIMIT %s",
+                          ("%" + like_escape(substring) + "%", limit))
+
+    # -- vectors -----------------------------------------------------------------
+
+    def missing_vectors(self, limit: int, path: str | None = None) -> list[tuple[str, str, str, str]]:
+        where = "v.hash IS NULL" + (" AND c.path = %s" if path is not None else "")
+        return self._rows(
+            "SELECT c.hash, MIN(c.path), MIN(c.name), MIN(c.content) FROM chunks c"
+            f" LEFT JOIN vectors v ON v.hash = c.hash WHERE {where} GROUP BY c.hash ORDER BY c.hash LIMIT %s",
+            (path, limit) if path is not None else (limit,))
+
+    def put_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not len(hashes):
+            return
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta VALUES ('vector_dim', %s) ON CONFLICT (key) DO UPDATE SET value = "
+                         "EXCLUDED.value", (str(vectors.shape[1]),))
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO vectors VALUES (%s, %s)"
+                                " ON CONFLICT (hash) DO UPDATE SET vec = EXCLUDED.vec",
+                                [(h, vectors[i]) for i, h in enumerate(hashes)])
+
+    def warm(self) -> None:
+        """Nothing to load: the engine keeps the vectors."""
+
+    def nearest(self, qvec: np.ndarray, limit: int, also: Sequence[int]) -> tuple[list[int], dict[int, float]]:
+        """The ``limit`` nearest chunks by inner product (= cosine, unit vectors), exact.
+
+        Exact, not HNSW or IVFFlat: at a vault's sizes (10^4-10^5 chunks) the scan
+        costs milliseconds, and an approximate index gives up recall, and so MRR, that
+        the SQLite vault does not (bench/bench_vault_backends.py has the figures)."""
+        dim = self.get_meta("vector_dim")
+        if dim is None or int(dim) != qvec.shape[0]:
+            return [], {}
+        q = np.ascontiguousarray(qvec, dtype=np.float32)
+        rows = self._rows(
+            "WITH near AS (SELECT hash, vec <#> %(q)s AS d FROM vectors ORDER BY d LIMIT %(n)s)"
+            " SELECT c.id, -near.d FROM near JOIN chunks c ON c.hash = near.hash ORDER BY near.d, c.id LIMIT %(n)s",
+            {"q": q, "n": limit})
+        ranked = [int(r[0]) for r in rows]
+        cos = {int(r[0]): float(r[1]) for r in rows}
+        rest = [int(c) for c in also if int(c) not in cos]
+        if rest:
+            cos.update({int(cid): float(s) for cid, s in self._rows(
+                "SELECT c.id, -(v.vec <#> %s) FROM chunks c JOIN vectors v ON v.hash = c.hash WHERE c.id = ANY(%s)",
+                (q, rest))})
+            cos.update({cid: 0.0 for cid in rest if cid not in cos})
+        return ranked, cos
+
+    # -- lexical -----------------------------------------------------------------
+
+    def lexical_search(self, terms: Sequence[str], limit: int,
+                       weights: tuple[float, float, float]) -> list[tuple[int, float]]:
+        """(chunk id, BM25) exactly as FTS5's ``bm25()`` scores it, best first."""
+        if not terms:
+            return []
+        rows = self._rows(
+            """
+            WITH st AS (SELECT COUNT(*)::float8 AS n, COALESCE(AVG(len), 1)::float8 AS avgdl FROM lexical_docs),
+            df AS (SELECT term, COUNT(*)::float8 AS hits FROM lexical_terms WHERE term = ANY(%(t)s) GROUP BY term),
+            idf AS (SELECT df.term, CASE WHEN ln((st.n - df.hits + 0.5) / (df.hits + 0.5)) <= 0 THEN 1e-6
+                                    ELSE ln((st.n - df.hits + 0.5) / (df.hits + 0.5)) END AS idf FROM df, st)
+            SELECT p.chunk_id,
+                   SUM(idf.idf * (f.f * (%(k1)s + 1.0)) / (f.f + %(k1)s * (1 - %(b)s + %(b)s * d.len / st.avgdl))) AS s
+            FROM lexical_terms p JOIN idf ON idf.term = p.term JOIN lexical_docs d ON d.chunk_id = p.chunk_id
+            CROSS JOIN st
+            CROSS JOIN LATERAL (SELECT %(w1)s * p.tf_name + %(w2)s * p.tf_path + %(w3)s * p.tf_body AS f) f
+            WHERE p.term = ANY(%(t)s)
+            GROUP BY p.chunk_id ORDER BY s DESC, p.chunk_id LIMIT %(n)s
+            """,
+            {"t": list(terms), "k1": BM25_K1, "b": BM25_B, "w1": float(weights[0]), "w2": float(weights[1]),
+             "w3": float(weights[2]), "n": limit})
+        return [(int(cid), float(s)) for cid, s in rows]
+
+    def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        uniq = sorted({t for t in terms if t})
+        if not uniq:
+            return {}
+        return {str(t): int(n) for t, n in self._rows(
+            "SELECT term, COUNT(*) FROM lexical_terms WHERE term = ANY(%s) GROUP BY term", (uniq,))}
+
+    # -- learned patterns (the user's own) ---------------------------------------
+
+    def append_pattern(self, build: Callable[[int], PatternRow], keep: int) -> PatternRow:
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mycoder-patterns:{self.schema}:{self.user}",))
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM patterns WHERE user_id = %s",
+                               (self.user,)).fetchone()[0]
+            p = build(seq)
+            conn.execute(f"INSERT INTO patterns (user_id, seq, {PATTERN_COLUMNS}) VALUES "
+                         "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                         (self.user, seq, p.id, p.timestamp, p.signature, p.user_intent, p.code_delta, p.confidence,
+                          p.path, p.target))
+            conn.execute("DELETE FROM patterns WHERE user_id = %s AND seq NOT IN "
+                         "(SELECT seq FROM patterns WHERE user_id = %s ORDER BY seq DESC LIMIT %s)",
+                         (self.user, self.user, max(0, keep)))
+        return p
+
+    def pattern_rows(self) -> list[PatternRow]:
+        return [PatternRow(*row) for row in self._rows(
+            f"SELECT {PATTERN_COLUMNS} FROM patterns WHERE user_id = %s ORDER BY seq", (self.user,))]
+
+    # -- session (the user's own) ------------------------------------------------
+
+    def append_history(self, role: str, text: str, keep: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO history (user_id, timestamp, role, text) VALUES (%s, %s, %s, %s)",
+                         (self.user, time.time(), role, text))
+            conn.execute("DELETE FROM history WHERE user_id = %s AND id NOT IN "
+                         "(SELECT id FROM history WHERE user_id = %s ORDER BY id DESC LIMIT %s)",
+                         (self.user, self.user, keep))
+
+    def history(self) -> list[tuple[str, str, float]]:
+        return self._rows("SELECT role, text, timestamp FROM history WHERE user_id = %s ORDER BY id", (self.user,))
+
+    def create_feature(self, title: str) -> str:
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mycoder-features:{self.schema}:{self.user}",))
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM features WHERE user_id = %s",
+                               (self.user,)).fetchone()[0]
+            fid = f"A{seq:03d}"
+            conn.execute("INSERT INTO features (user_id, id, seq, title, status, created) "
+                         "VALUES (%s, %s, %s, %s, 'open', %s)", (self.user, fid, seq, title, time.time()))
+        return fid
+
+    def feature_row(self, feature_id: str) -> tuple | None:
+        rows = self._rows(f"SELECT {FEATURE_COLUMNS} FROM features WHERE user_id = %s AND id = %s",
+                          (self.user, feature_id))
+        return rows[0] if rows else None
+
+    def feature_rows(self) -> list[tuple]:
+        return self._rows(f"SELECT {FEATURE_COLUMNS} FROM features WHERE user_id = %s ORDER BY seq", (self.user,))
+
+    def lock_feature(self, feature_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE features SET status = 'open' WHERE user_id = %s AND status = 'locked' AND id != %s",
+                         (self.user, feature_id))
+            conn.execute("UPDATE features SET status = 'locked' WHERE user_id = %s AND id = %s",
+                         (self.user, feature_id))
+            conn.execute("INSERT INTO state VALUES (%s, 'current_feature_id', %s) ON CONFLICT (user_id, key) "
+                         "DO UPDATE SET value = EXCLUDED.value", (self.user, feature_id))
+
+    def unlock_feature(self, feature_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE features SET status = 'open' WHERE user_id = %s AND id = %s AND status = 'locked'",
+                         (self.user, feature_id))
+            conn.execute("DELETE FROM state WHERE user_id = %s AND key = 'current_feature_id' AND value = %s",
+                         (self.user, feature_id))
+
+    def set_feature_status(self, feature_id: str, status: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE features SET status = %s WHERE user_id = %s AND id = %s",
+                         (status, self.user, feature_id))
+            conn.execute("DELETE FROM state WHERE user_id = %s AND key = 'current_feature_id' AND value = %s",
+                         (self.user, feature_id))
+
+    def update_feature(self, feature_id: str, fields: dict[str, str]) -> None:
+        unknown = set(fields) - set(SCRATCHPAD_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown scratchpad fields {sorted(unknown)}")
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = %s" for k in fields)
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE features SET {sets} WHERE user_id = %s AND id = %s",
+                         [*fields.values(), self.user, feature_id])
+
+    def current_feature_id(self) -> str | None:
+        rows = self._rows("SELECT value FROM state WHERE user_id = %s AND key = 'current_feature_id'", (self.user,))
+        return rows[0][0] if rows else None
+
+
+def _postings(columns: tuple[str, str, str]) -> dict[str, list[int]]:
+    """term -> [tf in name, tf in path, tf in body] of one chunk's pre-split columns."""
+    out: dict[str, list[int]] = {}
+    for i, column in enumerate(columns):
+        for term in column.split():
+            out.setdefault(term, [0, 0, 0])[i] += 1
+    return out
+
+
+
+
+def inspect(vault_settings: Any, root: Path) -> str:
+    """One line on the shared vault for ``doctor``: read only (no schema is created or
+    migrated); :class:`VaultDatabaseError` when it cannot be used."""
+    import psycopg
+
+    url = vault_settings.url.strip()
+    check_url(url, vault_settings.allowed_hosts)
+    schema = schema_name(vault_settings.repository or root.name)
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute("SET default_transaction_read_only = on")
+            found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+            if not found:
+                return f"{redacted_url(url)}: reachable, repository {schema} not indexed yet (run `mycoder-lsp index`)"
+            version = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {schema}.migrations").fetchone()[0]
+            files, chunks, vectors = conn.execute(
+                f"SELECT (SELECT COUNT(*) FROM {schema}.files), (SELECT COUNT(*) FROM {schema}.chunks),"
+                f" (SELECT COUNT(*) FROM {schema}.vectors)").fetchone()
+    except psycopg.Error as exc:
+        raise VaultDatabaseError(f"The vault database at {redacted_url(url)} cannot be used: "
+                                 f"{str(exc).strip().splitlines()[0]}") from None
+    if version > SCHEMA_VERSION:
+        raise VaultDatabaseError(f"{redacted_url(url)} schema {schema} is version {version}, newer than this "
+                                 f"mycoder-lsp knows ({SCHEMA_VERSION}): upgrade mycoder-lsp")
+    return f"{redacted_url(url)} schema {schema}: {files} files, {chunks} chunks, {vectors} vectors"
+
+
+__all__ = ["AdvisoryIndexLock", "MIGRATIONS", "PgStore", "SCHEMA_VERSION", "VaultDatabaseError", "check_url", "inspect",
+           "redacted_url", "schema_name"]

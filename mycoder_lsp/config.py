@@ -28,7 +28,9 @@ import os
 import re
 import stat
 import sys
+import types
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -58,7 +60,9 @@ class BrainSettings:
     model: str
     max_tokens: int
     temperature: float
-    url: str = field(default=DEFAULT_OLLAMA_URL, metadata=USER_ONLY)
+    # One server, or a pool of them (a list): each request goes to the least
+    # busy one that answers (mycoder_lsp/brains/pool.py).
+    url: str | list[str] = field(default=DEFAULT_OLLAMA_URL, metadata={**USER_ONLY, "check": "server_urls"})
     backend: Literal["ollama", "openai"] = field(default="ollama", metadata=USER_ONLY)
     timeout: float = 120.0
     keep_alive: str = "30m"
@@ -68,6 +72,11 @@ class BrainSettings:
     # 0: the model's own window as the server reports it (capped at 8192 for
     # Ollama), or 4096 when it does not say.
     num_ctx: int = 0
+
+    @property
+    def urls(self) -> list[str]:
+        """The brain's server, or the servers of its pool, in the order given."""
+        return [self.url] if isinstance(self.url, str) else list(self.url)
 
 
 def _organizer() -> BrainSettings:
@@ -176,6 +185,20 @@ class VaultSettings:
     embedding_api_key: str = field(default="", metadata=USER_ONLY)
     max_patterns: int = 100
     index_on_start: bool = True
+    # "postgresql://user@host/db": a shared vault on PostgreSQL (pgvector) instead of the
+    # SQLite file under `path`. The user's own: a repository must not point its readers'
+    # servers at a database. The password comes from PGPASSWORD or ~/.pgpass, never from here.
+    url: str = field(default="", metadata=USER_ONLY)
+    # Database hosts other than loopback (or a Unix socket) the vault may connect to.
+    allowed_hosts: list[str] = field(default_factory=list, metadata=USER_ONLY)
+    # Who owns sessions, features and learned patterns in a shared vault (default: the login name).
+    user: str = field(default="", metadata=USER_ONLY)
+    # The shared index's name in the database (default: the workspace folder's name).
+    repository: str = field(default="", metadata=USER_ONLY)
+    # With a shared vault, this server writes the shared index (on start and on save) from
+    # this working tree, uncommitted changes included. Off: it only reads what the team's
+    # indexer (`mycoder-lsp index --vault URL`, e.g. in CI) wrote.
+    index_shared: bool = field(default=False, metadata=USER_ONLY)
 
 
 @dataclass
@@ -255,6 +278,8 @@ def _snake(key: str) -> str:
 
 def _describe(tp: Any) -> str:
     origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(tp))
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
     if origin in (list, dict):
@@ -265,6 +290,13 @@ def _describe(tp: Any) -> str:
 def _coerce(value: Any, tp: Any) -> Any:
     """Return ``value`` as type ``tp`` or raise ``ValueError`` saying why not."""
     origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):  # the first type that takes the value
+        for option in typing.get_args(tp):
+            try:
+                return _coerce(value, option)
+            except ValueError:
+                continue
+        raise ValueError(f"must be {_describe(tp)}, got {value!r}")
     if origin is Literal:
         if value in typing.get_args(tp):
             return value
@@ -294,6 +326,28 @@ def _coerce(value: Any, tp: Any) -> Any:
     raise ValueError(f"must be {_describe(tp)}, got {value!r}")
 
 
+def server_urls(value: str | list[str]) -> str | list[str]:
+    """A brain's ``url``: one http(s) URL, or a non-empty list of distinct ones
+    (a pool). Raises ValueError saying what is wrong."""
+    urls = [value] if isinstance(value, str) else value
+    if not urls:
+        raise ValueError("must name at least one server, e.g. \"http://127.0.0.1:11434\"")
+    seen: set[str] = set()
+    for url in urls:
+        parts = urllib.parse.urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http(s) URL, e.g. \"http://127.0.0.1:11434\"")
+        base = url.strip().rstrip("/").removesuffix("/v1")
+        if base in seen:
+            raise ValueError(f"names the server {base} twice")
+        seen.add(base)
+    return value
+
+
+# The checks a field's metadata names ("check"), run after its type is right.
+_CHECKS = {"server_urls": server_urls}
+
+
 def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, problems: list[SettingsProblem],
            trusted: bool) -> None:
     hints = typing.get_type_hints(type(target))
@@ -316,7 +370,9 @@ def _apply(target: Any, data: Mapping[str, Any], source: str, prefix: str, probl
             _apply(current, value, source, dotted + ".", problems, trusted)
             continue
         try:
-            setattr(target, key, _coerce(value, tp))
+            coerced = _coerce(value, tp)
+            check = fields[key].metadata.get("check")
+            setattr(target, key, _CHECKS[check](coerced) if check else coerced)
         except ValueError as exc:
             problems.append(SettingsProblem(source, dotted, str(exc)))
             continue

@@ -27,6 +27,7 @@ or edits: it moves text to a model and back.
 from __future__ import annotations
 
 import asyncio
+import copy
 import ipaddress
 import json
 import logging
@@ -34,13 +35,16 @@ import math
 import re
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Sequence
 
 import httpx
 
 from mycoder_lsp.brains.governance import BRAIN_NAMES, token_limit
 from mycoder_lsp.config import BrainSettings, Settings
 from mycoder_lsp.errors import UserError
+
+if TYPE_CHECKING:
+    from mycoder_lsp.brains.pool import Pools
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,12 @@ class BrainError(UserError):
     """A model call failed; the message says what the user can do about it."""
 
 
+class ServerFault(BrainError):
+    """The server failed, not the request: no connection, a connection that
+    broke, HTTP 503. Another server of a pool may answer the same request
+    (:mod:`mycoder_lsp.brains.pool`)."""
+
+
 # -- where we may send data -------------------------------------------------
 
 
@@ -114,8 +124,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_endpoint(url: str, allowed_hosts: Iterable[str], *, what: str = "LLM endpoint") -> None:
-    """Refuse a non-loopback endpoint unless its host is allowed by name."""
+def check_endpoint(url: str | Sequence[str], allowed_hosts: Iterable[str], *, what: str = "LLM endpoint") -> None:
+    """Refuse a non-loopback endpoint unless its host is allowed by name; a
+    list (a brain's pool) is refused when any of its servers is."""
+    if not isinstance(url, str):
+        allowed = list(allowed_hosts)
+        if not url:
+            raise BrainError(f"The {what} names no server: set its url.")
+        for one in url:
+            check_endpoint(one, allowed, what=what)
+        return
     host = _host_of(url)
     if is_loopback(host):
         return
@@ -145,8 +163,9 @@ def _server_label(backend: str, url: str) -> str:
 
 def _unreachable(backend: str, url: str) -> BrainError:
     if backend == "ollama":
-        return BrainError(f"Ollama is not reachable at {url} — start it with `ollama serve` (or fix the brain's url).")
-    return BrainError(
+        return ServerFault(f"Ollama is not reachable at {url} — start it with `ollama serve` "
+                           "(or fix the brain's url).")
+    return ServerFault(
         f"The OpenAI-compatible server at {url} is not reachable — start it (llama.cpp server, vLLM, "
         "LM Studio) or fix the brain's url."
     )
@@ -243,6 +262,10 @@ async def _failure(client: httpx.AsyncClient, status: int, body: bytes, *, backe
             f"The server at {url} does not speak Ollama's API (HTTP 404 for /api/...): this looks like an "
             f"OpenAI-compatible server (llama.cpp server, vLLM, LM Studio): set `backend = \"openai\"` "
             f"({setting}) and keep the url.")
+    if status == 503:  # loading a model, or no slot free: another server of a pool may answer
+        text = _error_text(body)
+        return ServerFault(f"{_server_label(backend, url)} is not ready (HTTP 503{': ' + text if text else ''}) "
+                           "— it may still be loading the model; try again in a moment.")
     return _http_error(status, body, backend=backend, url=url, model=model)
 
 
@@ -327,16 +350,24 @@ def _answered(text: str, labels: Sequence[str], prompt_tokens: int | None) -> Ch
 
 
 class Brain:
-    """One configured model. Subclasses speak one wire protocol."""
+    """One configured model. Subclasses speak one wire protocol.
+
+    A brain whose ``url`` is a list runs each call on one server of its pool
+    (:mod:`mycoder_lsp.brains.pool`): ``pools`` is the entry point's shared
+    registry of those servers (their load and breakers); without one the
+    brain keeps a registry of its own."""
 
     backend = "ollama"
 
     def __init__(self, name: str, settings: BrainSettings, *, max_tokens: int,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, pools: Pools | None = None) -> None:
         self.name = name
         self.settings = settings
         self.max_tokens = max_tokens
         self._client = client
+        self.pools = pools
+        # The one server of the pool this copy of the brain talks to (at()).
+        self._endpoint: str | None = None
         self.last = Completion()
 
     @property
@@ -345,7 +376,31 @@ class Brain:
 
     @property
     def url(self) -> str:
-        return self.settings.url.rstrip("/")
+        """The server this brain talks to: its own, the one of the pool a
+        call runs on, or for a pool outside a call its first."""
+        return self._server(self._endpoint or self.settings.urls[0])
+
+    def _server(self, url: str) -> str:
+        return url.rstrip("/")
+
+    @property
+    def pooled(self) -> bool:
+        """Several servers, and no call has chosen one yet."""
+        return self._endpoint is None and len(self.settings.urls) > 1
+
+    def at(self, url: str) -> Brain:
+        """This brain on one server of its pool (same client, same settings)."""
+        here = copy.copy(self)
+        here._endpoint = url
+        here.last = Completion()
+        return here
+
+    def _on_pool(self) -> Pools:
+        if self.pools is None:
+            from mycoder_lsp.brains.pool import Pools  # pool.py builds on this module
+
+            self.pools = Pools()
+        return self.pools
 
     async def complete(self, messages: list[Message], *, json_mode: bool = False, max_tokens: int | None = None,
                        on_piece: Callable[[str], None] | None = None) -> str:
@@ -359,7 +414,13 @@ class Brain:
 
         Bounded by the brain's ``timeout`` as a whole (a slow trickle is a
         timeout too). Cancelling the awaiting task closes the HTTP stream.
+        On a pool, a server that fails before the answer begins is replaced by
+        the next (each try has the whole timeout); one that breaks off
+        mid-answer is reported, not asked again elsewhere.
         """
+        if self.pooled:
+            return await self._on_pool().run(self, lambda here: here.generate(
+                messages, json_mode=json_mode, max_tokens=max_tokens, on_piece=on_piece))
         limit = min(max_tokens, self.max_tokens) if max_tokens else self.max_tokens
         result = Completion(window=self._known_window())
         self.last = result
@@ -399,6 +460,8 @@ class Brain:
         label's probability where the server sends log-probabilities. None
         when the answer names no label. Bounded by the brain's timeout;
         faults raise :class:`BrainError` as :meth:`generate` does."""
+        if self.pooled:  # unstreamed: a try that failed showed nothing, so any may be repeated
+            return await self._on_pool().run(self, lambda here: here.choose(messages, labels))
         lines: list[str] = []
 
         async def run(client: httpx.AsyncClient) -> None:
@@ -454,6 +517,8 @@ class Brain:
         it (llama.cpp ``/props``, Ollama ``/api/show``), asked once per
         server and model and then cached; ``None`` when it does not say.
         Never raises: a server that cannot answer is found out by the call."""
+        if self.pooled:  # the servers of a pool serve the same model: any one may say
+            return await (await self._on_pool().one(self)).context_window()
         key = (self.backend, self.url, self.model)
         if key in _WINDOWS:
             return _WINDOWS[key]
@@ -563,7 +628,7 @@ class Brain:
 
     def _cut(self, exc: Exception | None = None) -> BrainError:
         why = f" ({exc})" if exc else ""
-        return BrainError(f"The answer from {self.model} at {self.url} broke off before it was complete{why} — "
+        return ServerFault(f"The answer from {self.model} at {self.url} broke off before it was complete{why} — "
                           "try again; if it keeps happening, check the server's log.")
 
     def _not_json(self, line: str) -> BrainError:
@@ -671,6 +736,8 @@ class OpenAIBrain(Brain):
     chat_path = "/v1/chat/completions"
 
     async def count_tokens(self, messages: list[Message]) -> int | None:
+        if self.pooled:
+            return await (await self._on_pool().one(self)).count_tokens(messages)
         if self.url in _NO_TOKENIZER:
             return None
         text = "\n".join(m.get("content", "") for m in messages)
@@ -694,10 +761,9 @@ class OpenAIBrain(Brain):
             return None
         return count
 
-    @property
-    def url(self) -> str:
+    def _server(self, url: str) -> str:
         # Accept both http://host:port and http://host:port/v1.
-        url = self.settings.url.rstrip("/")
+        url = url.rstrip("/")
         return url[:-3] if url.endswith("/v1") else url
 
     def payload(self, messages: list[Message], *, json_mode: bool, max_tokens: int,
@@ -927,6 +993,8 @@ async def fill_in_middle(brain: Brain, request: FimRequest, wire: str, *,
     """
     if wire not in FIM_WIRES:
         raise ValueError(f"unknown FIM wire {wire!r}")
+    if brain.pooled:
+        return await brain._on_pool().run(brain, lambda here: fill_in_middle(here, request, wire, enough=enough))
     result = Completion(window=brain._known_window())
     brain.last = result
     pieces: list[str] = []
@@ -967,18 +1035,21 @@ async def fill_in_middle(brain: Brain, request: FimRequest, wire: str, *,
     return result
 
 
-def make_brain(name: str, settings: Settings, *, client: httpx.AsyncClient | None = None) -> Brain:
+def make_brain(name: str, settings: Settings, *, client: httpx.AsyncClient | None = None,
+               pools: Pools | None = None) -> Brain:
     """The brain ``name`` (organizer | coding | reasoning) as configured.
 
     Refuses (BrainError) an endpoint outside loopback whose host is not in
-    ``brains.allowed_hosts``. Pass a shared ``client`` to reuse connections.
+    ``brains.allowed_hosts`` (every server of a pool). Pass a shared
+    ``client`` to reuse connections, and the entry point's ``pools`` so that
+    every request counts in the same load and breakers.
     """
     if name not in BRAIN_NAMES:
         raise ValueError(f"unknown brain {name!r}")
     brain_settings: BrainSettings = getattr(settings.brains, name)
-    check_endpoint(brain_settings.url, settings.brains.allowed_hosts, what=f"{name} brain's endpoint")
+    check_endpoint(brain_settings.urls, settings.brains.allowed_hosts, what=f"{name} brain's endpoint")
     cls = OpenAIBrain if brain_settings.backend == "openai" else OllamaBrain
-    return cls(name, brain_settings, max_tokens=token_limit(name, settings), client=client)
+    return cls(name, brain_settings, max_tokens=token_limit(name, settings), client=client, pools=pools)
 
 
 class _LocalhostTransport(httpx.AsyncBaseTransport):
@@ -1155,6 +1226,7 @@ __all__ = [
     "FimRequest",
     "Message",
     "OllamaBrain",
+    "ServerFault",
     "OpenAIBrain",
     "ServerInfo",
     "check_endpoint",

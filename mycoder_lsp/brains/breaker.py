@@ -16,8 +16,9 @@ editor that is every hover, over and over. One :class:`Breaker` per server
   answering closes the breaker, its failure opens it again.
 
 Opening and closing are announced through callbacks, once each per outage,
-so the user is told once, not once per hover. This module must not import
-pygls.
+so the user is told once, not once per hover. Each server of a brain's pool
+(:mod:`mycoder_lsp.brains.pool`) has its own breaker: a pool leaves out the
+servers whose breaker is open. This module must not import pygls.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from mycoder_lsp.brains.backends import Brain, BrainError, estimate_tokens, make
 from mycoder_lsp.brains.consequences import Consequences, RelatedEdit, consequences_of, own_renames
 from mycoder_lsp.brains.context import ContextPiece, ContextProvider, ContextRequest
 from mycoder_lsp.brains.governance import clean_output
+from mycoder_lsp.brains.pool import Pools
 from mycoder_lsp.brains.prompts import (PromptSize, PromptTooLarge, brain_for, fit_messages, prompt_budget,
                                         repair_messages, verify_messages)
 from mycoder_lsp.brains.router import IntentRouter, RouteDecision
@@ -203,12 +204,14 @@ class Orchestrator:
     """Runs requests with the current settings. Holds no per-request state,
     so one instance serves concurrent requests."""
 
-    def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None,
+    def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None, pools: Pools | None = None,
                  context_provider: ContextProvider | None = None, run_in_thread: ThreadRunner | None = None,
                  workspace_root: Path | None = None,
                  open_documents: Callable[[], Mapping[str, str]] | None = None) -> None:
         self.settings = settings
         self.client = client
+        # The entry point's servers of pooled brains (brains/pool.py): their load and breakers.
+        self.pools = pools
         self.context_provider = context_provider
         self.run_in_thread = run_in_thread or _to_thread
         self.workspace_root = workspace_root
@@ -218,7 +221,7 @@ class Orchestrator:
         self.router = IntentRouter(settings)
 
     def brain(self, name: str) -> Brain:
-        return make_brain(name, self.settings, client=self.client)
+        return make_brain(name, self.settings, client=self.client, pools=self.pools)
 
     # -- the flow -------------------------------------------------------------
 

@@ -66,11 +66,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"\r{progress.phase}… {progress.tokens} tokens", end="", file=sys.stderr, flush=True)
 
     async def go() -> Result:
-        from mycoder_lsp.brains.backends import new_client
+        from mycoder_lsp.brains.pool import pooled_client
 
-        async with new_client() as client:
-            return await Orchestrator(settings, client=client, workspace_root=root).run(request,
-                                                                                         on_progress=on_progress)
+        # The client and the pools of model servers the editor's server uses too.
+        async with pooled_client() as (client, pools):
+            return await Orchestrator(settings, client=client, pools=pools, workspace_root=root).run(
+                request, on_progress=on_progress)
 
     result: Result = asyncio.run(go())
     if show_progress:

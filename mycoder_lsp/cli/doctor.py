@@ -1,8 +1,9 @@
 """``mycoder-lsp doctor``: is everything MyCoder needs there, and if not, what to do.
 
-Checks each brain's endpoint (allowed? reachable?), that each model is
-pulled, the embedding model when the vault embeds with Ollama, the vault,
-and which tree-sitter grammars load. Every line says what to do about a
+Checks each brain's endpoint (allowed? reachable?; each server of a pool,
+with what it says about its health and load), that each model is pulled,
+the embedding model when the vault embeds with Ollama, the vault, and which
+tree-sitter grammars load. Every line says what to do about a
 problem. Exit status 0 when all is well, 1 otherwise. Never changes anything.
 """
 
@@ -38,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an editor's settings (a JSON object), layered over the config files the way the "
                              "server layers initializationOptions, so the editor's health check sees what its "
                              "server sees")
+    parser.add_argument("--vault", default="", metavar="URL",
+                        help="a shared vault on PostgreSQL (postgresql://user@host/db) instead of the workspace's "
+                             "SQLite file; the password comes from PGPASSWORD or ~/.pgpass")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"mycoder-lsp doctor: --settings is not JSON: {exc}", file=sys.stderr)
             return 2
     settings, problems = load_settings(root, initialization_options=editor)  # type: ignore[arg-type]
+    if getattr(args, "vault", ""):
+        settings.vault.url = args.vault  # the user's own command line: a user-level setting
     moved = f"if you want it, put it in {user_config_path()} or your editor's settings"
     checks = [Check(f"settings: {p.key}", False, str(p),
                     moved if p.reason == REPOSITORY_MAY_NOT else "fix the value in that file", required=False)
@@ -80,12 +86,18 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
     assert isinstance(settings, Settings)
     checks: list[Check] = []
     wanted: list[tuple[str, str, str, str, str]] = []  # label, url, backend, model, api_key
-    for name in BRAIN_NAMES:
-        brain = getattr(settings.brains, name)
-        wanted.append((f"{name} brain", brain.url, brain.backend, brain.model, brain.api_key))
+    pooled: set[str] = set()  # the servers of a pool: their health is shown too
+    brains = [(f"{name} brain", getattr(settings.brains, name)) for name in BRAIN_NAMES]
     if settings.completion.enabled:  # inline completion's own (FIM) model
-        brain = settings.brains.completion
-        wanted.append(("completion brain", brain.url, brain.backend, brain.model, brain.api_key))
+        brains.append(("completion brain", settings.brains.completion))
+    for label, brain in brains:
+        urls = brain.urls
+        for number, url in enumerate(urls, 1):
+            # Each server of a pool is one line: "coding brain (pool 2/3)".
+            named = label if len(urls) == 1 else f"{label} (pool {number}/{len(urls)})"
+            wanted.append((named, url, brain.backend, brain.model, brain.api_key))
+            if len(urls) > 1:
+                pooled.add(url.rstrip("/").removesuffix("/v1"))
     vault = settings.vault
     if vault.enabled and vault.embedder in ("ollama", "openai"):
         wanted.append(("embeddings", vault.embedding_url, vault.embedder, vault.embedding_model,
@@ -104,7 +116,10 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
                 info = servers[key]
                 what = f"Ollama {info.version}" if info.version else f"{backend} server"
                 if info.reachable:
-                    checks.append(Check(f"server {info.url}", True, f"{what}, {len(info.models)} models"))
+                    detail = f"{what}, {len(info.models)} models"
+                    if info.url in pooled:
+                        detail += "; " + await _health(client, info.url, backend, api_key, timeout)
+                    checks.append(Check(f"server {info.url}", True, detail))
                 else:
                     checks.append(Check(f"server {info.url}", False, info.error or "not reachable"))
             info = servers[key]
@@ -119,6 +134,35 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
     return checks
 
 
+async def _health(client: object, url: str, backend: str, api_key: str, timeout: float) -> str:
+    """What a server of a pool says about its health and load (brains/pool.py asks the same)."""
+    import httpx
+
+    from mycoder_lsp.brains.pool import ask_health
+
+    assert isinstance(client, httpx.AsyncClient)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        return "health: " + (await ask_health(client, url, backend, headers=headers, timeout=timeout)).describe()
+    except httpx.HTTPError as exc:
+        return f"health: not asked ({type(exc).__name__})"
+
+
+def _shared_vault_check(settings: object, root: Path) -> Check:
+    """The PostgreSQL vault of ``vault.url``, read only (nothing created or migrated)."""
+    from mycoder_lsp.errors import UserError
+
+    try:
+        from mycoder_lsp.memory.pg_store import inspect
+    except ImportError as exc:
+        return Check("vault", False, f"vault.url names PostgreSQL but {exc.name} is not installed",
+                     "pip install psycopg[binary] pgvector")
+    try:
+        return Check("vault", True, inspect(settings.vault, root))  # type: ignore[attr-defined]
+    except UserError as exc:
+        return Check("vault", False, str(exc), "fix vault.url / vault.allowed_hosts, or run `mycoder-lsp index`")
+
+
 def _vault_checks(settings: object, root: Path) -> list[Check]:
     """Read-only: the vault's database is opened with ``mode=ro`` and checked,
     never created, migrated or rebuilt (``index`` does that)."""
@@ -127,6 +171,8 @@ def _vault_checks(settings: object, root: Path) -> list[Check]:
     assert isinstance(settings, Settings)
     if not settings.vault.enabled:
         return [Check("vault", True, "disabled in the settings (vault.enabled = false)")]
+    if settings.vault.url.strip():
+        return [_shared_vault_check(settings, root)]
     vault_dir = Path(settings.vault.path)
     vault_dir = vault_dir if vault_dir.is_absolute() else root / vault_dir
     db_name = "vault.db"

@@ -19,7 +19,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Awaitable, Callable, TextIO, TypeVar
 
 from mycoder_lsp.brains.router import IntentRouter, RouteDecision, SymbolIndex
 from mycoder_lsp.config import Settings, load_settings
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 # After this many organizer failures in a row, a batch stops asking it (a
 # server that is down would otherwise cost a timeout per line).
 MAX_ORGANIZER_FAILURES = 2
+
+T = TypeVar("T")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,13 +49,13 @@ def run(args: argparse.Namespace) -> int:
     names = SymbolIndex.of(workspace_symbol_names(root, cache_file=_cache_file(root, settings)))
     session = _Session(settings, offline=args.offline)
     if args.text is not None:
-        decision = asyncio.run(session.route(args.text, names))
+        decision = asyncio.run(session.connected(lambda: session.route(args.text, names)))
         if args.json:
             print(json.dumps(decision.to_json()))
         else:
             print(_human(decision))
         return 0
-    return asyncio.run(_batch(session, names, sys.stdin, sys.stdout))
+    return asyncio.run(session.connected(lambda: _batch(session, names, sys.stdin, sys.stdout)))
 
 
 def _cache_file(root: Path, settings: Settings) -> Path | None:
@@ -75,6 +77,20 @@ class _Session:
         self._organizer: Any = None
         self._organizer_error: str | None = None
         self.failures = 0
+        # The client and the pools of model servers, while connected() runs.
+        self._client: Any = None
+        self._pools: Any = None
+
+    async def connected(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` with the HTTP client and the pools of model servers
+        the editor's server uses too (brains/pool.py), closed at the end."""
+        from mycoder_lsp.brains.pool import pooled_client
+
+        async with pooled_client() as (self._client, self._pools):
+            try:
+                return await work()
+            finally:
+                self._organizer = None  # its client is closed
 
     def organizer(self) -> Any:
         if self.offline or self._organizer_error is not None:
@@ -83,7 +99,7 @@ class _Session:
             from mycoder_lsp.brains.backends import make_brain
 
             try:
-                self._organizer = make_brain("organizer", self.settings)
+                self._organizer = make_brain("organizer", self.settings, client=self._client, pools=self._pools)
             except Exception as exc:  # noqa: BLE001 - e.g. a refused endpoint: say it once, go on with rules
                 self._organizer_error = str(exc)
                 print(f"mycoder-lsp: organizer not used: {exc}", file=sys.stderr)
@@ -98,8 +114,9 @@ class _Session:
             if asked and decision.via == "fallback":
                 self.failures += 1
                 if self.failures == 1:
+                    where = ", ".join(self.settings.brains.organizer.urls)
                     print(
-                        f"mycoder-lsp: the organizer at {self.settings.brains.organizer.url} could not be asked "
+                        f"mycoder-lsp: the organizer at {where} could not be asked "
                         "or answered nonsense; the rule-based guess stands (via=fallback)",
                         file=sys.stderr,
                     )

@@ -27,7 +27,9 @@ documents over ``validation.max_file_size`` are never parsed (hover and code
 actions answer nothing, commands refuse); what a model answers reaches the
 editor cut to ``EDITOR_ANSWER_LIMIT``; and a model server that stops
 answering trips its breaker (:mod:`mycoder_lsp.brains.breaker`): hovers stop
-waiting for it and commands fail at once until it answers again.
+waiting for it and commands fail at once until it answers again; for a brain
+served by a pool (:mod:`mycoder_lsp.brains.pool`), only when every server of
+the pool is down.
 
 Handlers stay glue: the flow lives in the orchestrator, not here.
 """
@@ -55,6 +57,7 @@ from mycoder_lsp.brains.backends import BrainError, check_endpoint, new_client
 from mycoder_lsp.brains.breaker import Breaker, Breakers
 from mycoder_lsp.brains.context import AcceptedEdit
 from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result, content_hash
+from mycoder_lsp.brains.pool import Pools
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.cross_file import CrossFile
 from mycoder_lsp.server.diagnostics import DiagnosticsFeature, over_size_limit
@@ -105,6 +108,9 @@ class BrainFeature(Feature):
         # repeat it until a model call succeeds again.
         self._told: str | None = None
         self.breakers = Breakers(on_open=self._server_down, on_close=self._server_back)
+        # The servers of brains whose url is a list: every request of this
+        # server counts in one load and one breaker per server.
+        self.pools = Pools(self.breakers)
         self.proposals = Proposals()
         # Other files an edit touches or breaks (server/cross_file.py).
         self.cross_file = CrossFile(server)
@@ -114,6 +120,7 @@ class BrainFeature(Feature):
     async def settings_changed(self) -> None:
         self._told = None
         self.breakers.reset()
+        self.pools.reset()
 
     async def edit_applied(self, edit: AcceptedEdit) -> None:
         self.cross_file.applied(edit)
@@ -126,6 +133,7 @@ class BrainFeature(Feature):
         for task in list(self._explaining.values()):
             task.cancel()
         await self.breakers.close()
+        await self.pools.close()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -143,7 +151,8 @@ class BrainFeature(Feature):
 
     def orchestrator(self) -> Orchestrator:
         server = self.server
-        return Orchestrator(server.settings, client=self.client, context_provider=server.context_provider,
+        return Orchestrator(server.settings, client=self.client, pools=self.pools,
+                            context_provider=server.context_provider,
                             run_in_thread=server.run_in_thread, workspace_root=server.root,
                             open_documents=self.cross_file.open_texts)
 
@@ -179,34 +188,47 @@ class BrainFeature(Feature):
 
     # -- the model servers' breakers -------------------------------------------
 
-    def breaker(self, brain: str) -> Breaker | None:
-        """The breaker of ``brain``'s server; None for a server we may not talk to
-        (not even a probe goes to a host outside ``brains.allowed_hosts``)."""
+    def breakers_of(self, brain: str) -> list[Breaker]:
+        """The breakers of ``brain``'s server (each server of its pool); none
+        for servers we may not talk to (not even a probe goes to a host
+        outside ``brains.allowed_hosts``)."""
         settings = getattr(self.server.settings.brains, brain)
         try:
-            check_endpoint(settings.url, self.server.settings.brains.allowed_hosts)
+            check_endpoint(settings.urls, self.server.settings.brains.allowed_hosts)
         except BrainError:
-            return None
-        return self.breakers.of(settings.url, settings.backend)
+            return []
+        return [self.breakers.of(url, settings.backend) for url in settings.urls]
 
     def down(self, kind: str) -> Breaker | None:
         """The open breaker that makes a ``kind`` request pointless now: every
-        brain it may use is on a server that is not answering."""
-        breakers = [self.breaker(name) for name in BRAINS_OF_KIND.get(kind, ("coding",))]
-        if breakers and all(b is not None and b.is_open for b in breakers):
-            return breakers[0]
+        brain it may use is on servers that are not answering (each one of a pool)."""
+        brains = [self.breakers_of(name) for name in BRAINS_OF_KIND.get(kind, ("coding",))]
+        if brains and all(breakers and all(b.is_open for b in breakers) for breakers in brains):
+            return brains[0][0]
         return None
 
     async def answering(self, kind: str) -> bool:
-        """After a failed call: are the servers of ``kind`` there at all? A
-        server that is not opens its breaker (and the user is told once)."""
-        checks = [self.breakers.check(b) for b in map(self.breaker, BRAINS_OF_KIND.get(kind, ())) if b is not None]
-        results = await asyncio.gather(*checks)
-        return all(results)
+        """After a failed call: are the servers of ``kind`` there at all (for a
+        pool: one of them)? A server that is not opens its breaker (and the
+        user is told once)."""
+        brains = [self.breakers_of(name) for name in BRAINS_OF_KIND.get(kind, ())]
+        results = [await asyncio.gather(*(self.breakers.check(b) for b in breakers)) for breakers in brains if breakers]
+        return all(any(answered) for answered in results)
 
     def _server_down(self, breaker: Breaker) -> None:
-        self._told = breaker.message
-        self.server.show_message(breaker.message, types.MessageType.Warning)
+        message = breaker.message
+        if self._spare(breaker):
+            message += " Meanwhile the other servers of its pool answer."
+        self._told = message
+        self.server.show_message(message, types.MessageType.Warning)
+
+    def _spare(self, breaker: Breaker) -> bool:
+        """Is ``breaker``'s server one of a pool whose other servers answer?"""
+        for name in ("organizer", "coding", "reasoning"):
+            breakers = self.breakers_of(name)
+            if breaker in breakers and any(not b.is_open for b in breakers if b is not breaker):
+                return True
+        return False
 
     def _server_back(self, breaker: Breaker) -> None:
         self._told = None
@@ -688,8 +710,7 @@ class BrainFeature(Feature):
         if key in self._explained:
             self._explained.move_to_end(key)
             return self._explained[key]
-        breaker = self.breaker("reasoning")
-        if breaker is not None and breaker.is_open:
+        if self.down("explain") is not None:
             return None  # the server is not answering: what is known, at once
         task = self._explaining.get(key)
         if task is None:
@@ -704,9 +725,9 @@ class BrainFeature(Feature):
             # explanation running, to fill the cache for the next hover.
             result = await asyncio.wait_for(asyncio.shield(task), wait)
         except asyncio.TimeoutError:
-            if breaker is not None:
-                # Silent so long: is the server there at all? If not, the
-                # next hovers stop waiting for it.
+            # Silent so long: is the server there at all? If not, the
+            # next hovers stop waiting for it.
+            for breaker in self.breakers_of("reasoning"):
                 self.breakers.check(breaker)
             return "*MyCoder is still thinking about this one — hover again in a moment.*"
         if result.kind == "explanation":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import types
 import typing
 from pathlib import Path
 from typing import Any, Iterator, Literal
@@ -36,6 +37,7 @@ MUST_BE_RESTRICTED = {
     "mycoder.server.command", "mycoder.server.python",
     "mycoder.brains.coding.url", "mycoder.brains.reasoning.url", "mycoder.brains.organizer.url",
     "mycoder.brains.allowedHosts", "mycoder.vault.embeddingUrl",
+    "mycoder.brains.completion.url", "mycoder.vault.url", "mycoder.vault.allowedHosts",
 }
 
 
@@ -71,8 +73,10 @@ def _leaves(obj: Any, prefix: str = "") -> Iterator[Leaf]:
 LEAVES = list(_leaves(Settings()))
 
 
-def _json_type(tp: Any) -> str:
+def _json_type(tp: Any) -> str | list[str]:
     origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):  # `str | list[str]`: JSON's list of types
+        return [_json_type(arg) for arg in typing.get_args(tp)]  # type: ignore[misc]
     if origin is Literal:
         return "string"
     if origin is list:

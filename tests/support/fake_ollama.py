@@ -17,6 +17,11 @@ Script (a dict, or a JSON file on the command line)::
       "tokenize": true,                 # POST /tokenize answers, as llama-server does: one
                                         # token per 4 characters (omit: 404)
       "api": "openai",                  # be llama-server: every /api/* path answers its 404
+      "slots": 2,                       # GET /health answers {"status": "ok"} and GET /slots lists
+                                        # 2 slots, as llama-server does; as many are is_processing as
+                                        # generations are streaming now (omit: both 404)
+      "health": 503,                    # GET /health answers this status (llama-server loading)
+      "loaded": ["codellama:7b"],       # GET /api/ps lists these models in memory (omit: 404)
       "rules": [                        # first matching rule with uses left
         {"model": "codellama:7b",       # optional: exact model name
          "contains": "rename",          # optional: substring of the last user message
@@ -152,6 +157,10 @@ class FakeOllama:
         self._server: asyncio.AbstractServer | None = None
         self._thread: threading.Thread | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        # Generations being answered now (GET /slots shows them as busy slots),
+        # and the answer pieces sent so far (a test waits for an answer to begin).
+        self.generating = 0
+        self.pieces_sent = 0
 
     # -- script -------------------------------------------------------------
 
@@ -298,6 +307,17 @@ class FakeOllama:
                                                           "fake.context_length": int(context_length)}})
         elif method == "GET" and path == "/props" and n_ctx:
             await _send_json(writer, 200, {"default_generation_settings": {"n_ctx": int(n_ctx)}, "total_slots": 1})
+        elif method == "GET" and path == "/health" and (self.script.get("slots") or self.script.get("health")):
+            status = int(self.script.get("health") or 200)
+            await _send_json(writer, status, {"status": "ok"} if status == 200 else
+                             {"error": {"code": status, "message": "Loading model", "type": "unavailable_error"}})
+        elif method == "GET" and path == "/slots" and self.script.get("slots"):
+            slots = int(self.script["slots"])
+            await _send_json(writer, 200, [{"id": i, "n_ctx": 4096, "is_processing": i < self.generating}
+                                           for i in range(slots)])
+        elif method == "GET" and path == "/api/ps" and self.script.get("loaded") is not None:
+            await _send_json(writer, 200, {"models": [{**_tag(name), "expires_at": _now()}
+                                                      for name in self.script["loaded"]]})
         elif method == "POST" and path == "/tokenize" and self.script.get("tokenize"):
             content = str((body or {}).get("content", ""))
             await _send_json(writer, 200, {"tokens": list(range(len(content) // 4))})
@@ -311,12 +331,15 @@ class FakeOllama:
         elif method == "POST" and path in ("/api/embed", "/v1/embeddings"):
             await self._embed(path, body or {}, writer)
         elif method == "POST" and path in GENERATION_PATHS:
+            self.generating += 1
             try:
                 recorded.outcome = "streaming"
                 keep, recorded.outcome = await self._generate(path, body or {}, writer)
             except (ConnectionError, OSError):
                 recorded.outcome = "aborted"
                 return False
+            finally:
+                self.generating -= 1
             return keep
         else:
             await _send_json(writer, 404, {"error": f"fake_ollama: no route {method} {path}"})
@@ -440,6 +463,7 @@ class FakeOllama:
             if rule.get("garbage") and index == len(pieces) // 2:
                 await _chunk(writer, b"data: {this is not json\n\n" if openai else b"{this is not json\n")
             await _chunk(writer, _piece_line(path, model, piece))
+            self.pieces_sent += 1
         if cut is not None and int(cut) >= len(pieces):
             writer.close()
             return False, "cut"

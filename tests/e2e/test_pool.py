@@ -1,0 +1,83 @@
+"""A brain served by a pool of two model servers, end to end: the real server
+process, a real LSP client, and two scripted servers on loopback, one of which
+is stopped while answering."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.e2e.lsp_session import lsp_session
+from tests.support.brain_lsp import REASONING, Editor, brains_options, command, messages, wait_until
+from tests.support.fake_ollama import FakeOllama
+
+DOC = '''def parse(text):
+    return [line for line in text.splitlines() if line]
+
+
+def total(values):
+    return sum(values)
+
+
+def mean(values):
+    return total(values) / len(values)
+'''
+SYMBOLS = ("parse", "total", "mean")
+ANSWER = "It turns the text into the list of its non-empty lines, in order."
+
+
+def explain(client, editor: Editor, symbol: str):
+    return command(client, "mycoder.explain", {"uri": editor.uri, "symbol": symbol, "show": False}, timeout=60)
+
+
+async def test_requests_spread_over_the_pool_and_a_server_stopped_mid_run_loses_none(tmp_path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    with FakeOllama() as a, FakeOllama() as b:
+        for server in (a, b):
+            server.set_script({"rules": [{"model": REASONING, "reply": ANSWER, "pieces": 6, "delay": 0.05}]})
+        async with lsp_session(root, initialization_options=brains_options([a.url, b.url])) as client:
+            editor = Editor(client, (root / "m.py").as_uri(), DOC).open()
+
+            # Six at once: both servers answer some of them.
+            spread = await asyncio.gather(*(explain(client, editor, s) for s in SYMBOLS * 2))
+            assert [r["kind"] for r in spread] == ["explanation"] * 6 and all(ANSWER in r["text"] for r in spread)
+            assert len(a.chats()) >= 2 and len(b.chats()) >= 2 and len(a.chats()) + len(b.chats()) == 6
+
+            # Slow answers; a stops while at least one of its answers is streaming.
+            for server in (a, b):
+                server.set_script({"rules": [{"model": REASONING, "reply": ANSWER, "pieces": 30, "delay": 0.1}]})
+                server.reset()
+            sent_before = a.pieces_sent
+            running = [asyncio.create_task(explain(client, editor, s)) for s in SYMBOLS + SYMBOLS[:1]]
+            await wait_until(lambda: a.pieces_sent > sent_before and len(a.chats()) + len(b.chats()) == 4,
+                             timeout=20)
+            on_a = len(a.chats())
+            a.stop()
+            results = await asyncio.gather(*running)
+
+            # Nothing lost: every request has its result. Those that broke off
+            # on a say so (an error, or the part that came with the reason:
+            # the orchestrator keeps what had arrived); none was asked twice.
+            def said(result: dict) -> str:
+                return f"{result.get('text', '')} {result['message']}"
+
+            broken = [r for r in results if "already arrived" in said(r)]
+            whole = [r for r in results if r not in broken]
+            assert len(results) == 4 and 1 <= len(broken) <= on_a, results
+            for result in broken:
+                assert result["kind"] in ("explanation", "error") and f"at {a.url} broke off" in said(result)
+            assert all(r["kind"] == "explanation" and r["text"].strip() == ANSWER for r in whole), whole
+            assert len(b.chats()) == len(whole)  # each of the others once, retried ones included
+
+            # The user is told once that a is down and that the pool goes on.
+            def told() -> list[str]:
+                return [m for m in messages(client) if "is not answering" in m]
+
+            await wait_until(lambda: told(), timeout=10)
+            assert a.url in told()[0] and "Meanwhile the other servers of its pool answer." in told()[0]
+
+            # From now on b answers everything, without waiting for a.
+            b.set_script({"rules": [{"model": REASONING, "reply": ANSWER, "pieces": 2}]})
+            after = await asyncio.gather(*(explain(client, editor, s) for s in SYMBOLS))
+            assert [r["kind"] for r in after] == ["explanation"] * 3
+            assert len(told()) == 1

@@ -41,7 +41,13 @@ names used near the cursor first, within ``--context-tokens``.
 
 Also ``engine`` / ``engine+vault``: the project's own :class:`Completer`
 (``completion.context`` "file" / "vault": its own window, budget, snippets
-and post-checks) on the document with the target taken out.
+and post-checks) on the document with the target taken out, its workspace
+a copy of the point's package alone (as in a checkout of that package; not
+the rest of site-packages), the two in turn point by point. ``--engine``
+compares configurations (another server, the prompt budget and its shares,
+max tokens and lines), interleaved point by point, so that a changing load
+falls on all alike; ``--typed`` also asks again with one more character typed, the engine's own
+suggestion cache emptied, so the model server's prompt cache is what helps.
 
 Metrics: exact match of the first line (whitespace-stripped), edit similarity
 (1 - Levenshtein / longer length, on as many lines as the target has,
@@ -65,6 +71,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import atexit
 import builtins
 import hashlib
 import importlib.metadata
@@ -73,8 +80,10 @@ import io
 import json
 import keyword
 import re
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import tokenize
 import typing
@@ -353,6 +362,22 @@ def sample(sources: dict[str, list[Source]], n: int, url: str | None, prefix_tok
 
 # -- cross-file context -------------------------------------------------------
 
+_WORKSPACES: dict[str, Path] = {}
+
+
+def workspace(package: str, site: Path) -> Path:
+    """A workspace holding only ``package`` (a copy of it, made once per run):
+    the engine's root, as a repository of that package would be, so that its
+    snippets come from the package and not from the rest of site-packages."""
+    if package not in _WORKSPACES:
+        scratch = Path(tempfile.mkdtemp(prefix="bench-completion-"))
+        atexit.register(shutil.rmtree, scratch, True)
+        root = scratch / package  # the repository's name in the prompt: the package's
+        shutil.copytree(site / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
+        _WORKSPACES[package] = root
+    return _WORKSPACES[package]
+
+
 
 def _module_file(source: Source, files: dict[str, Source], module: str | None, level: int) -> Source | None:
     """The package file ``from <level dots><module> import`` names, if it is one."""
@@ -556,55 +581,140 @@ def score(point: Point, source: Source, variant: str, text: str, seconds: float,
 # -- running ------------------------------------------------------------------
 
 
+@dataclass
+class EngineConfig:
+    """One way to run the engine: a server and the prompt's sizes (None:
+    the engine's own). ``name`` labels its rows (``engine+vault@name``)."""
+
+    name: str = ""
+    url: str | None = None
+    budget: int | None = None  # prompt tokens (the engine's is num_ctx less max_tokens)
+    suffix_share: float | None = None
+    cross_share: float | None = None
+    max_tokens: int | None = None
+    max_lines: int | None = None
+
+
+def parse_configs(text: str) -> list[EngineConfig]:
+    """``name:key=value,key=value;name2:...`` (keys: EngineConfig's fields)."""
+    configs = []
+    for part in (p for p in text.split(";") if p.strip()):
+        name, _, body = part.partition(":")
+        config = EngineConfig(name=name.strip())
+        for item in (i for i in body.split(",") if i.strip()):
+            key, _, value = item.partition("=")
+            key = key.strip().replace("-", "_")
+            if key not in EngineConfig.__dataclass_fields__ or key == "name":
+                raise ValueError(f"unknown engine setting {key!r} in {part!r}")
+            kind = {"url": str, "suffix_share": float, "cross_share": float}.get(key, int)
+            setattr(config, key, kind(value.strip()))
+        configs.append(config)
+    return configs
+
+
 async def run_model(url: str, model: str, points: list[Point], variants: list[str], files: dict[str, Source],
                     max_tokens: int, progress: bool, typed: bool = False,
-                    partial: Path | None = None) -> list[Outcome]:
+                    partial: Path | None = None, configs: list[EngineConfig] | None = None) -> list[Outcome]:
     outcomes = await _run_wires(url, model, points, [v for v in variants if v not in ENGINE_VARIANTS], files,
                                 max_tokens, progress, typed, partial)
-    for variant in (v for v in variants if v in ENGINE_VARIANTS):
-        outcomes += await _run_engine(url, model, points, variant, files, progress)
+    engines = [v for v in variants if v in ENGINE_VARIANTS]
+    if engines:
+        outcomes += await _run_engine(url, model, points, engines, files, progress, partial, typed,
+                                      configs or [EngineConfig()])
     return outcomes
 
 
-async def _run_engine(url: str, model: str, points: list[Point], variant: str, files: dict[str, Source],
-                      progress: bool) -> list[Outcome]:
-    """The points through the project's own :class:`Completer` (its window,
-    budget, snippets and checks) on the document with the target taken out;
-    "dropped" is then the engine's own reason (``dropped_*``/``skipped_*``)."""
+def _completer(client: httpx.AsyncClient, url: str, model: str, variant: str, config: EngineConfig,
+               root: Path) -> Completer:
     settings = Settings()
     brain = settings.brains.completion
-    brain.url, brain.backend, brain.model, brain.timeout = url, "openai", model, 300.0
+    brain.url, brain.backend, brain.model, brain.timeout = config.url or url, "openai", model, 300.0
     settings.completion.context = ENGINE_VARIANTS[variant]  # type: ignore[assignment]
+    if config.max_tokens is not None:
+        brain.max_tokens = config.max_tokens
+    if config.max_lines is not None:
+        settings.completion.max_lines = config.max_lines
+    if config.budget is not None:  # the engine's budget is num_ctx less max_tokens
+        brain.num_ctx = config.budget + brain.max_tokens
+    completer = Completer(settings, client=client, workspace_root=root)
+    if config.cross_share is not None:
+        completer.cross_file_share = config.cross_share
+    if config.suffix_share is not None:
+        completer.suffix_share = config.suffix_share
+    return completer
+
+
+async def _run_engine(url: str, model: str, points: list[Point], variants: list[str], files: dict[str, Source],
+                      progress: bool, partial: Path | None, typed: bool,
+                      configs: list[EngineConfig]) -> list[Outcome]:
+    """The points through the project's own :class:`Completer` (its window,
+    budget, snippets and checks) on the document with the target taken out;
+    "dropped" is then the engine's own reason (``dropped_*``/``skipped_*``).
+    Point by point, the variants and configs in turn (a run cut short still
+    compares them on the same points, and a load that comes and goes falls on
+    all of them alike); one Completer per package, variant and config, its
+    workspace a copy of the package (:func:`workspace`)."""
     outcomes: list[Outcome] = []
     async with httpx.AsyncClient(trust_env=False, timeout=300.0) as client:
-        root = files[points[0].path].root if points else Path(".")
-        completer = Completer(settings, client=client, workspace_root=root)
+        completers: dict[tuple[str, str, str], Completer] = {}
         for k, point in enumerate(points):
             source = files[point.path]
-            end = point.line + point.target.count("\n")
-            text = "\n".join(source.lines[: point.line] + [source.lines[point.line][: point.character]]
-                             + source.lines[end + 1:]) + "\n"
-            request = CompletionRequest(uri=f"file:///bench/{point.id}", path=str(root / point.path), text=text,
-                                        line=point.line, character=point.character, language="python")
-            before = dict(completer.stats)
-            started = time.perf_counter()
-            error = ""
-            try:
-                suggestions = await completer.complete(request)
-            except BrainError as exc:
-                suggestions, error = [], str(exc)
-            seconds = time.perf_counter() - started
-            outcome = score(point, source, variant, suggestions[0].text if suggestions else "", seconds, None,
-                            completer.brain.last.prompt_tokens)
-            outcome.dropped = next((key for key, count in completer.stats.items()
-                                    if key.startswith(("dropped_", "skipped_")) and count > before.get(key, 0)), "")
-            outcome.error = error
-            outcomes.append(outcome)
-            if progress:
-                print(f"  {model} {variant} {k + 1}/{len(points)} {seconds:.1f}s "
-                      f"{'EM' if outcome.exact else '  '} {outcome.dropped} {point.id}", file=sys.stderr)
-        print(f"  {model} {variant} engine stats: {dict(completer.stats)}", file=sys.stderr)
+            root = workspace(point.package, source.root)
+            for config in configs:
+                for variant in variants:
+                    key = (point.package, variant, config.name)
+                    if key not in completers:
+                        completers[key] = _completer(client, url, model, variant, config, root)
+                    completer = completers[key]
+                    label = variant + (f"@{config.name}" if config.name else "")
+                    outcome = await _engine_one(completer, point, label, source, root)
+                    new = [outcome]
+                    if typed and len(point.target) > 1:
+                        # One more character typed and the suggestion forgotten, so
+                        # the model is asked again: the server's prompt cache warm.
+                        completer.forget(f"file:///bench/{point.id}")
+                        moved = replace(point, prefix=point.prefix + point.target[0], target=point.target[1:],
+                                        character=point.character + 1)
+                        new.append(await _engine_one(completer, moved, label + "/typed", source, root,
+                                                     cut=point.character))
+                    outcomes += new
+                    if partial is not None:
+                        with partial.open("a", encoding="utf-8") as out:
+                            out.writelines(json.dumps({"model": model, **asdict(o)}) + "\n" for o in new)
+                    if progress:
+                        print(f"  {model} {label} {k + 1}/{len(points)} {outcome.seconds:.1f}s "
+                              f"{'EM' if outcome.exact else '  '} {outcome.dropped} {point.id}", file=sys.stderr)
+    for (_, variant, name) in sorted({(None, v, c) for _, v, c in completers}, key=lambda item: item[1:]):
+        stats = sum((Counter(c.stats) for (_, v, n), c in completers.items() if (v, n) == (variant, name)),
+                    Counter())
+        print(f"  {model} {variant}{'@' + name if name else ''} engine stats: {dict(stats)}", file=sys.stderr)
     return outcomes
+
+
+async def _engine_one(completer: Completer, point: Point, variant: str, source: Source, root: Path,
+                      cut: int | None = None) -> Outcome:
+    """One request on the document with the target taken out (``cut``: the
+    target started there, and the typed part of it is kept)."""
+    end = point.line + point.target.count("\n")
+    start = point.character if cut is None else cut
+    head = source.lines[point.line][:start] + ("" if cut is None else point.prefix[-(point.character - cut):])
+    text = "\n".join(source.lines[: point.line] + [head] + source.lines[end + 1:]) + "\n"
+    request = CompletionRequest(uri=f"file:///bench/{point.id}", path=str(root / point.path), text=text,
+                                line=point.line, character=point.character, language="python")
+    before = dict(completer.stats)
+    started = time.perf_counter()
+    error = ""
+    try:
+        suggestions = await completer.complete(request)
+    except BrainError as exc:
+        suggestions, error = [], str(exc)
+    seconds = time.perf_counter() - started
+    outcome = score(point, source, variant, suggestions[0].text if suggestions else "", seconds, None,
+                    completer.brain.last.prompt_tokens)
+    outcome.dropped = next((key for key, count in completer.stats.items()
+                            if key.startswith(("dropped_", "skipped_")) and count > before.get(key, 0)), "")
+    outcome.error = error
+    return outcome
 
 
 async def _run_wires(url: str, model: str, points: list[Point], variants: list[str], files: dict[str, Source],
@@ -697,6 +807,35 @@ def table(results: dict[str, list[Outcome]], points: list[Point]) -> str:
     return "\n".join(rows)
 
 
+def interleaved(points: list[Point]) -> list[Point]:
+    """The points in turns of the four kinds (line/block x cross-file or
+    not), each kind in sample order: a run cut short still has them all."""
+    groups: dict[tuple[str, bool], list[Point]] = {}
+    for point in points:
+        groups.setdefault((point.kind, point.cross_file), []).append(point)
+    out: list[Point] = []
+    for k in range(max((len(g) for g in groups.values()), default=0)):
+        out += [group[k] for _, group in sorted(groups.items()) if k < len(group)]
+    return out
+
+
+def resumed(partial: Path | None, model: str, variants: list[str],
+            configs: list[EngineConfig]) -> dict[str, list[Outcome]]:
+    """The outcomes already in ``partial`` for ``model``, by point, of the
+    points that have every variant (those run again otherwise)."""
+    if partial is None or not partial.exists():
+        return {}
+    labels = {v + (f"@{c.name}" if c.name and v in ENGINE_VARIANTS else "")
+              for v in variants for c in (configs or [EngineConfig()])}
+    by_point: dict[str, list[Outcome]] = {}
+    for raw in partial.read_text(encoding="utf-8").splitlines():
+        row = json.loads(raw)
+        if row.pop("model") == model:
+            by_point.setdefault(row["point"], []).append(Outcome(**row))
+    return {point: outcomes for point, outcomes in by_point.items()
+            if labels <= {o.variant for o in outcomes}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=32, help="points (half line, half block; half cross-file)")
@@ -708,16 +847,26 @@ def main() -> None:
     ap.add_argument("--suffix-tokens", type=int, default=64)
     ap.add_argument("--context-tokens", type=int, default=256)
     ap.add_argument("--max-tokens", type=int, default=48)
+    ap.add_argument("--engine", default="",
+                    help="engine configurations to compare, interleaved point by point: "
+                         "'name:key=value,...;name2:...', keys url, budget (prompt tokens), suffix_share, "
+                         "cross_share, max_tokens, max_lines (default: one, the engine's own settings)")
     ap.add_argument("--split", default="all", choices=["all", "dev", "held-out"])
     ap.add_argument("--json", type=Path, help="save points and outcomes here")
     ap.add_argument("--typed", action="store_true",
                     help="after each request, another with one more character typed (the prompt cache warm)")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the outcomes of <json>.partial.jsonl (same arguments) and run the other points")
     args = ap.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         sys.exit(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
+    try:
+        configs = parse_configs(args.engine)
+    except ValueError as exc:
+        sys.exit(str(exc))
     models = ["0.5b", "1.5b"] if args.model == "both" else [args.model]
     if args.url and len(models) > 1:
         sys.exit("--url serves one model: pass --model 0.5b or --model 1.5b with it")
@@ -728,16 +877,22 @@ def main() -> None:
     points = sample(sources, args.n, urls[models[0]], args.prefix_tokens, args.suffix_tokens, args.context_tokens)
     if args.split != "all":
         points = [p for p in points if p.split == args.split]
+    points = interleaved(points)
     print(f"{len(points)} points ({sum(p.cross_file for p in points)} cross-file, "
           f"{sum(p.kind == 'block' for p in points)} block, {sum(p.split == 'held-out' for p in points)} held-out, "
           f"{sum(bool(p.context) for p in points)} with snippets) from "
           + ", ".join(f"{k} {v}" for k, v in PACKAGES.items()) + f" in {time.perf_counter() - t:.1f} s",
           file=sys.stderr)
     results: dict[str, list[Outcome]] = {}
+    partial = args.json.with_suffix(".partial.jsonl") if args.json else None
     for model in models:
-        results[model] = asyncio.run(run_model(urls[model], f"qwen2.5-coder:{model}", points, variants, files,
-                                               args.max_tokens, not args.quiet, args.typed,
-                                               args.json.with_suffix(".partial.jsonl") if args.json else None))
+        done = resumed(partial, f"qwen2.5-coder:{model}", variants, configs) if args.resume else {}
+        todo = [p for p in points if p.id not in done]
+        if done:
+            print(f"  {model}: {len(points) - len(todo)} points resumed from {partial}", file=sys.stderr)
+        results[model] = [o for p in points for o in done.get(p.id, [])] + asyncio.run(run_model(
+            urls[model], f"qwen2.5-coder:{model}", todo, variants, files, args.max_tokens, not args.quiet,
+            args.typed, partial, configs))
     print(table(results, points))
     if args.json:
         args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},

@@ -18,6 +18,7 @@ pygls, no model calls.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,15 +37,23 @@ SUFFIX_SHARE = 0.15
 # Names used this many lines around the cursor ask for their definitions.
 NEAR_BEFORE = 30
 NEAR_AFTER = 5
-# A definition longer than this is shown as its outline (signatures, docstring).
+# A function longer than this is shown as its outline (signature, docstring);
+# a class always is (its attributes and method signatures).
 WHOLE_DEFINITION_LINES = 30
-MAX_SNIPPETS = 8
+# An import statement longer than this many lines is read no further.
+MAX_IMPORT_LINES = 200
+# Outline lines (assignments) are cut to this many characters.
+OUTLINE_LINE_CHARS = 100
+# At most this many definitions are looked up (a file may import hundreds).
+MAX_SNIPPETS = 64
 # Workspace files larger than this are not read for snippets.
 MAX_FILE_BYTES = 512 * 1024
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FROM_IMPORT = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\(?([^)#]*)")
 _IMPORT = re.compile(r"^\s*import\s+([^#]+)")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*\s*(?::[^=]+)?=[^=]|^[A-Za-z_]\w*\s*:\s*[^=]+$")
+_CLASS = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*(?:\(([^)]*)\))?")
 
 
 @dataclass(frozen=True)
@@ -69,13 +78,13 @@ def offset_of(text: str, line: int, character: int) -> int:
 
 
 def window_around(text: str, line: int, offset: int, budget_tokens: int,
-                  scope: Symbol | None = None) -> Window:
+                  scope: Symbol | None = None, suffix_share: float = SUFFIX_SHARE) -> Window:
     """The prefix and suffix around ``offset`` (on ``line``) within
-    ``budget_tokens`` (estimated, PREFIX_SHARE and SUFFIX_SHARE of it),
+    ``budget_tokens`` (estimated, PREFIX_SHARE and ``suffix_share`` of it),
     whole lines, the enclosing ``scope`` kept whole when it fits."""
     starts = line_starts(text)
     prefix_chars = int(budget_tokens * PREFIX_SHARE) * CHARS_PER_TOKEN
-    suffix_chars = int(budget_tokens * SUFFIX_SHARE) * CHARS_PER_TOKEN
+    suffix_chars = int(budget_tokens * suffix_share) * CHARS_PER_TOKEN
     # The furthest-back line whose start still fits the prefix budget.
     first = line
     while first > 0 and offset - starts[first - 1] <= prefix_chars:
@@ -115,13 +124,44 @@ class _Import:
     module: str  # absolute or relative ("..pkg.mod")
     name: str | None  # the imported name (None: ``import module``)
     bound: str  # the name it is bound to in this file
+    line: int = 0  # 0-based first and last line of its statement
+    end_line: int = 0
+
+
+def _statements(lines: list[str]) -> list[tuple[int, int, str]]:
+    """Import statements as ``(first line, last line, joined text)``: a
+    parenthesised or backslash-continued import spans lines (most packages
+    write their long imports so). In a half-typed file an import left open
+    ends at the first line that is not part of it (a new statement at the
+    margin), or at the end of the file."""
+    out: list[tuple[int, int, str]] = []
+    index = 0
+    while index < len(lines):
+        raw = lines[index]
+        if not (_FROM_IMPORT.match(raw) or _IMPORT.match(raw)):
+            index += 1
+            continue
+        first, joined = index, raw.split("#", 1)[0]
+        opened = _FROM_IMPORT.match(raw) is not None and "(" in joined and ")" not in joined
+        while (opened or joined.rstrip().endswith("\\")) and index + 1 < len(lines) \
+                and index + 1 - first < MAX_IMPORT_LINES:
+            nxt = lines[index + 1]
+            if opened and nxt[:1].strip() and nxt.strip() != ")":
+                break  # something at the margin: the import was left open
+            index += 1
+            joined = joined.rstrip().rstrip("\\") + " " + nxt.split("#", 1)[0].strip()
+            if ")" in nxt:
+                opened = False
+        out.append((first, index, joined.replace(")", " ")))
+        index += 1
+    return out
 
 
 def imported_names(text: str) -> list[_Import]:
     """The file's imports, read line by line (a half-typed file still has
-    them). Multi-line parenthesised imports count their first line only."""
+    them), multi-line parenthesised ones included."""
     found: list[_Import] = []
-    for raw in text.split("\n"):
+    for first, last, raw in _statements(text.split("\n")):
         m = _FROM_IMPORT.match(raw)
         if m:
             module = m.group(1) + m.group(2)
@@ -131,7 +171,7 @@ def imported_names(text: str) -> list[_Import]:
                     continue
                 bound = words[2] if len(words) == 3 and words[1] == "as" else words[0]
                 if _IDENT.fullmatch(words[0]) and _IDENT.fullmatch(bound):
-                    found.append(_Import(module, words[0], bound))
+                    found.append(_Import(module, words[0], bound, first, last))
             continue
         m = _IMPORT.match(raw)
         if m:
@@ -140,54 +180,103 @@ def imported_names(text: str) -> list[_Import]:
                 if not words:
                     continue
                 bound = words[2] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0]
-                found.append(_Import(words[0], None, bound))
+                found.append(_Import(words[0], None, bound, first, last))
     return found
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """One definition (or a module's outline, ``name`` empty) to show, and
+    how much it is wanted: lower ``rank`` first."""
+
+    file: Path
+    name: str
+    rank: tuple[int, int]
+
+
 class CrossFileSnippets:
-    """Definitions of the names used near the cursor that come from other
-    workspace files, parsed once per file version (path, mtime)."""
+    """Definitions of the names the cursor is likely to need from other
+    workspace files, parsed once per file version (path, mtime).
+
+    What is wanted, first to last: the module an import under the cursor
+    imports from (its top-level names: the line being typed names one of
+    them); the base classes of the class around the cursor (``self.`` calls
+    their methods); every name the file imports from a workspace file, the
+    ones used near the cursor first (the name the model needs next is often
+    one it has not written yet, so not "near"). Within the budget, every
+    wanted definition's first line comes before any definition's body, and a
+    definition is shown as its outline (signature, first docstring line,
+    class attributes and method signatures) unless it is short."""
 
     def __init__(self, root: Path | None) -> None:
         self.root = root.resolve() if root is not None else None
         self._symbols: dict[Path, tuple[int, str, list[Symbol]]] = {}
 
     def snippets(self, text: str, path: str, line: int, budget_tokens: int) -> list[tuple[str, str]]:
-        """``(path relative to the root, snippet)``, sorted, within the budget."""
+        """``(path relative to the root, snippet)``, one per file, sorted by
+        path (the prompt's start stays the same while the user types), within
+        the budget."""
         if self.root is None or budget_tokens <= 0:
             return []
+        wanted = self._wanted(text, path, line)
+        budget = budget_tokens * CHARS_PER_TOKEN
+        pieces = [(want, self._snippet(want.file, want.name).split("\n")) for want in wanted]
+        pieces = [(want, lines) for want, lines in pieces if lines and lines[0].strip()]
+        kept: dict[_Wanted, list[str]] = {}
+        for stage in ("first lines", "the rest"):
+            for want, lines in pieces:
+                if stage == "the rest" and want not in kept:
+                    continue
+                for raw in [lines[0][:OUTLINE_LINE_CHARS]] if stage == "first lines" else lines[1:]:
+                    if len(raw) + 1 > budget:
+                        break
+                    kept.setdefault(want, []).append(raw)
+                    budget -= len(raw) + 1
+                if stage == "first lines" and want not in kept:
+                    break  # not even a first line fits: the budget is spent
+        by_file: dict[Path, list[str]] = {}
+        for want in sorted(kept, key=lambda w: (str(w.file), w.name)):
+            by_file.setdefault(want.file, []).extend(kept[want])
+        return [(file.relative_to(self.root).as_posix(), "\n".join(lines)) for file, lines in sorted(
+            by_file.items(), key=lambda item: str(item[0]))]
+
+    def _wanted(self, text: str, path: str, line: int) -> list[_Wanted]:
         lines = text.split("\n")
-        near = "\n".join(raw for raw in lines[max(0, line - NEAR_BEFORE):line + NEAR_AFTER + 1]
-                         if not _FROM_IMPORT.match(raw) and not _IMPORT.match(raw))
-        used = set(_IDENT.findall(near))
         file_dir = Path(path).resolve().parent if path else None
-        wanted: dict[tuple[Path, str], None] = {}
-        for imp in imported_names(text):
-            if imp.bound not in used:
-                continue
-            if imp.name is None:  # import pkg.mod as m: the attributes used, m.attr
-                target = self._module_file(imp.module, file_dir)
-                attrs = re.findall(re.escape(imp.bound) + r"\.([A-Za-z_]\w*)", near)
-                for attr in sorted(set(attrs)):
-                    if target is not None:
-                        wanted[(target, attr)] = None
-                continue
+        found = imported_names(text)
+        in_imports = {k for imp in found for k in range(imp.line, imp.end_line + 1)}
+        near_text = "\n".join(raw for k, raw in enumerate(lines[max(0, line - NEAR_BEFORE):line + NEAR_AFTER + 1],
+                                                          max(0, line - NEAR_BEFORE)) if k not in in_imports)
+        near = Counter(_IDENT.findall(near_text))
+        wanted: dict[tuple[Path, str], tuple[int, int]] = {}
+
+        def want(file: Path | None, name: str, rank: tuple[int, int]) -> None:
+            if file is not None and (file, name) not in wanted or file is not None and rank < wanted[(file, name)]:
+                wanted[(file, name)] = rank
+
+        bases = _enclosing_bases(lines, line)
+        for first, last, raw in _statements(lines):
+            m = _FROM_IMPORT.match(raw)
+            if m and first <= line <= last:  # typing this import: the module's names
+                want(self._module_file(m.group(1) + m.group(2), file_dir), "", (-1_000_000, 0))
+        for order, imp in enumerate(found):
             target = self._module_file(imp.module, file_dir)
+            if imp.line <= line <= imp.end_line:
+                continue
+            if imp.name is None:  # import pkg.mod as m: the attributes used near, m.attr
+                attrs = Counter(re.findall(re.escape(imp.bound) + r"\.([A-Za-z_]\w*)", near_text))
+                for attr, count in attrs.items():
+                    want(target, attr, (-count, order))
+                continue
             submodule = self._module_file(f"{imp.module}.{imp.name}" if not imp.module.endswith(".")
                                           else imp.module + imp.name, file_dir)
+            rank = (-100_000 if imp.bound in bases else -near[imp.bound], order)
             if submodule is not None:  # from pkg import mod: its outline
-                wanted[(submodule, "")] = None
+                want(submodule, "", rank)
             elif target is not None:
-                wanted[(target, imp.name)] = None
-        budget = budget_tokens * CHARS_PER_TOKEN
-        out: list[tuple[str, str]] = []
-        for target, name in sorted(wanted, key=lambda key: (str(key[0]), key[1]))[:MAX_SNIPPETS]:
-            snippet = self._snippet(target, name)
-            if not snippet or len(snippet) > budget:
-                continue
-            budget -= len(snippet)
-            out.append((target.relative_to(self.root).as_posix(), snippet))
-        return out
+                want(*self._definer(target, imp.name), rank)
+        ordered = sorted(wanted.items(), key=lambda item: item[1])[:MAX_SNIPPETS]
+        return [_Wanted(file, name, rank) for (file, name), rank in ordered]
 
     def _module_file(self, module: str, file_dir: Path | None) -> Path | None:
         """The workspace file ``module`` names, or None (stdlib, installed, unknown)."""
@@ -223,25 +312,41 @@ class CrossFileSnippets:
             return None  # outside the workspace (a link, an installed package)
         return resolved if resolved.is_file() else None
 
+    def _definer(self, target: Path, name: str, depth: int = 0) -> tuple[Path, str]:
+        """Where ``name``, imported from ``target``, is defined: a package's
+        ``__init__`` often re-exports it (``from ._models import Request``)."""
+        parsed = self._parsed(target)
+        if parsed is None or depth >= 3 or find_symbol(parsed[1], name) is not None:
+            return target, name
+        for imp in imported_names(parsed[0]):
+            if imp.bound == name and imp.name is not None:
+                source = self._module_file(imp.module, target.parent)
+                if source is not None and source != target:
+                    return self._definer(source, imp.name, depth + 1)
+        return target, name
+
     def _snippet(self, target: Path, name: str) -> str:
         parsed = self._parsed(target)
         if parsed is None:
             return ""
         text, symbols = parsed
-        if not name:  # a module: its top-level signatures
-            return "\n".join(s.signature for s in symbols if s.parent is None and s.signature)
+        lines = text.split("\n")
+        if not name:  # a module: its top-level signatures and assignments
+            return "\n".join(_top_level_outline(lines, symbols))
         symbol = find_symbol(symbols, name)
         if symbol is None:
             # A constant or an assignment: its line.
-            for raw in text.split("\n"):
+            for raw in lines:
                 if re.match(rf"{re.escape(name)}\s*(?::[^=]*)?=", raw):
-                    return raw.rstrip()
+                    return _one_line(raw)
             return ""
-        if symbol.line_count <= WHOLE_DEFINITION_LINES:
+        if symbol.kind != "class" and symbol.line_count <= WHOLE_DEFINITION_LINES:
             return symbol.text(text).rstrip()
         inner = [s for s in symbols if s.parent == symbol.qualname]
-        outline = [symbol.signature] + ([f'{symbol.body_indent}"""{symbol.docstring}"""'] if symbol.docstring
-                                         else [])
+        outline = [symbol.signature] + ([f'{symbol.body_indent}"""{symbol.docstring.splitlines()[0]}"""']
+                                         if symbol.docstring else [])
+        if symbol.kind == "class":
+            outline += _class_attributes(lines, symbol)
         outline += [s.indent + s.signature.strip() for s in inner] or [symbol.body_indent + "..."]
         return "\n".join(outline)
 
@@ -257,6 +362,54 @@ class CrossFileSnippets:
             self._symbols.clear()
         self._symbols[target] = (mtime, text, symbols)
         return text, symbols
+
+
+def _top_level_outline(lines: list[str], symbols: list[Symbol]) -> list[str]:
+    """A module's top-level definitions' signatures and one-line assignments, in order."""
+    rows = [(s.def_line, s.signature) for s in symbols if s.parent is None and s.signature]
+    rows += [(k, _one_line(raw)) for k, raw in enumerate(lines) if _ASSIGNMENT.match(raw)]
+    return [row for _, row in sorted(rows)]
+
+
+def _class_attributes(lines: list[str], symbol: Symbol) -> list[str]:
+    """The one-line attribute assignments and annotations of a class's body."""
+    out = []
+    for raw in lines[symbol.def_line + 1:symbol.end_line + 1]:
+        if raw.startswith(symbol.body_indent) and raw[len(symbol.body_indent):][:1].strip() \
+                and _ASSIGNMENT.match(raw[len(symbol.body_indent):]):
+            out.append(_one_line(raw))
+    return out
+
+
+def _one_line(raw: str) -> str:
+    """An assignment's first line for an outline: cut to OUTLINE_LINE_CHARS,
+    and one that goes on (``X = Union[``) ends in ``...`` for the rest, so
+    the model does not read it as an unclosed bracket to complete."""
+    raw = raw.rstrip()
+    opened = sum(raw.count(c) for c in "([{") - sum(raw.count(c) for c in ")]}")
+    if opened > 0 or len(raw) > OUTLINE_LINE_CHARS or raw.endswith("\\"):
+        name, _, value = raw.partition("=")
+        return f"{name.rstrip()} = ..." if value else raw[:OUTLINE_LINE_CHARS]
+    return raw
+
+
+def _enclosing_bases(lines: list[str], line: int) -> set[str]:
+    """The base classes' names of the class the cursor is in (read back
+    from the cursor to the nearest ``class`` line at a lower indentation)."""
+    indent = None
+    for raw in reversed(lines[:line + 1]):
+        if not raw.strip():
+            continue
+        width = len(raw) - len(raw.lstrip())
+        if indent is not None and width >= indent:
+            continue
+        indent = width
+        m = _CLASS.match(raw)
+        if m:
+            return set(_IDENT.findall(m.group(1) or "")) - {"object"}
+        if width == 0:
+            return set()
+    return set()
 
 
 __all__ = ["CrossFileSnippets", "Window", "enclosing_scope", "imported_names", "offset_of", "window_around"]

@@ -42,7 +42,13 @@ from mycoder_lsp.brains.backends import (
 )
 from mycoder_lsp.brains.context import ContextProvider, ContextRequest
 from mycoder_lsp.completion import checks
-from mycoder_lsp.completion.context import CrossFileSnippets, enclosing_scope, offset_of, window_around
+from mycoder_lsp.completion.context import (
+    SUFFIX_SHARE,
+    CrossFileSnippets,
+    enclosing_scope,
+    offset_of,
+    window_around,
+)
 from mycoder_lsp.completion.templates import FimTemplate, as_comments, strip_special, template_for
 from mycoder_lsp.config import Settings
 from mycoder_lsp.memory.redaction import Redactor
@@ -132,6 +138,9 @@ class Completer:
         self.template: FimTemplate | None = template_for(brain_settings.model, settings.completion.fim_template)
         self.wire = _wire(brain_settings.backend, self.template)
         self.snippets = CrossFileSnippets(workspace_root)
+        # The benchmark varies these two.
+        self.cross_file_share = CROSS_FILE_SHARE
+        self.suffix_share = SUFFIX_SHARE
         self.stats: dict[str, int] = Counter()
         self._cache: dict[str, OrderedDict[tuple[str, str], _Shown]] = {}
         self._inflight: asyncio.Task[Any] | None = None
@@ -233,7 +242,7 @@ class Completer:
         budget = self._budget()
         extra: list[tuple[str, str]] = []
         if self.settings.completion.context == "vault" and language == "python":
-            extra = self.snippets.snippets(text, request.path, request.line, int(budget * CROSS_FILE_SHARE))
+            extra = self.snippets.snippets(text, request.path, request.line, int(budget * self.cross_file_share))
         # No secret goes to the model: the document and the other files as the
         # model sees them have each secret as <redacted:N> (lines keep their
         # count, so the cursor's line is the same line). A secret on the
@@ -247,7 +256,7 @@ class Completer:
             seen_offset = offset_of(seen, request.line, request.character)
         extra = [(name, redactor.hide(body, name)) for name, body in [*(learned or []), *extra]]
         window = window_around(seen, request.line, seen_offset, budget,
-                               enclosing_scope(text, language, request.line))
+                               enclosing_scope(text, language, request.line), self.suffix_share)
         rel = self._relative(request.path)
         max_lines = self.settings.completion.max_lines
         mid_line = bool(after.split("\n", 1)[0].strip())

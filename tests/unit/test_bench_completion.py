@@ -64,3 +64,40 @@ def test_post_check_proxy_sees_a_broken_parse_and_a_repeated_line() -> None:
                         target="y = g(x)", prefix="def f(x):\n    ", suffix="\n    return y\n", cross_file=False,
                         needs=[], split="dev")
     assert bench.drop_reason(block, source, ["return y"]) == "repeat"
+
+
+def test_the_engine_workspace_is_a_copy_of_the_package_alone(sources) -> None:
+    source = sources["h11"][0]
+    root = bench.workspace("h11", source.root)
+    assert root.name == "h11" and [p.name for p in root.iterdir()] == ["h11"]
+    assert (root / source.path).read_text(encoding="utf-8") == source.text
+    assert bench.workspace("h11", source.root) == root  # made once per run
+
+
+def test_engine_configurations_are_parsed_and_a_wrong_key_refused() -> None:
+    configs = bench.parse_configs("spec:url=http://127.0.0.1:18233,budget=512;short:suffix_share=0.05,max_lines=1")
+    assert configs == [bench.EngineConfig("spec", "http://127.0.0.1:18233", 512),
+                       bench.EngineConfig("short", suffix_share=0.05, max_lines=1)]
+    assert bench.parse_configs("") == []
+    with pytest.raises(ValueError, match="budgett"):
+        bench.parse_configs("x:budgett=5")
+
+
+def _point(id: str, kind: str, cross: bool) -> bench.Point:
+    return bench.Point(id=id, package="p", path="p/m.py", kind=kind, line=0, character=0, target="x", prefix="",
+                       suffix="", cross_file=cross, needs=[], split="dev")
+
+
+def test_points_go_in_turns_of_kind_and_a_run_resumes(tmp_path: Path) -> None:
+    points = [_point("a", "line", False), _point("b", "line", False), _point("c", "block", True),
+              _point("d", "line", True)]
+    assert [p.id for p in bench.interleaved(points)] == ["c", "a", "d", "b"]
+    partial = tmp_path / "run.partial.jsonl"
+    outcome = bench.Outcome("a", "engine", "x", True, 1.0, 1.0, "", 0.5, None, 10)
+    rows = [{"model": "m", **bench.asdict(outcome)},
+            {"model": "m", **bench.asdict(bench.replace(outcome, variant="engine+vault"))},
+            {"model": "m", **bench.asdict(bench.replace(outcome, point="b"))},  # one variant only: run again
+            {"model": "other", **bench.asdict(bench.replace(outcome, point="c"))}]
+    partial.write_text("".join(bench.json.dumps(r) + "\n" for r in rows))
+    done = bench.resumed(partial, "m", ["engine", "engine+vault"], [])
+    assert list(done) == ["a"] and [o.variant for o in done["a"]] == ["engine", "engine+vault"]

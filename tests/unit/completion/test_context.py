@@ -75,10 +75,12 @@ def test_definitions_of_names_used_near_the_cursor_come_from_their_files(tmp_pat
     text = ("import os\nfrom pkg.util import helper, RETRIES, Unused\nimport pkg.tools as t\n\n"
             "def main():\n    for _ in range(RETRIES):\n        t.shout(helper(\n")
     snippets = CrossFileSnippets(root).snippets(text, str(root / "main.py"), 6, 1000)
+    # One entry per file, sorted by path; an imported name not used near the
+    # cursor (Unused) is shown too, a class as its outline.
     assert snippets == [
         ("pkg/tools.py", "def shout(text):\n    return text.upper()"),
-        ("pkg/util.py", "RETRIES = 3"),
-        ("pkg/util.py", "def helper(path: str, *, strict: bool = False) -> list[str]:\n    return [path]"),
+        ("pkg/util.py", "RETRIES = 3\nclass Unused:\n    ...\n"
+                        "def helper(path: str, *, strict: bool = False) -> list[str]:\n    return [path]"),
     ]
 
 
@@ -88,3 +90,70 @@ def test_nothing_from_outside_the_workspace_or_beyond_the_budget(tmp_path: Path)
     assert CrossFileSnippets(root).snippets(text, str(root / "main.py"), 3, 5) == []
     assert CrossFileSnippets(None).snippets(text, str(root / "main.py"), 3, 1000) == []
     assert [p for p, _ in CrossFileSnippets(root).snippets(text, str(root / "main.py"), 3, 1000)] == ["pkg/util.py"]
+
+
+def test_parenthesised_imports_spanning_lines_are_read() -> None:
+    text = "from pkg.util import (\n    helper,\n    other as o,  # why\n)\nfrom pkg.x import (a,\n  b)\nx = 1\n"
+    assert [(i.module, i.name, i.bound, i.line, i.end_line) for i in imported_names(text)] == [
+        ("pkg.util", "helper", "helper", 0, 3), ("pkg.util", "other", "o", 0, 3),
+        ("pkg.x", "a", "a", 4, 5), ("pkg.x", "b", "b", 4, 5)]
+    # Left open while typing: the import ends where a statement starts at the margin.
+    half = "from pkg.util import (\n    helper,\n    oth\ndef f():\n    pass\n"
+    assert [(i.name, i.end_line) for i in imported_names(half)] == [("helper", 2), ("oth", 2)]
+
+
+def _package(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("from pkg._models import Request\n")
+    (tmp_path / "pkg" / "_models.py").write_text(
+        "class Request:\n    \"\"\"An HTTP request.\n\n    Long text.\n    \"\"\"\n"
+        "    method: str\n    timeout = 5.0\n\n    def send(self, body: bytes) -> int:\n"
+        + "".join(f"        x{i} = {i}\n" for i in range(40)) + "        return 0\n\n"
+        "    def close(self) -> None:\n        pass\n")
+    (tmp_path / "pkg" / "_types.py").write_text("URLTypes = str\nTimeoutTypes = float\n\n"
+                                                "def is_url(value) -> bool:\n    return True\n")
+    return tmp_path
+
+
+def test_typing_an_import_shows_the_modules_names(tmp_path: Path) -> None:
+    root = _package(tmp_path)
+    text = "from pkg._types import (\n    URLTypes,\n    \n)\n\ndef main():\n    pass\n"
+    snippets = CrossFileSnippets(root).snippets(text, str(root / "pkg" / "main.py"), 2, 1000)
+    assert snippets == [("pkg/_types.py", "URLTypes = str\nTimeoutTypes = float\ndef is_url(value) -> bool:")]
+    # Just the module named so far, on one line:
+    text = "from ._types import \n"
+    assert CrossFileSnippets(root).snippets(text, str(root / "pkg" / "main.py"), 0, 1000) == snippets
+
+
+def test_a_class_is_its_outline_and_a_reexport_is_followed(tmp_path: Path) -> None:
+    root = _package(tmp_path)
+    text = "from pkg import Request\n\ndef main():\n    Request(\n"
+    [(path, snippet)] = CrossFileSnippets(root).snippets(text, str(root / "main.py"), 3, 1000)
+    assert path == "pkg/_models.py"
+    assert snippet == ('class Request:\n    """An HTTP request."""\n    method: str\n    timeout = 5.0\n'
+                       "    def send(self, body: bytes) -> int:\n    def close(self) -> None:")
+
+
+def test_the_enclosing_classs_base_comes_first_and_first_lines_before_bodies(tmp_path: Path) -> None:
+    root = _package(tmp_path)
+    text = ("from pkg._types import is_url, TimeoutTypes\nfrom pkg._models import Request\n\n"
+            "class Upload(Request):\n" + "".join(f"    a{i} = {i}\n" for i in range(40))
+            + "    def go(self):\n        if is_url(self.url):\n            self.\n")
+    snippets = CrossFileSnippets(root)
+    # Room for little more than the first lines: every wanted definition
+    # gets its first line, the base class (not used near the cursor) too.
+    small = dict(snippets.snippets(text, str(root / "up.py"), 45, 30))
+    assert small["pkg/_models.py"].startswith("class Request:")
+    assert set(small["pkg/_types.py"].split("\n")) == {"TimeoutTypes = float", "def is_url(value) -> bool:"}
+    # With room, the base class's outline follows: its methods.
+    big = dict(snippets.snippets(text, str(root / "up.py"), 45, 1000))
+    assert "    def send(self, body: bytes) -> int:" in big["pkg/_models.py"]
+
+
+def test_an_assignment_that_goes_on_is_shown_closed(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "types.py").write_text(
+        "AuthTypes = Union[\n    Tuple[str, str],\n    None,\n]\nSHORT = 1\n")
+    text = "from pkg.types import AuthTypes, SHORT\n\nx = \n"
+    assert CrossFileSnippets(tmp_path).snippets(text, str(tmp_path / "m.py"), 2, 1000) == [
+        ("pkg/types.py", "AuthTypes = ...\nSHORT = 1")]

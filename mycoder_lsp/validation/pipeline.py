@@ -97,7 +97,7 @@ def validate_text(
         except Exception:  # one broken layer must not hide the others' findings
             log.exception("validation layer failed on %s", path)
     # Codes, prefixes ("MC2") or ruff/flake8 codes ("E501"), as in per_file_ignores.
-    ignored = tuple(our_codes(config.ignore))
+    ignored = tuple(our_codes([*config.ignore, *project.style_ignores]))
     # A line over the hard limit (MC302) need not also be told it is over
     # PEP 8's (MC204): one finding per problem.
     too_long = {f.line for f in findings if f.code == "MC302"}
@@ -140,17 +140,18 @@ def _with_settings(project: Project, config: ValidationSettings) -> Project:
 def effective_validation(config: ValidationSettings, project: Project) -> ValidationSettings:
     """``config`` with the project's own line length where the user did not
     choose one: MC204 (the style note) at the project's length instead of
-    PEP 8's 79, and MC302 (the hard limit) never below it. A project at 120
+    PEP 8's 79, and MC302 (the hard limit) never below it, nor below ruff's
+    ``pycodestyle.max-line-length`` (the project's own E501). A project at 120
     columns then gets MC302 past 120 only, and one finding per long line."""
     length = project.line_length
-    if length is None:
+    if length is None and project.hard_line_length is None:
         return config
     style_settings, lint_settings = config.style, config.lint
-    if not was_set(style_settings, "max_line_length") and style_settings.max_line_length:
+    if length is not None and not was_set(style_settings, "max_line_length") and style_settings.max_line_length:
         style_settings = dataclasses.replace(style_settings, max_line_length=length)
     if not was_set(lint_settings, "max_line_length") and lint_settings.max_line_length:
-        lint_settings = dataclasses.replace(lint_settings,
-                                            max_line_length=max(lint_settings.max_line_length, length))
+        hard = max(lint_settings.max_line_length, length or 0, project.hard_line_length or 0)
+        lint_settings = dataclasses.replace(lint_settings, max_line_length=hard)
     return dataclasses.replace(config, style=style_settings, lint=lint_settings)
 
 

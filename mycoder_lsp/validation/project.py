@@ -9,8 +9,10 @@ flake8), the lowest Python the project supports (``[tool.mycoder.validation]
 python_version``, else ``requires-python``, else poetry's ``python``; the
 setting from any other layer is applied by the pipeline), and the codes the
 project's ruff or flake8 ignores per file (``per-file-ignores``). A
-project-wide ``ignore`` is deliberately not read: a project that turns off
-all of pyflakes (``ignore = ["F"]``) would hide real NameErrors too.
+project-wide ``ignore`` is read for style codes only (``E``/``W``: line
+length, whitespace, indentation): a project that turns off all of pyflakes
+(``ignore = ["F"]``) would hide real NameErrors too. ruff's
+``[lint.pycodestyle] max-line-length`` is the project's hard limit.
 
 Results are cached per directory and re-read when a config file's mtime or
 size changes. Files are read as config.py reads a repository's: regular files
@@ -53,6 +55,10 @@ class Project:
     python: tuple[int, int] | None = None
     # ruff's / flake8's per-file-ignores: (glob relative to root, codes as written there)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # style codes (pycodestyle's E/W) the project's ruff or flake8 ignores everywhere
+    style_ignores: tuple[str, ...] = ()
+    # ruff's [lint.pycodestyle] max-line-length: where the project's own E501 starts
+    hard_line_length: int | None = None
 
 
 _NO_PROJECT = Project(None)
@@ -151,8 +157,11 @@ def read_project(root: Path) -> Project:
     """Read ``root``'s config files (no cache)."""
     pyproject = _toml(root / "pyproject.toml")
     length, source = _line_length(root, pyproject)
+    ruff = _ruff_config(root, pyproject)
     return Project(root=root, line_length=length, line_length_source=source, python=_python(pyproject),
-                   per_file_ignores=_per_file_ignores(root, pyproject))
+                   per_file_ignores=_per_file_ignores(root, pyproject), style_ignores=_style_ignores(root, ruff),
+                   hard_line_length=_positive_int(_table(_table(ruff, "lint"), "pycodestyle").get("max-line-length"))
+                   or _positive_int(_table(ruff, "pycodestyle").get("max-line-length")))
 
 
 def _read(path: Path) -> str | None:
@@ -239,6 +248,36 @@ def _line_length(root: Path, pyproject: dict) -> tuple[int | None, str | None]:
     if uses_tool is not None:
         return TOOL_DEFAULT_LINE_LENGTH, f"{uses_tool} (default)"
     return None, None
+
+
+def _ruff_config(root: Path, pyproject: dict) -> dict:
+    """ruff's one configuration: ruff.toml, .ruff.toml, else ``[tool.ruff]``."""
+    for name in ("ruff.toml", ".ruff.toml"):
+        if (root / name).exists():
+            return _toml(root / name)
+    tools = pyproject.get("tool") if isinstance(pyproject.get("tool"), dict) else {}
+    return tools["ruff"] if isinstance(tools.get("ruff"), dict) else {}
+
+
+def _style_ignores(root: Path, ruff: dict) -> tuple[str, ...]:
+    """The pycodestyle codes (``E``/``W``, e.g. E501) ruff's ``[lint.]ignore``
+    / ``extend-ignore`` or flake8's ``ignore`` / ``extend-ignore`` turn off."""
+    codes: list[str] = []
+    for table in (ruff, _table(ruff, "lint")):
+        for key in ("ignore", "extend-ignore"):
+            listed = table.get(key)
+            if isinstance(listed, list):
+                codes += [c for c in listed if isinstance(c, str)]
+    for name in (".flake8", "setup.cfg", "tox.ini"):
+        if not (root / name).exists():
+            continue
+        parser = _ini(root / name)
+        if parser is None or not parser.has_section("flake8"):
+            continue
+        for key in ("ignore", "extend-ignore", "extend_ignore"):
+            codes += re.findall(r"[A-Z]+[0-9]*", parser.get("flake8", key, fallback="") or "")
+        break
+    return tuple(c for c in codes if re.fullmatch(r"[EW][0-9]*", c))
 
 
 def _per_file_ignores(root: Path, pyproject: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -125,6 +125,16 @@ def check_tree_sitter(text: str, language: str) -> list[Finding]:
     root = tree.root_node
     if not root.has_error:
         return []
+    if language in GRAMMAR_GAP_LANGUAGES:
+        template = _template_tag(text)
+        if template is not None:
+            # Django/Jinja/Liquid/Nunjucks rendering JavaScript: its tags are not
+            # JavaScript, so every one of them would be a false syntax error.
+            line = text.count("\n", 0, template.start())
+            return [Finding(
+                "MC001", "Not syntax-checked: this file is a template that renders JavaScript "
+                f"('{template.group(0).strip()[:40]}' is a template tag), not JavaScript itself.",
+                Severity.INFORMATION, line, 0, line, 0)]
     points = _Points(data)
     findings: list[Finding] = []
     stack = [root]
@@ -233,6 +243,22 @@ GRAMMAR_GAPS: tuple[_GAP, ...] = (
     (re.compile(rb"(?<=[\w$)\]>])()([ \t]*\r?\n)(?=[ \t]*<[A-Za-z_$][\w$]*\s*(?:=|extends\b|,|>\s*\())"),
      _semicolon, frozenset({"typescript"})),
 )
+
+# A template tag ({% if x %}, {{ name }}, {{ x|filter }}): never valid JavaScript
+# where a template engine puts it, so a file that fails to parse and has one
+# is a template, not broken code.
+_TEMPLATE_TAG = re.compile(r"\{%-?[ \t]*[A-Za-z_]\w*[^\n]*?-?%\}|\{\{-?[ \t]*[A-Za-z_][\w.]*[ \t]*(?:\|[^\n}]*)?-?\}\}")
+
+
+def _template_tag(text: str) -> re.Match[str] | None:
+    """The first template tag outside a string on its line (``'{% raw %}'``
+    in a JavaScript string is data, not a template)."""
+    for match in _TEMPLATE_TAG.finditer(text):
+        before = text[text.rfind("\n", 0, match.start()) + 1:match.start()]
+        if all(before.count(quote) % 2 == 0 for quote in "'\"`"):
+            return match
+    return None
+
 
 # Flow's type syntax is not JavaScript and no grammar here parses it.
 _FLOW = re.compile(r"(?:^|\n)\s*(?://|/?\*+)\s*@flow\b")

@@ -232,3 +232,27 @@ def test_the_projects_own_ruff_or_flake8_per_file_ignores_count(tmp_path: Path, 
     clear_cache()
     assert codes(init) == ["MC313"]
     assert codes(script) == ["MC302", "MC313"]
+
+
+@pytest.mark.parametrize("config", [
+    ("pyproject.toml", '[tool.ruff.lint]\nignore = ["E501", "F401"]\n'),
+    ("pyproject.toml", '[tool.ruff]\nextend-ignore = ["E501"]\nignore = ["F"]\n'),
+    ("setup.cfg", "[flake8]\nextend-ignore = E501,F401\n"),
+])
+def test_a_project_that_turns_off_e501_gets_no_line_length_findings_but_keeps_pyflakes(tmp_path: Path, config):
+    name, text = config
+    (tmp_path / name).write_text(text)
+    path = tmp_path / "m.py"
+    path.write_text("import os\nX = '" + "a" * 130 + "'\nundefined_name\n")
+    result = validate_text(path.read_text(), path=str(path), workspace_root=tmp_path)
+    # The project's style choice counts; its pyflakes choices do not (F821 would hide real NameErrors).
+    assert sorted(f.code for f in result.findings) == ["MC310", "MC313"]
+
+
+def test_ruffs_pycodestyle_max_line_length_is_the_hard_limit(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 88\n[tool.ruff.lint.pycodestyle]\n"
+                                             "max-line-length = 120\n")
+    path = tmp_path / "m.py"
+    path.write_text("X = '" + "a" * 100 + "'\nY = '" + "b" * 130 + "'\n")
+    result = validate_text(path.read_text(), path=str(path), workspace_root=tmp_path)
+    assert [(f.code, f.line) for f in result.findings] == [("MC204", 0), ("MC302", 1)]

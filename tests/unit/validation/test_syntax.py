@@ -159,3 +159,18 @@ def test_flow_files_are_not_checked_as_javascript():
     assert check_tree_sitter(code, "javascript")
     assert check_tree_sitter("// @flow\n" + code, "javascript") == []
     assert check_tree_sitter("/**\n * @flow strict\n */\n" + code, "javascript") == []
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_a_template_that_renders_javascript_is_not_checked_as_javascript(language):
+    # django/views/templates/i18n_catalog.js, in short: ten false MC102 before.
+    template = ("{% autoescape off %}\n'use strict';\n{\n  const django = globalThis.django || {};\n"
+                "  {% if plural %}\n  django.pluralidx = function(n) { return {{ plural }}; };\n"
+                "  {% else %}\n  django.pluralidx = function(count) { return (count == 1) ? 0 : 1; };\n"
+                "  {% endif %}\n  const catalog = {{ catalog_str }};\n}\n{% endautoescape %}\n")
+    findings = check_tree_sitter(template, language)
+    assert [(f.code, f.severity, f.line) for f in findings] == [("MC001", Severity.INFORMATION, 0)]
+    assert "template" in findings[0].message
+    # Valid JavaScript with braces is untouched, broken JavaScript is still an error.
+    assert check_tree_sitter("const o = {a: {b: 1}};\nfunction f() {{ return 1 }}\n", language) == []
+    assert [f.code for f in check_tree_sitter("const s = '{% raw %}';\nvar a = ;\n", language)] == ["MC102"]

@@ -159,7 +159,7 @@ def read_project(root: Path) -> Project:
     length, source = _line_length(root, pyproject)
     ruff = _ruff_config(root, pyproject)
     return Project(root=root, line_length=length, line_length_source=source, python=_python(pyproject),
-                   per_file_ignores=_per_file_ignores(root, pyproject), style_ignores=_style_ignores(root, ruff),
+                   per_file_ignores=_per_file_ignores(root, ruff), style_ignores=_style_ignores(root, ruff),
                    hard_line_length=_positive_int(_table(_table(ruff, "lint"), "pycodestyle").get("max-line-length"))
                    or _positive_int(_table(ruff, "pycodestyle").get("max-line-length")))
 
@@ -235,16 +235,12 @@ def _line_length(root: Path, pyproject: dict) -> tuple[int | None, str | None]:
             if length is not None:
                 return length, f"pyproject.toml [tool.{tool}]"
             uses_tool = uses_tool or f"pyproject.toml [tool.{tool}]"
-    for name in (".flake8", "setup.cfg", "tox.ini"):
-        if not (root / name).exists():
-            continue
-        parser = _ini(root / name)
-        if parser is None or not parser.has_section("flake8"):
-            continue
-        for key in ("max-line-length", "max_line_length"):
-            length = _positive_int(parser.get("flake8", key, fallback=None))
-            if length is not None:
-                return length, f"{name} [flake8]"
+    flake8 = _flake8_section(root)
+    if flake8 is not None:
+        name, section = flake8
+        length = _positive_int(_ini_value(section, "max-line-length"))
+        if length is not None:
+            return length, f"{name} [flake8]"
     if uses_tool is not None:
         return TOOL_DEFAULT_LINE_LENGTH, f"{uses_tool} (default)"
     return None, None
@@ -268,48 +264,46 @@ def _style_ignores(root: Path, ruff: dict) -> tuple[str, ...]:
             listed = table.get(key)
             if isinstance(listed, list):
                 codes += [c for c in listed if isinstance(c, str)]
-    for name in (".flake8", "setup.cfg", "tox.ini"):
-        if not (root / name).exists():
-            continue
-        parser = _ini(root / name)
-        if parser is None or not parser.has_section("flake8"):
-            continue
-        for key in ("ignore", "extend-ignore", "extend_ignore"):
-            codes += re.findall(r"[A-Z]+[0-9]*", parser.get("flake8", key, fallback="") or "")
-        break
+    flake8 = _flake8_section(root)
+    if flake8 is not None:
+        for key in ("ignore", "extend-ignore"):
+            codes += re.findall(r"[A-Z]+[0-9]*", _ini_value(flake8[1], key) or "")
     return tuple(c for c in codes if re.fullmatch(r"[EW][0-9]*", c))
 
 
-def _per_file_ignores(root: Path, pyproject: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """ruff's ``[lint.]per-file-ignores`` and ``extend-per-file-ignores``
-    (ruff.toml, .ruff.toml, else ``[tool.ruff]``; ruff reads one config), then
-    flake8's ``per-file-ignores`` (``glob: CODE,CODE`` entries)."""
+def _per_file_ignores(root: Path, config: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """ruff's ``[lint.]per-file-ignores`` and ``extend-per-file-ignores`` (from
+    ``config``, ruff's one configuration), then flake8's ``per-file-ignores``
+    (``glob: CODE,CODE`` entries)."""
     found: list[tuple[str, tuple[str, ...]]] = []
-    tools = pyproject.get("tool") if isinstance(pyproject.get("tool"), dict) else {}
-    configs = [_toml(root / name) for name in ("ruff.toml", ".ruff.toml") if (root / name).exists()]
-    if not configs and isinstance(tools.get("ruff"), dict):
-        configs = [tools["ruff"]]
-    for config in configs[:1]:
-        for table in (config, _table(config, "lint")):
-            for key in ("per-file-ignores", "extend-per-file-ignores"):
-                entries = table.get(key)
-                if not isinstance(entries, dict):
-                    continue
-                for glob, codes in entries.items():
-                    if isinstance(glob, str) and isinstance(codes, list):
-                        found.append((glob, tuple(c for c in codes if isinstance(c, str))))
-    for name in (".flake8", "setup.cfg", "tox.ini"):
-        if not (root / name).exists():
-            continue
-        parser = _ini(root / name)
-        if parser is None or not parser.has_section("flake8"):
-            continue
-        value = parser.get("flake8", "per-file-ignores", fallback=None) or \
-            parser.get("flake8", "per_file_ignores", fallback=None)
-        if value:
-            found += _flake8_pairs(value)
-        break
+    for table in (config, _table(config, "lint")):
+        for key in ("per-file-ignores", "extend-per-file-ignores"):
+            entries = table.get(key)
+            if not isinstance(entries, dict):
+                continue
+            for glob, codes in entries.items():
+                if isinstance(glob, str) and isinstance(codes, list):
+                    found.append((glob, tuple(c for c in codes if isinstance(c, str))))
+    flake8 = _flake8_section(root)
+    if flake8 is not None:
+        found += _flake8_pairs(_ini_value(flake8[1], "per-file-ignores") or "")
     return tuple(found)
+
+
+def _flake8_section(root: Path) -> tuple[str, configparser.SectionProxy] | None:
+    """flake8's one ``[flake8]`` section: the first of .flake8, setup.cfg,
+    tox.ini that has one, with the file's name."""
+    for name in (".flake8", "setup.cfg", "tox.ini"):
+        if (root / name).exists():
+            parser = _ini(root / name)
+            if parser is not None and parser.has_section("flake8"):
+                return name, parser["flake8"]
+    return None
+
+
+def _ini_value(section: configparser.SectionProxy, key: str) -> str | None:
+    """``key`` as written with dashes or underscores (flake8 takes both)."""
+    return section.get(key, fallback=None) or section.get(key.replace("-", "_"), fallback=None)
 
 
 def _flake8_pairs(value: str) -> list[tuple[str, tuple[str, ...]]]:

@@ -130,7 +130,7 @@ def _secret_assignments(src: PythonSource) -> list[Finding]:
         if not is_secret_name(name):
             continue
         literal = value.value
-        if is_placeholder(literal, name):
+        if is_placeholder(literal, name) or _names_or_pattern(literal, name):
             continue
         findings.append(src.finding(
             "MC404",
@@ -162,6 +162,21 @@ _PASSWORD_ARGUMENT = {"login": 1, "simple_bind_s": 1, "simple_bind": 1, "bind_s"
 _MYSQL_MODULES = {"pymysql", "MySQLdb", "mysql.connector", "mariadb"}
 _CONNECTING = re.compile(r"connect|login|log_?in|sign_?in|auth|bind|session|client|engine|open", re.IGNORECASE)
 _PASSWORD_WORD = re.compile(r"pass|pwd", re.IGNORECASE)
+# A value that names something (``"_password_reset_token"``, a session key)
+# or is a pattern (``r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+"``, a grammar's token) is
+# data about secrets, not one. The redaction of prompts stays stricter: it
+# hides these too, as hiding costs nothing there.
+_KEY_NAME = re.compile(r"_*[a-z]+(?:[_.:][a-z]+)+_*")
+_PATTERN_CHARS = frozenset("[]^|*+?\\")
+
+
+def _names_or_pattern(value: str, name: str) -> bool:
+    if sum(ch in _PATTERN_CHARS for ch in value) >= 3:
+        return True
+    # "correct-horse-battery" is a fine password: words count only for keys and tokens.
+    return not re.search(r"pass|pwd", name, re.IGNORECASE) and bool(_KEY_NAME.fullmatch(value))
+
+
 _PLACEHOLDER_PASSWORDS = {"pass", "pw", "pwd", "passwd", "password", "secret", "user", "username", "test", "admin"}
 # Made-up values of tests and examples ("testpw", "wrong-password", "doesnotexist").
 _MADE_UP = re.compile(r"test|fake|dummy|example|sample|invalid|wrong|incorrect|bogus|mock|doesnotexist|notexist",

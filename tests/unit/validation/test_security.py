@@ -4,6 +4,7 @@ import pytest
 
 from mycoder_lsp.config import Settings
 from mycoder_lsp.validation.findings import Severity
+from mycoder_lsp.validation.pipeline import validate_text
 from tests.unit.validation.conftest import codes
 
 
@@ -178,3 +179,21 @@ def test_short_password_keyword_of_a_connect_call_is_mc404(check):
 def test_passwords_in_use_lookalikes(check, code):
     result = check(code)
     assert not [f for f in result.findings if f.code in ("MC404", "MC405")], result.findings
+
+
+@pytest.mark.parametrize("code", [
+    'INTERNAL_RESET_SESSION_TOKEN = "_password_reset_token"\n',  # django: a session key's name
+    "token = r\"[-!#$%&'*+.^_`|~0-9a-zA-Z]+\"\n",  # h11: a grammar's token pattern
+    'CSRF_HEADER_TOKEN = "x_csrf.token"\n',
+])
+def test_names_and_patterns_assigned_to_secret_names_are_not_secrets(code):
+    assert [f.code for f in validate_text(code, path="m.py").findings] == []
+
+
+@pytest.mark.parametrize("code", [
+    'db_password = "correct-horse-battery"\n',
+    'db_password = "correct_horse_battery"\n',
+    'SECRET_KEY = "django-insecure-9x$k2!a8f#p@q"\n',
+])
+def test_real_looking_secrets_are_still_found(code):
+    assert "MC404" in [f.code for f in validate_text(code, path="m.py").findings]

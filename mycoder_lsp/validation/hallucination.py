@@ -375,6 +375,8 @@ def _stand_ins_inside(src: PythonSource, changed: set[str] | None, covered: set[
                 continue
             stmt = body[0]
             if _is_ellipsis(stmt):
+                if src.original is None and _explains_a_no_op(_comments_above(src, stmt.lineno)):
+                    continue  # existing code: "# nothing to do here, because ..." then `...`
                 blocks.append((stmt, "'...' stands in for the body of this block: write the code it should run."))
             elif isinstance(stmt, ast.Pass) and _GOES_HERE.search(_comments_above(src, stmt.lineno)):
                 blocks.append((stmt, "The comment above this 'pass' says code belongs here: write it."))
@@ -433,6 +435,14 @@ def _todo_lines(src: PythonSource) -> list[int]:
         if line not in src.string_lines:
             lines.append(line)
     return lines
+
+
+def _explains_a_no_op(comment: str) -> bool:
+    """A comment above a ``...`` body that says why nothing happens there
+    (networkx: "# In this case we know prev must be the parent ... so we don't
+    have to search the stack"), not that code is missing."""
+    return bool(comment) and not _PLACEHOLDER_WORDS.search(comment) and not _GOES_HERE.search(comment) \
+        and not _TODO.search(comment)
 
 
 def _is_ellipsis(stmt: ast.stmt) -> bool:

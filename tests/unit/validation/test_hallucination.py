@@ -561,3 +561,23 @@ def test_files_that_extend_sys_path_get_warnings(check):
 def test_c_extension_attribute_is_only_a_warning(check):
     (finding,) = by_code(check("import _io\n_io.closesocket_qq(1)\n"), "MC506")
     assert finding.severity == Severity.WARNING
+
+
+def test_an_explained_ellipsis_branch_in_existing_code_is_deliberate():
+    code = textwrap.dedent('''\
+        def walk(prev, stack, node):
+            if prev.has_vertical_child:
+                # In this case prev must be the parent of the current line,
+                # so there is no need to search the stack.
+                ...
+            else:
+                while stack and stack[-1] is not node:
+                    stack.pop()
+            return stack
+        ''')
+    assert "MC501" not in codes(validate_text(code, path="m.py"))
+    # A comment that says code is missing still counts, and so does generated code.
+    missing = code.replace("# In this case prev must be the parent of the current line,",
+                           "# TODO: handle the vertical chain")
+    assert "MC501" in codes(validate_text(missing, path="m.py"))
+    assert "MC501" in codes(validate_text(code, path="m.py", original="", instruction="add walk"))

@@ -21,14 +21,20 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import sys
 import threading
 import time
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from mycoder_lsp.validation import imports
+from mycoder_lsp.validation.project import read_config_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 # Distributions whose import name is nothing like their name.
 FAMOUS_MISMATCHES: dict[str, tuple[str, ...]] = {
@@ -160,11 +166,15 @@ def _declaration_files(root: Path) -> list[Path]:
     return files
 
 
+CONFIG_FILE_LIMIT = 1_000_000
+LOCK_FILE_LIMIT = 16_000_000
+
+
 def _read_file(path: Path, seen: set[Path]) -> set[str] | None:
     """Normalised distribution names declared in ``path``; None if unreadable."""
-    try:
-        text = path.read_text("utf-8", "replace")
-    except OSError:
+    # A repository's file: regular, bounded (lock files of big projects run to megabytes).
+    text = read_config_file(path, LOCK_FILE_LIMIT if path.suffix == ".lock" else CONFIG_FILE_LIMIT)
+    if text is None:
         return None
     name = path.name
     try:

@@ -164,10 +164,10 @@ def read_project(root: Path) -> Project:
                    or _positive_int(_table(ruff, "pycodestyle").get("max-line-length")))
 
 
-def _read(path: Path) -> str | None:
+def read_config_file(path: Path, limit: int = PROJECT_FILE_LIMIT) -> str | None:
     """A repository's config file, read as config.py reads one: a regular
     file (a planted FIFO must not block, a link to /dev/zero must not fill
-    memory) of at most PROJECT_FILE_LIMIT bytes; ``None`` when it is not."""
+    memory) of at most ``limit`` bytes; ``None`` when it is not."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -176,16 +176,16 @@ def _read(path: Path) -> str | None:
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None
-            data = handle.read(PROJECT_FILE_LIMIT + 1)
+            data = handle.read(limit + 1)
     except OSError:
         return None
-    if len(data) > PROJECT_FILE_LIMIT:
+    if len(data) > limit:
         return None
     return data.decode("utf-8", "replace")
 
 
 def _toml(path: Path) -> dict:
-    text = _read(path)
+    text = read_config_file(path)
     if text is None:
         return {}
     try:
@@ -196,7 +196,7 @@ def _toml(path: Path) -> dict:
 
 
 def _ini(path: Path) -> configparser.ConfigParser | None:
-    text = _read(path)
+    text = read_config_file(path)
     if text is None:
         return None
     parser = configparser.ConfigParser(interpolation=None, strict=False)

@@ -113,3 +113,16 @@ def test_no_project(tmp_path: Path):
     assert declared_import_names(None) == frozenset()
     assert declared_import_names(tmp_path / "missing") == frozenset()
     assert declarations(tmp_path).files == ()
+
+
+def test_planted_files_neither_block_nor_fill_memory(tmp_path: Path):
+    # An untrusted repository: a FIFO as an included requirements file would
+    # block a plain read, a link to /dev/zero would never end, a huge file
+    # would fill memory. Each is skipped; the real declarations still count.
+    os.mkfifo(tmp_path / "fifo.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    with open(tmp_path / "huge.txt", "wb") as handle:
+        handle.truncate(2**31)  # sparse: 2 GiB a plain read would load whole
+    (tmp_path / "requirements.txt").write_text("httpx\n-r fifo.txt\n-r zero.txt\n-r huge.txt\n")
+    (tmp_path / "requirements-dev.txt").symlink_to("/dev/zero")
+    assert "httpx" in declared_import_names(tmp_path)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from mycoder_lsp.config import LintSettings
 from mycoder_lsp.validation.findings import Finding, Severity
-from mycoder_lsp.validation.guards import RUNNING, Guards
+from mycoder_lsp.validation.guards import RUNNING
 from mycoder_lsp.validation.source import PythonSource
 
 log = logging.getLogger(__name__)
@@ -431,7 +431,7 @@ class _ExpectedNameErrors:
         # `if sys.version_info[0] < 3: text_type = unicode`: a branch for
         # another Python (or platform) may use that one's builtins; the
         # branch this Python runs is checked against its own.
-        self.guards = Guards(src)
+        self.guards = src.guards
         self.literals: set[tuple[int, int]] | None = None
 
     def in_literal(self, message: object) -> bool:

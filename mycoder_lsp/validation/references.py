@@ -30,7 +30,7 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 def check_references(src: PythonSource) -> list[Finding]:
     if src.tree is None:
         return []
-    context = Guards(src)
+    context = src.guards
     return _imports(src, context) + _stdlib_attributes(src, context)
 
 

@@ -13,9 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from mycoder_lsp.validation.guards import Guards
 from mycoder_lsp.validation.project import Project
 
 _DEF_KEYWORD = re.compile(r"(?:async\s+)?(?:def|class)\s+")
@@ -81,6 +85,14 @@ class PythonSource:
             ):
                 inside.update(range(node.lineno - 1, end - 1))  # type: ignore[attr-defined]
         return inside
+
+    @cached_property
+    def guards(self) -> Guards:
+        """Which lines run on which Pythons and platforms, worked out once
+        for every layer that asks (references and lint both do)."""
+        from mycoder_lsp.validation.guards import Guards  # guards.py reads this module's class
+
+        return Guards(self)
 
     @cached_property
     def is_stub(self) -> bool:

@@ -208,4 +208,39 @@ function H.qf_matching(needle)
   return found
 end
 
+--- Type `typed` from normal mode and stay in insert mode (feedkeys "x!")
+--- until completion mode has items; then accept the first and leave insert
+--- mode. Gives up (and leaves insert mode) after `timeout` ms.
+--- Headless, the menu is never drawn (pumvisible() is 0), but completion
+--- mode and its items are there, its first entry already inserted. With no
+--- menu on screen <C-y> would also insert the character above the cursor,
+--- so <Esc> accepts the entry (CompleteDone fires as for <C-y>).
+---@return table|nil items the completion items shown, nil when none came
+function H.insert_and_accept(typed, timeout)
+  local function keys(text)
+    return vim.api.nvim_replace_termcodes(text, true, false, true)
+  end
+  local items, timer = nil, vim.loop.new_timer()
+  local deadline = vim.loop.now() + timeout
+  timer:start(20, 20, vim.schedule_wrap(function()
+    if timer:is_closing() then
+      return
+    end
+    local info = vim.fn.complete_info({ "mode", "items" })
+    if info.mode ~= "" and #info.items > 0 then
+      items = info.items
+      timer:close()
+      vim.api.nvim_feedkeys(keys("<Esc>"), "n", false)
+    elseif vim.loop.now() > deadline then
+      timer:close()
+      vim.api.nvim_feedkeys(keys("<Esc>"), "n", false)
+    end
+  end))
+  vim.fn.feedkeys(keys(typed), "x!")
+  if not timer:is_closing() then
+    timer:close()
+  end
+  return items
+end
+
 return H

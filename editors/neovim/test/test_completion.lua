@@ -22,47 +22,6 @@ local function buffer_lines(bufnr)
   return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
 end
 
-local function keys(text)
-  return vim.api.nvim_replace_termcodes(text, true, false, true)
-end
-
---- The completion items of the last insert_and_accept().
-local menu
-
---- Type `typed` from normal mode and stay in insert mode (feedkeys "x!")
---- until the popup menu shows; then accept its entry and leave
---- insert mode. Gives up (and leaves insert mode) after `timeout` ms.
----@return boolean menu_shown
-local function insert_and_accept(typed, timeout)
-  local shown, timer = false, vim.loop.new_timer()
-  menu = nil
-  local deadline = vim.loop.now() + timeout
-  timer:start(20, 20, vim.schedule_wrap(function()
-    if timer:is_closing() then
-      return
-    end
-    -- Headless, the menu is never drawn (pumvisible() is 0), but completion
-    -- mode and its items are there, its first entry already inserted. With
-    -- no menu on screen <C-y> would also insert the character above the
-    -- cursor, so <Esc> accepts the entry (CompleteDone fires as for <C-y>).
-    local info = vim.fn.complete_info({ "mode", "items" })
-    if info.mode ~= "" and #info.items > 0 then
-      menu = info.items
-      shown = true
-      timer:close()
-      vim.api.nvim_feedkeys(keys("<Esc>"), "n", false)
-    elseif vim.loop.now() > deadline then
-      timer:close()
-      vim.api.nvim_feedkeys(keys("<Esc>"), "n", false)
-    end
-  end))
-  vim.fn.feedkeys(keys(typed), "x!")
-  if not timer:is_closing() then
-    timer:close()
-  end
-  return shown
-end
-
 H.run(function()
   local url = vim.env.MYCODER_TEST_OLLAMA_URL
   assert(url and url ~= "", "MYCODER_TEST_OLLAMA_URL is not set")
@@ -104,16 +63,16 @@ H.run(function()
 
   H.test("<M-\\> in insert mode shows the suggestion; accepting puts it in", function()
     vim.api.nvim_win_set_cursor(0, { 2, 0 })
-    local shown = insert_and_accept("A<M-\\>", 20000)
-    H.truthy(shown, "the popup menu with the suggestion")
+    local menu = H.insert_and_accept("A<M-\\>", 20000)
+    H.truthy(menu, "the popup menu with the suggestion")
     H.eq("MyCoder: a * b", menu[1].abbr, "the menu entry")
     H.eq("    return a * b", buffer_lines(bufnr)[2], "line 2 after accepting")
   end)
 
   H.test("<C-x><C-u> ('completefunc') puts in a multi-line suggestion whole", function()
     vim.api.nvim_win_set_cursor(0, { 6, 0 })
-    local shown = insert_and_accept("A<C-x><C-u>", 20000)
-    H.truthy(shown, "the popup menu with the suggestion")
+    local menu = H.insert_and_accept("A<C-x><C-u>", 20000)
+    H.truthy(menu, "the popup menu with the suggestion")
     local lines = buffer_lines(bufnr)
     H.eq("    if b == 0:", lines[6], "line 6")
     H.eq('        raise ZeroDivisionError("b is zero")', lines[7], "line 7")

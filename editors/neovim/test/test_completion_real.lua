@@ -22,38 +22,6 @@ local GEOMETRY = {
 }
 local LINE = 6 -- 1-based: "    return "
 
-local function keys(text)
-  return vim.api.nvim_replace_termcodes(text, true, false, true)
-end
-
---- Type `typed` from normal mode and stay in insert mode (feedkeys "x!")
---- until completion mode has items; accept the first and leave insert mode
---- (headless, <Esc> accepts the entry inserted already, see test_completion.lua).
----@return table|nil items
-local function insert_and_accept(typed, timeout)
-  local items, timer = nil, vim.loop.new_timer()
-  local deadline = vim.loop.now() + timeout
-  timer:start(20, 20, vim.schedule_wrap(function()
-    if timer:is_closing() then
-      return
-    end
-    local info = vim.fn.complete_info({ "mode", "items" })
-    if info.mode ~= "" and #info.items > 0 then
-      items = info.items
-      timer:close()
-      vim.api.nvim_feedkeys(keys("<Esc>"), "n", false)
-    elseif vim.loop.now() > deadline then
-      timer:close()
-      vim.api.nvim_feedkeys(keys("<Esc>"), "n", false)
-    end
-  end))
-  vim.fn.feedkeys(keys(typed), "x!")
-  if not timer:is_closing() then
-    timer:close()
-  end
-  return items
-end
-
 H.run(function()
   local url, model = vim.env.MYCODER_TEST_LLAMA_URL, vim.env.MYCODER_TEST_LLAMA_MODEL
   local result = vim.env.MYCODER_TEST_RESULT
@@ -80,7 +48,7 @@ H.run(function()
     vim.api.nvim_win_set_cursor(0, { LINE, 0 })
     local t0 = vim.loop.hrtime()
     -- A cold prompt on a loaded two-core box takes seconds; the server's timeout is 120 s.
-    local items = insert_and_accept("A<M-\\>", 130000)
+    local items = H.insert_and_accept("A<M-\\>", 130000)
     H.figure("real_suggestion_ms", ("%.0f"):format(H.ms(t0)))
     H.truthy(items, "the popup menu with the real suggestion")
     H.truthy(items[1].abbr:match("^MyCoder: ."), "a 'MyCoder: …' entry, got " .. vim.inspect(items[1].abbr))

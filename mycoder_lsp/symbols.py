@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.text import lone_cr_as_lf, split_lines
 
 # Languages we read with tree-sitter; python is read with ast.

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
-from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.text import lone_cr_as_lf, split_lines
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.walk import iter_source_files, read_text_file

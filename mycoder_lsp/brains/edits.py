@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble, outside_fences
 from mycoder_lsp.errors import UserError
-from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.symbols import Symbol, document_symbols, parse_tree
 from mycoder_lsp.text import newline_of, split_lines, to_lf
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.validation.findings import Severity
 from mycoder_lsp.validation.hallucination import check_hallucination
 from mycoder_lsp.validation.source import PythonSource

@@ -28,7 +28,7 @@ from importlib import resources
 from typing import Any, Iterator
 
 from mycoder_lsp.languages import LANGUAGES
-from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.text import line_starts, split_lines
 
 WINDOW = 2048

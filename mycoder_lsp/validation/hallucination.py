@@ -36,7 +36,7 @@ import ast
 import dataclasses
 import re
 
-from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation import references
 from mycoder_lsp.validation.findings import Finding, Severity

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from mycoder_lsp.parsing import parse_python
+from mycoder_lsp.code.parsing import parse_python
 
 STDLIB_DIR = Path(sysconfig.get_paths()["stdlib"]).resolve()
 

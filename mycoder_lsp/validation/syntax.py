@@ -19,7 +19,7 @@ import re
 import threading
 from typing import Any, Callable
 
-from mycoder_lsp.parsing import parse_python as parse_ast
+from mycoder_lsp.code.parsing import parse_python as parse_ast
 from mycoder_lsp.text import lone_cr_as_lf, position_of
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.source import PythonSource

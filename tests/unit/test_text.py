@@ -1,5 +1,5 @@
 """LSP line semantics (mycoder_lsp.text), URI normalisation and the
-thread-safe ast.parse (mycoder_lsp.parsing)."""
+thread-safe ast.parse (mycoder_lsp.code.parsing)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from mycoder_lsp import parsing
+from mycoder_lsp.code import parsing
 from mycoder_lsp.server.documents import DocumentMap, LspTextDocument, normalize_uri
 from mycoder_lsp.symbols import document_symbols
 from mycoder_lsp.text import line_starts, lone_cr_as_lf, newline_of, position_of, split_lines

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import os
 import re
 import sys
@@ -144,7 +145,7 @@ def _mtime(path: Path) -> float:
 
 def _find_site_dirs(root: Path | None) -> tuple[str, tuple[Path, ...]]:
     """``<root>/.venv``, ``<root>/venv``, ``$VIRTUAL_ENV``, else this interpreter."""
-    candidates = []
+    candidates: list[Path] = []
     if root is not None:
         candidates += [root / ".venv", root / "venv"]
     if os.environ.get("VIRTUAL_ENV"):
@@ -155,8 +156,8 @@ def _find_site_dirs(root: Path | None) -> tuple[str, tuple[Path, ...]]:
             dirs += [d for d in (venv / "Lib" / "site-packages",) if d.is_dir()]
             if dirs:
                 return str(venv), tuple(dirs)
-    dirs = tuple(Path(p) for p in sys.path if p and os.path.isdir(p) and Path(p).resolve() != STDLIB_DIR)
-    return sys.executable, dirs
+    here = tuple(Path(p) for p in sys.path if p and os.path.isdir(p) and Path(p).resolve() != STDLIB_DIR)
+    return sys.executable, here
 
 
 def _scan_site_dirs(site_dirs: tuple[Path, ...]) -> set[str]:
@@ -404,7 +405,7 @@ def has_dynamic_class_attributes(cls: type) -> bool:
         if "__getattr__" in own or not isinstance(own.get("__getattribute__", object.__getattribute__),
                                                   types.WrapperDescriptorType):
             return True
-    return any(klass not in (type, object) and "__getattr__" in vars(klass) for klass in type(cls).__mro__)
+    return any(klass not in (type, object) and "__getattr__" in vars(klass) for klass in inspect.getmro(type(cls)))
 
 
 def submodules(module: str) -> set[str]:

@@ -208,7 +208,7 @@ def _lists_exports(tree: ast.Module | None) -> bool:
 def _names_at(src: PythonSource, message: object) -> bool:
     lineno = getattr(message, "lineno", 1) or 1
     col = src.column(lineno, getattr(message, "col", 0) or 0)
-    args = getattr(message, "message_args", ())
+    args: tuple = getattr(message, "message_args", ())
     line = src.line(lineno - 1)
     match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", line[col:])
     return bool(args) and match is not None and match.group() == args[0]
@@ -365,8 +365,8 @@ def _written_keys(call: ast.Call) -> list[str] | None:
     keys: list[str] = []
     for arg in call.args:
         if call.func.attr != "update":  # type: ignore[attr-defined]
-            key = call.args[0]
-            return [key.value] if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+            first = call.args[0]
+            return [first.value] if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
         if not isinstance(arg, ast.Dict):
             return None
         for key in arg.keys:
@@ -476,7 +476,7 @@ class _ExpectedNameErrors:
         return None
 
     def bound_anywhere(self, message: object) -> bool:
-        args = getattr(message, "message_args", ())
+        args: tuple = getattr(message, "message_args", ())
         return bool(args) and args[0] in self._bound()
 
     def _bound(self) -> set[str]:

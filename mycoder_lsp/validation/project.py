@@ -219,7 +219,7 @@ def _line_length(root: Path, pyproject: dict) -> tuple[int | None, str | None]:
     """The project's line length and where it comes from. An explicit number
     wins over a tool's default; ruff's own files win over pyproject's
     ``[tool.ruff]`` as ruff itself reads them first."""
-    tools = pyproject.get("tool") if isinstance(pyproject.get("tool"), dict) else {}
+    tools: dict = pyproject["tool"] if isinstance(pyproject.get("tool"), dict) else {}
     uses_tool: str | None = None
     for name in ("ruff.toml", ".ruff.toml"):
         if (root / name).exists():
@@ -251,7 +251,7 @@ def _ruff_config(root: Path, pyproject: dict) -> dict:
     for name in ("ruff.toml", ".ruff.toml"):
         if (root / name).exists():
             return _toml(root / name)
-    tools = pyproject.get("tool") if isinstance(pyproject.get("tool"), dict) else {}
+    tools: dict = pyproject["tool"] if isinstance(pyproject.get("tool"), dict) else {}
     return tools["ruff"] if isinstance(tools.get("ruff"), dict) else {}
 
 

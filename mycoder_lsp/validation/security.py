@@ -225,8 +225,8 @@ def _passwords_in_use(src: PythonSource) -> list[Finding]:
             if keyword.arg == "auth" and isinstance(value, ast.Tuple) and len(value.elts) == 2 \
                     and _literal_password(value.elts[1]):
                 findings.append(_call_finding(src, name, value.elts[1]))
-            elif _PASSWORD_WORD.search(keyword.arg) and _CONNECTING.search(name) and _literal_password(value) \
-                    and is_placeholder(value.value, keyword.arg):  # type: ignore[attr-defined]
+            elif _PASSWORD_WORD.search(keyword.arg) and _CONNECTING.search(name) and isinstance(value, ast.Constant) \
+                    and _literal_password(value) and is_placeholder(str(value.value), keyword.arg):
                 # A long one is MC404's already; a short one ("toor") too, here,
                 # where the call says it is a password.
                 findings.append(src.finding(

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
@@ -66,9 +66,11 @@ class PythonSource:
                     push(value)
         return by_type
 
-    def of_type(self, *types: type) -> list[ast.AST]:
+    def of_type(self, *types: type) -> list[Any]:
+        """The nodes of these types. Typed ``Any``: callers ask for node
+        types whose attributes they use, which ``list[ast.AST]`` hides."""
         nodes = self.nodes
-        found: list[ast.AST] = []
+        found: list[Any] = []
         for tp in types:
             found.extend(nodes.get(tp, ()))
         return found

@@ -35,7 +35,7 @@ from mycoder_lsp.brains.edits import (
     plan_edit,
     plan_imports,
 )
-from mycoder_lsp.symbols import document_symbols, find_symbol
+from mycoder_lsp.code.symbols import document_symbols, find_symbol
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "edit_cases"
 

@@ -35,9 +35,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,8 +51,8 @@ from mycoder_lsp.brains.router import (  # noqa: E402
     SymbolIndex,
     organizer_messages,
 )
+from mycoder_lsp.code.symbol_index import workspace_symbol_names  # noqa: E402
 from mycoder_lsp.config import Settings  # noqa: E402
-from mycoder_lsp.symbols import workspace_symbol_names  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from mycoder_lsp.brains.router import IntentRouter
-from mycoder_lsp.symbols import workspace_symbol_names
+from mycoder_lsp.code.symbol_index import workspace_symbol_names
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 

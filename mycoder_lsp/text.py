@@ -26,7 +26,7 @@ def split_lines(text: str, keepends: bool = False) -> list[str]:
     last line after a final line break, ``[]`` for ``""``."""
     if keepends:
         starts = line_starts(text)
-        lines = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+        lines = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
     else:
         lines = LINE_BREAK.split(text)
     if lines and lines[-1] == "":

@@ -14,7 +14,7 @@ an edit was applied, for the diagnostics of the callers.
 
 Python only for now. Pure and CPU-bound (tree-sitter parses): callers run it
 in a thread. Files are read only through
-:func:`mycoder_lsp.validation.walk.read_text_file` from the workspace walk
+:func:`mycoder_lsp.code.workspace.read_source` from the workspace walk
 (no links, no ignored or secret files, nothing outside the root), and a scan
 stops at ``max_files`` files or ``max_bytes`` bytes read. Positions are
 0-based lines and code-point columns. This module must not import pygls.
@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import ast
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
-from mycoder_lsp.code.parsing import parse_python
-from mycoder_lsp.text import lone_cr_as_lf, split_lines
+from mycoder_lsp.code.parsing import char_column, parse_python, parser_for, source_bytes, tree_sitter_language
+from mycoder_lsp.code.workspace import iter_source_files, read_source
+from mycoder_lsp.text import split_lines
 from mycoder_lsp.validation.findings import Finding, Severity
-from mycoder_lsp.validation.walk import iter_source_files, read_text_file
 
 SOURCE = "mycoder-cross-file"
 # A scan of the workspace reads at most this much (a monorepo must not stall an edit).
@@ -93,7 +95,7 @@ def _params(node: ast.FunctionDef | ast.AsyncFunctionDef, *, bound: bool) -> Par
         posonly = max(posonly - 1, 0)
         required = max(required - 1, 0)
     kwonly = tuple(a.arg for a in args.kwonlyargs)
-    required_kw = frozenset(a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None)
+    required_kw = frozenset(a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None)
     return Params(tuple(positional), posonly, required, kwonly, required_kw, args.vararg is not None,
                   args.kwarg is not None)
 
@@ -116,6 +118,10 @@ class _Module:
     open_ended: bool = False
 
 
+# One modify reads the same two texts up to seven times (own renames, the
+# validation of the new document, its consequences): parsed and dumped once.
+# Callers only read the result.
+@lru_cache(maxsize=8)
 def _module(text: str) -> _Module | None:
     try:
         tree = parse_python(text)
@@ -276,37 +282,24 @@ class Use:
     call: Call | None = None
 
 
-_TS_LANGUAGE: list[Any] = []
-_TS_LOCK = threading.Lock()
-
-
-def _python_language() -> Any | None:
-    with _TS_LOCK:
-        if not _TS_LANGUAGE:
-            try:
-                import tree_sitter
-                import tree_sitter_python
-
-                _TS_LANGUAGE.append(tree_sitter.Language(tree_sitter_python.language()))
-            except Exception:  # noqa: BLE001 - no grammar: no cross-file uses, never a crash
-                _TS_LANGUAGE.append(None)
-        return _TS_LANGUAGE[0]
+def _parse(src: _Source) -> Any:
+    """The tree of ``src`` (called once the grammar is known to be there)."""
+    parser = parser_for("python")
+    assert parser is not None
+    return parser.parse(src.data)
 
 
 class _Source:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.data = lone_cr_as_lf(text).encode("utf-8", "surrogatepass")
+        self.data = source_bytes(text)
         self.lines = split_lines(text)
 
     def of(self, node: Any) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def col(self, row: int, byte_col: int) -> int:
-        line = self.lines[row] if row < len(self.lines) else ""
-        if line.isascii():
-            return byte_col
-        return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
+        return char_column(self.lines[row] if row < len(self.lines) else "", byte_col)
 
 
 class ModuleResolver:
@@ -356,13 +349,12 @@ def find_uses(text: str, path: Path, resolver: ModuleResolver, names: set[str] |
     """Every use in ``text`` (the file at ``path``) of a top-level symbol of
     the resolver's module (only those in ``names``, when given), and of its
     classes' members through ``Class.member``."""
-    language = _python_language()
+    # No grammar: no cross-file uses, never a crash.
+    language = tree_sitter_language("python")
     if language is None:
         return []
-    import tree_sitter
-
     src = _Source(text)
-    tree = tree_sitter.Parser(language).parse(src.data)
+    tree = _parse(src)
     local: dict[str, str] = {}  # a local name -> the symbol it is bound to
     modules: set[str] = set()  # local (dotted) names bound to the module itself
     uses: list[Use] = []
@@ -432,10 +424,11 @@ def find_uses(text: str, path: Path, resolver: ModuleResolver, names: set[str] |
 
 
 _QUERIES: dict[Any, Any] = {}
+_QUERY_LOCK = threading.Lock()
 
 
 def _query(language: Any, text: str) -> Any:
-    with _TS_LOCK:
+    with _QUERY_LOCK:
         query = _QUERIES.get(text)
         if query is None:
             import tree_sitter
@@ -541,13 +534,11 @@ def own_renames(before: str, after: str, language: str | None,
     of the file call it by its new name."""
     renamed = {c.qualname: c.new_qualname for c in symbol_changes(before, after, language)
                if c.kind == "renamed" and "." not in c.qualname and c.new_qualname}
-    language_ = _python_language() if renamed else None
+    language_ = tree_sitter_language("python") if renamed else None
     if language_ is None:
         return []
-    import tree_sitter
-
     src = _Source(before)
-    tree = tree_sitter.Parser(language_).parse(src.data)
+    tree = _parse(src)
     out: list[tuple[int, int, int, str, str]] = []
     for node in _captures(_names_query(language_, frozenset(renamed), frozenset()), tree.root_node):
         row = node.start_point[0]
@@ -684,8 +675,9 @@ def _files(root: Path, target: Path, buffers: Mapping[str, str], max_file_size: 
         result.files_scanned += 1
         text = buffers.get(str(file))
         if text is None:
-            text, _, size = read_text_file(file, max_file_size)
-            result.bytes_scanned += size
+            source = read_source(file, max_file_size)
+            text = source.text
+            result.bytes_scanned += source.size
         else:
             result.bytes_scanned += len(text)
         if text is not None:
@@ -734,14 +726,12 @@ def check_callers(text: str, path: Path, resolver: ModuleResolver, module: _Modu
 
 def own_uses(text: str, path: Path, names: set[str]) -> list[Use]:
     """The uses of its own top-level ``names`` in the module ``text`` itself."""
-    language = _python_language()
+    language = tree_sitter_language("python")
     tops = frozenset(n for n in names if "." not in n)
     if language is None or not tops:
         return []
-    import tree_sitter
-
     src = _Source(text)
-    tree = tree_sitter.Parser(language).parse(src.data)
+    tree = _parse(src)
     uses: list[Use] = []
     for node in _captures(_names_query(language, tops, frozenset()), tree.root_node):
         if _is_reference(node):

@@ -19,21 +19,14 @@ import re
 from dataclasses import dataclass
 
 from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble, outside_fences
+from mycoder_lsp.code.languages import language as language_record
+from mycoder_lsp.code.parsing import parse_python, parse_tree
+from mycoder_lsp.code.symbols import Symbol, document_symbols
 from mycoder_lsp.errors import UserError
-from mycoder_lsp.code.parsing import parse_python
-from mycoder_lsp.symbols import Symbol, document_symbols, parse_tree
 from mycoder_lsp.text import newline_of, split_lines, to_lf
 
 # Fence tags that are not code of the document's language.
 _NOT_CODE_TAGS = {"bash", "sh", "shell", "console", "text", "txt", "output", "json", "diff", "log", "plaintext", "yaml"}
-_TAGS = {
-    "python": {"python", "py", "python3"},
-    "javascript": {"javascript", "js", "jsx", "node"},
-    "typescript": {"typescript", "ts"},
-    "tsx": {"tsx", "typescript", "ts", "jsx"},
-    "go": {"go", "golang"},
-    "rust": {"rust", "rs"},
-}
 
 
 # The refusal of an answer that is the code as it was (the repair round
@@ -112,13 +105,9 @@ def _fragment_parses(code: str, language: str | None) -> bool:
     body = _dedent(code)
     if is_parseable(body, language):
         return True
-    wrapped = {
-        "javascript": "class __W {\n%s\n}\n",
-        "typescript": "class __W {\n%s\n}\n",
-        "tsx": "class __W {\n%s\n}\n",
-        "rust": "impl __W {\n%s\n}\n",
-    }.get(language or "")
-    return bool(wrapped) and is_parseable(wrapped % body, language)
+    record = language_record(language)
+    wrapped = record.method_wrapper if record else None
+    return wrapped is not None and is_parseable(wrapped % body, language)
 
 
 # ------------------------------------------------------------- indentation
@@ -130,17 +119,17 @@ def _indent_of(line: str) -> str:
 
 def _dedent(code: str) -> str:
     lines = code.split("\n")
-    widths = [len(_indent_of(l)) for l in lines if l.strip()]
+    widths = [len(_indent_of(row)) for row in lines if row.strip()]
     if not widths:
         return code
     cut = min(widths)
-    return "\n".join(l[cut:] if l.strip() else "" for l in lines)
+    return "\n".join(row[cut:] if row.strip() else "" for row in lines)
 
 
 def _indent_unit(lines: list[str]) -> str:
     """The answer's indentation step: how much deeper than the first line
     the first more-indented line is (a definition's body), else 4 spaces."""
-    first = next((l for l in lines if l.strip()), "")
+    first = next((row for row in lines if row.strip()), "")
     base = len(_indent_of(first).expandtabs(4))
     for line in lines:
         if line.strip():
@@ -161,8 +150,8 @@ def reindent(code: str, indent: str, *, body_indent: str = "") -> str:
     unit = _indent_unit(lines)
     if doc_step and unit != doc_step and (doc_step == "\t" or doc_step.strip(" ") == ""):
         if unit == "\t" or unit.strip(" ") == "":
-            lines = [_respace(l, unit, doc_step) for l in lines]
-    return "\n".join(indent + l if l.strip() else "" for l in lines)
+            lines = [_respace(row, unit, doc_step) for row in lines]
+    return "\n".join(indent + row if row.strip() else "" for row in lines)
 
 
 def _respace(line: str, unit: str, to: str) -> str:
@@ -217,7 +206,9 @@ def _tag_fits(tag: str, language: str | None) -> bool:
         return True
     if tag in _NOT_CODE_TAGS:
         return False
-    return tag in _TAGS.get(language or "", {tag})
+    record = language_record(language)
+    # An unknown language: any tag that is not one of the non-code ones may be it.
+    return record is None or tag in record.fence_tags
 
 
 def _closed_fences(raw: str) -> bool:
@@ -398,7 +389,8 @@ def _ends_abruptly(code: str, language: str | None) -> bool:
     last = code.rstrip().split("\n")[-1].rstrip()
     if re.search(r"(?:[,(\[{+\-*/=\\]|\band|\bor|\bnot)$", last) and not last.endswith(("{}", "[]", "()")):
         return True
-    if language in ("javascript", "typescript", "tsx", "go", "rust"):
+    record = language_record(language)
+    if record is not None and record.braces:
         stripped = re.sub(r"(\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|//[^\n]*)", "", code)
         return stripped.count("{") > stripped.count("}")
     return False
@@ -507,15 +499,15 @@ def _keep_prefix(lines: list[str], target: Symbol, new_code: str) -> str:
     if not new_code.strip():
         return new_code
     new_lines = new_code.split("\n")
-    first = next((l for l in new_lines if l.strip()), "")
+    first = next((row for row in new_lines if row.strip()), "")
     above = lines[target.start_line : target.def_line]
-    if above and all(_ATTRIBUTE_LINE.match(l) or not l.strip() or l.strip().startswith(("#", "//")) for l in above):
-        if not _ATTRIBUTE_LINE.match(first) and any(_ATTRIBUTE_LINE.match(l) for l in above):
+    if above and all(_ATTRIBUTE_LINE.match(ln) or not ln.strip() or ln.strip().startswith(("#", "//")) for ln in above):
+        if not _ATTRIBUTE_LINE.match(first) and any(_ATTRIBUTE_LINE.match(row) for row in above):
             new_code = "\n".join(above) + "\n" + new_code
             new_lines = new_code.split("\n")
     def_line = lines[target.def_line] if target.def_line < len(lines) else ""
     m = _EXPORT.match(def_line)
-    if m and not any(_EXPORT.match(l) for l in new_lines[:3]):
+    if m and not any(_EXPORT.match(row) for row in new_lines[:3]):
         for i, line in enumerate(new_lines):
             if line.strip() and not _ATTRIBUTE_LINE.match(line):
                 lead = _indent_of(line)
@@ -634,7 +626,7 @@ def plan_imports(document: str, imports: list[str], *, language: str | None) -> 
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             after = (node.end_lineno or node.lineno) - 1
-        elif after is None and isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant) \
+        elif after is None and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
                 and isinstance(node.value.value, str) and node is tree.body[0]:
             after = (node.end_lineno or node.lineno) - 1  # the module docstring
         elif after is not None or not isinstance(node, ast.Expr):

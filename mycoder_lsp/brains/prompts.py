@@ -17,26 +17,20 @@ hidden by the caller (the orchestrator's per-request redactor).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
+from mycoder_lsp.code.languages import language as language_record
 from mycoder_lsp.text import split_lines
+from mycoder_lsp.vocabulary import BRAIN_FOR_INTENT, EDIT_INTENTS
 
 if TYPE_CHECKING:
     from mycoder_lsp.brains.context import ContextPiece
+    from mycoder_lsp.code.symbols import Symbol
     from mycoder_lsp.config import Constitution
-    from mycoder_lsp.symbols import Symbol
 
 Message = dict[str, str]
-
-# Which brain answers which intent.
-BRAIN_FOR_INTENT = {
-    "general": "coding",
-    "modify-target": "coding",
-    "fix": "coding",
-    "review": "reasoning",
-    "explain": "reasoning",
-}
 
 REVIEW_SEVERITIES = ("error", "warning", "info", "hint")
 # The shape of one review finding, as the prompt shows it (no example: one
@@ -57,16 +51,6 @@ _CODE_ONLY = (
     "Never leave placeholders such as `...`, `pass  # TODO` or \"rest of the code\": write every line."
 )
 
-_LANGUAGE_NAMES = {
-    "python": "Python",
-    "javascript": "JavaScript",
-    "typescript": "TypeScript",
-    "tsx": "TypeScript (TSX)",
-    "go": "Go",
-    "rust": "Rust",
-}
-
-
 def brain_for(intent: str) -> str:
     """The brain that answers ``intent`` (``coding`` or ``reasoning``)."""
     return BRAIN_FOR_INTENT.get(intent, "coding")
@@ -75,7 +59,8 @@ def brain_for(intent: str) -> str:
 def language_name(language: str | None) -> str:
     """The language as a word to put before a noun ("Python code"), or ""
     when it is unknown (then the prompt just says "code")."""
-    return _LANGUAGE_NAMES.get(language or "", language or "")
+    record = language_record(language)
+    return record.display_name if record else language or ""
 
 
 def _with(lang: str, noun: str) -> str:
@@ -110,7 +95,7 @@ def system_prompt(brain: str, intent: str, *, language: str | None = None,
                   constitution: Constitution | None = None) -> str:
     """The system prompt for ``brain`` answering ``intent``."""
     lang = language_name(language)
-    if intent in ("modify-target", "fix"):
+    if intent in EDIT_INTENTS:
         role = (
             f"You are a careful {_with(lang, 'programmer')} changing one piece of an existing file. "
             "Return the complete new version of the code you are given (the whole definition, "
@@ -226,7 +211,7 @@ def build_messages(
         parts.append(f"Bug report: {instruction.strip()}")
         parts.append(f"The {code_words} with the bug ({what}):\n{code.rstrip()}")
         parts.append(f"Fix the bug reported above.\nReturn the complete new version of {what} only.")
-    elif intent in ("modify-target", "fix"):
+    elif intent in EDIT_INTENTS:
         parts.append(f"The {code_words} to change ({what}):\n{code.rstrip()}")
         verb = "Fix" if intent == "fix" and not instruction.strip() else "Task"
         task = instruction.strip() or "Fix the problems reported above."
@@ -342,13 +327,17 @@ def fit_messages(intent: str, *, budget: int, count: Callable[[list[Message]], i
             messages, tokens = candidate, cost
             continue
         fitted = _longest_fit(piece.text, lambda text: build(
-            [*kept, dataclasses.replace(piece, origin=f"{piece.origin}, cut short", text=text)], scope_text),
+            [*kept, _cut_short(piece, text)], scope_text),  # noqa: B023 - called at once, for this piece
             count, budget)
         if fitted is not None:
             _, messages, tokens = fitted
             return messages, PromptSize(budget, tokens, len(pieces), len(kept) + 1, cut=True, scope=scope)
         break
     return messages, PromptSize(budget, tokens, len(pieces), len(kept), scope=scope)
+
+
+def _cut_short(piece: ContextPiece, text: str) -> ContextPiece:
+    return dataclasses.replace(piece, origin=f"{piece.origin}, cut short", text=text)
 
 
 def _longest_fit(text: str, build: Callable[[str], list[Message]], count: Callable[[list[Message]], int],
@@ -413,7 +402,6 @@ def verify_messages(instruction: str, old: str, new: str, language: str | None) 
 
 
 __all__ = [
-    "BRAIN_FOR_INTENT",
     "PROMPT_MARGIN",
     "PromptSize",
     "PromptTooLarge",

@@ -1,6 +1,7 @@
 """Which kind of request is this, and which symbol is it about?
 
-Intents: ``general | modify-target | review | fix | explain``. Three paths,
+Intents (:data:`mycoder_lsp.vocabulary.INTENTS`): ``general | modify-target | review | fix |
+explain``. Three paths,
 recorded in :attr:`RouteDecision.via`:
 
 - ``rules``: the deterministic fast path was sure (clear keywords, one intent
@@ -31,19 +32,20 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
+from mycoder_lsp.code.symbols import Symbol
 from mycoder_lsp.config import BrainsSettings, Settings
 from mycoder_lsp.memory.redaction import redact
-from mycoder_lsp.symbols import Symbol
+from mycoder_lsp.vocabulary import INTENTS
 
 if TYPE_CHECKING:
     from mycoder_lsp.brains.backends import Choice
 
 log = logging.getLogger(__name__)
 
-INTENTS = ("general", "modify-target", "review", "fix", "explain")
 # The organizer's words for the intents: each begins with its own token, so
 # the first token's log-probabilities score all five in one call.
 ORGANIZER_LABELS: dict[str, str] = {"general": "general", "modify": "modify-target", "review": "review",
@@ -419,7 +421,7 @@ class IntentRouter:
 def intent_scores(text: str) -> dict[str, float]:
     """The cue score of every intent for ``text`` (the rules, exposed for
     the benchmark and tests)."""
-    scores = {intent: 0.0 for intent in INTENTS}
+    scores: dict[str, float] = {intent: 0.0 for intent in INTENTS}
     body = _BACKTICK.sub(" code ", text)  # names in backticks are not cues
     body = _WORD.sub(lambda m: intended_verb(m.group(0)) or m.group(0), body)
     for intent, cues in _CUES.items():
@@ -672,7 +674,6 @@ def organizer_messages(text: str) -> list[dict[str, str]]:
 
 
 __all__ = [
-    "INTENTS",
     "IntentRouter",
     "Organizer",
     "RouteDecision",

@@ -1,9 +1,10 @@
 """``mycoder-lsp ask``: the editor's request flow from the terminal.
 
 Prints the proposed change as a unified diff, or the answer, or why nothing
-was proposed. The file is written only with ``--apply`` (atomically). Exit
-status: 0 when there is a change or an answer, 1 when it was refused or a
-model failed.
+was proposed. The request sees what it sees in the editor: the workspace's
+vault (when it has been indexed) gives the model its context. The file is
+written only with ``--apply`` (atomically). Exit status: 0 when there is a
+change or an answer, 1 when it was refused or a model failed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from mycoder_lsp.errors import UserError
+from mycoder_lsp.vocabulary import KINDS, ROUTED_KIND
 
 HELP = "run the full request flow from the terminal"
 
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", type=Path, help="the file the request is about")
     parser.add_argument("--symbol", help="the function/class to work on (e.g. Config.load)")
     parser.add_argument("--line", type=int, help="1-based line: work on the symbol around it")
-    parser.add_argument("--kind", choices=("ask", "explain", "review", "fix", "modify"), default="ask",
+    parser.add_argument("--kind", choices=KINDS, default=ROUTED_KIND,
                         help="skip routing and force this kind of request (default: the router decides)")
     parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
                         help="have the reasoning brain check the change (default: the brains.verify setting)")
@@ -37,13 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mycoder_lsp.brains import edits
-    from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result
-    from mycoder_lsp.config import load_settings
-    from mycoder_lsp.validation.pipeline import language_for_path
+    from mycoder_lsp.brains.orchestrator import Progress, Request, Result
+    from mycoder_lsp.code.languages import language_for_path
+    from mycoder_lsp.workspace_session import Workspace
 
-    root: Path = args.root.resolve()
-    settings, problems = load_settings(root)
-    for problem in problems:
+    workspace = Workspace.open(args.root)
+    root = workspace.root
+    for problem in workspace.problems:
         print(f"mycoder-lsp: {problem}", file=sys.stderr)
     text = ""
     path = ""
@@ -66,14 +68,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"\r{progress.phase}… {progress.tokens} tokens", end="", file=sys.stderr, flush=True)
 
     async def go() -> Result:
-        from mycoder_lsp.brains.pool import pooled_client
+        # The client, the pools of model servers and the vault the editor's server uses too.
+        async with workspace.connected():
+            return await workspace.orchestrator().run(request, on_progress=on_progress)
 
-        # The client and the pools of model servers the editor's server uses too.
-        async with pooled_client() as (client, pools):
-            return await Orchestrator(settings, client=client, pools=pools, workspace_root=root).run(
-                request, on_progress=on_progress)
-
-    result: Result = asyncio.run(go())
+    with workspace:
+        vault = workspace.open_vault("existing")
+        if vault is not None and vault.notice:
+            print(f"mycoder-lsp: {vault.notice}", file=sys.stderr)
+        elif vault is None and workspace.vault_note and args.verbose:
+            print(f"mycoder-lsp: {workspace.vault_note}", file=sys.stderr)
+        result: Result = asyncio.run(go())
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr)
     data = result.to_json()

@@ -24,19 +24,20 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from mycoder_lsp import __version__
+from mycoder_lsp.code.languages import language_for_path
+from mycoder_lsp.code.workspace import iter_source_files
 from mycoder_lsp.config import Settings, load_settings
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
-from mycoder_lsp.validation.pipeline import language_for_path, validate_bytes
+from mycoder_lsp.validation.pipeline import validate_bytes
 from mycoder_lsp.validation.project import find_root
 from mycoder_lsp.validation.suppress import FOREIGN_CODES
-from mycoder_lsp.validation.walk import iter_source_files
 
 HELP = "validate files and print findings (exit 1 on errors)"
 

@@ -33,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mycoder_lsp.brains.backends import new_client
-    from mycoder_lsp.completion import CompletionRequest, Completer
+    from mycoder_lsp.code.languages import language_for_path
+    from mycoder_lsp.completion import Completer, CompletionRequest
     from mycoder_lsp.config import load_settings
-    from mycoder_lsp.validation.pipeline import language_for_path
 
     if args.line < 1 or args.column < 1:
         raise UserError("--line and --column are 1-based: both must be at least 1")

@@ -4,7 +4,9 @@ Checks each brain's endpoint (allowed? reachable?; each server of a pool,
 with what it says about its health and load), that each model is pulled,
 the embedding model when the vault embeds with Ollama, the vault, and which
 tree-sitter grammars load. Every line says what to do about a
-problem. Exit status 0 when all is well, 1 otherwise. Never changes anything.
+problem. Exit status 0 when all is well, 1 otherwise; a server of a pool that
+is down is a warning while another server of that pool has the model (the
+pool answers meanwhile). Never changes anything.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mycoder_lsp.config import REPOSITORY_MAY_NOT, load_settings, user_config_path
+    from mycoder_lsp.config import REPOSITORY_MAY_NOT, user_config_path
+    from mycoder_lsp.workspace_session import Workspace
 
     root: Path = args.root.resolve()
     editor: object = None
@@ -55,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"mycoder-lsp doctor: --settings is not JSON: {exc}", file=sys.stderr)
             return 2
-    settings, problems = load_settings(root, initialization_options=editor)  # type: ignore[arg-type]
-    if getattr(args, "vault", ""):
-        settings.vault.url = args.vault  # the user's own command line: a user-level setting
+    # The workspace the other entry points open: the same settings layering (the vault is only inspected below).
+    workspace = Workspace.open(root, initialization_options=editor, vault_url=getattr(args, "vault", ""))
+    settings, problems = workspace.settings, workspace.problems
     moved = f"if you want it, put it in {user_config_path()} or your editor's settings"
     checks = [Check(f"settings: {p.key}", False, str(p),
                     moved if p.reason == REPOSITORY_MAY_NOT else "fix the value in that file", required=False)
@@ -87,15 +90,24 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
     checks: list[Check] = []
     wanted: list[tuple[str, str, str, str, str]] = []  # label, url, backend, model, api_key
     pooled: set[str] = set()  # the servers of a pool: their health is shown too
+    # The brain each line is about ("coding brain (pool 2/3)" -> "coding brain"), for _spare_servers.
+    brain_of: dict[str, str] = {}
+    users: dict[tuple[str, str], set[str]] = {}  # a server's key -> the labels of the lines that use it
+    server_checks: dict[tuple[str, str], Check] = {}
+    pools: set[str] = set()  # the brains whose url is a list
+    refused: set[str] = set()  # brains with a server outside brains.allowed_hosts
     brains = [(f"{name} brain", getattr(settings.brains, name)) for name in BRAIN_NAMES]
     if settings.completion.enabled:  # inline completion's own (FIM) model
         brains.append(("completion brain", settings.brains.completion))
     for label, brain in brains:
         urls = brain.urls
+        if len(urls) > 1:
+            pools.add(label)
         for number, url in enumerate(urls, 1):
             # Each server of a pool is one line: "coding brain (pool 2/3)".
             named = label if len(urls) == 1 else f"{label} (pool {number}/{len(urls)})"
             wanted.append((named, url, brain.backend, brain.model, brain.api_key))
+            brain_of[named] = label
             if len(urls) > 1:
                 pooled.add(url.rstrip("/").removesuffix("/v1"))
     vault = settings.vault
@@ -109,8 +121,10 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
                 check_endpoint(url, settings.brains.allowed_hosts, what=f"{label}'s endpoint")
             except BrainError as exc:
                 checks.append(Check(label, False, str(exc)))
+                refused.add(brain_of.get(label, label))  # the whole brain is refused (make_brain)
                 continue
             key = (url.rstrip("/"), backend)
+            users.setdefault(key, set()).add(label)
             if key not in servers:
                 servers[key] = await probe(url, backend=backend, api_key=api_key, timeout=timeout, client=client)
                 info = servers[key]
@@ -119,9 +133,10 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
                     detail = f"{what}, {len(info.models)} models"
                     if info.url in pooled:
                         detail += "; " + await _health(client, info.url, backend, api_key, timeout)
-                    checks.append(Check(f"server {info.url}", True, detail))
+                    server_checks[key] = Check(f"server {info.url}", True, detail)
                 else:
-                    checks.append(Check(f"server {info.url}", False, info.error or "not reachable"))
+                    server_checks[key] = Check(f"server {info.url}", False, info.error or "not reachable")
+                checks.append(server_checks[key])
             info = servers[key]
             if not info.reachable:
                 continue
@@ -131,7 +146,35 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
                 fix = (f"run `ollama pull {model}`" if backend == "ollama"
                        else "load it on that server or fix the model name in the settings")
                 checks.append(Check(label, False, f"{model} is not on {info.url}", fix))
+    _spare_servers(checks, server_checks, users, brain_of, pools - refused)
     return checks
+
+
+def _spare_servers(checks: list[Check], server_checks: dict[tuple[str, str], Check],
+                   users: dict[tuple[str, str], set[str]], brain_of: dict[str, str], pools: set[str]) -> None:
+    """A server of a pool that is down (or lacks the model) is a warning, not a
+    failure, while another server of that pool has the model: the pool answers
+    meanwhile (brains/pool.py fails over). It stays a failure where anything
+    else needs it: a brain with that server alone, a pool with no other, the
+    embeddings."""
+    answering = {brain_of[c.name] for c in checks if c.ok and c.name in brain_of}
+
+    def spared(label: str) -> bool:
+        brain = brain_of.get(label)
+        return brain in pools and brain in answering
+
+    for check in checks:
+        if not check.ok and spared(check.name):
+            check.required = False
+            check.fix = f"the other servers of the {brain_of[check.name]}'s pool answer meanwhile; " + (
+                check.fix or "load the model there")
+    for key, check in server_checks.items():
+        labels = users.get(key, set())
+        if not check.ok and labels and all(spared(label) for label in labels):
+            check.required = False
+            named = ", ".join(sorted({brain_of[label] for label in labels}))
+            check.fix = (f"the other servers of the pool ({named}) answer meanwhile; start this one, or take it "
+                         "out of the brain's url list")
 
 
 async def _health(client: object, url: str, backend: str, api_key: str, timeout: float) -> str:
@@ -203,10 +246,14 @@ def _vault_checks(settings: object, root: Path) -> list[Check]:
 
 
 def _grammar_checks() -> list[Check]:
-    from mycoder_lsp.symbols import TREE_SITTER_LANGUAGES, tree_sitter_language
+    # code.parsing's loader (the one everything parses with), over every grammar
+    # a language record names (Python's serves the cross-file checks; ast parses Python).
+    from mycoder_lsp.code.languages import RECORDS
+    from mycoder_lsp.code.parsing import tree_sitter_language
 
-    loaded = [lang for lang in TREE_SITTER_LANGUAGES if tree_sitter_language(lang) is not None]
-    missing = [lang for lang in TREE_SITTER_LANGUAGES if lang not in loaded]
+    named = [record.name for record in RECORDS if record.grammar]
+    missing = [lang for lang in named if tree_sitter_language(lang) is None]
+    loaded = [lang for lang in named if lang not in missing and lang != "python"]
     checks = [Check("grammars", bool(loaded), "python (built in), " + ", ".join(loaded) if loaded else
                     "python (built in) only", required=False)]
     if missing:

@@ -3,9 +3,10 @@
 With TEXT: one decision, as text or (``--json``) one JSON object. Without:
 JSONL ``{"id", "text"}`` on stdin, one JSONL ``{"id", "intent", "target",
 "via", "confidence", "ms"}`` per line on stdout, in order. Targets are checked
-against the Python definitions under ``--root`` (scanned once, cached by
-mtime). The organizer at the configured URL is asked only about requests the
-rules are not sure of; ``--offline`` never calls a model.
+against the definitions in the workspace's files under ``--root`` (the files
+``check`` and ``index`` see, every language; cached by mtime and size). The
+organizer at the configured URL is asked only about requests the rules are
+not sure of; ``--offline`` never calls a model.
 
 This module only parses arguments and prints; routing lives in
 :mod:`mycoder_lsp.brains.router`.
@@ -18,12 +19,12 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
-from mycoder_lsp.brains.router import IntentRouter, RouteDecision, SymbolIndex
-from mycoder_lsp.config import Settings, load_settings
-from mycoder_lsp.symbols import workspace_symbol_names
+from mycoder_lsp.brains.router import RouteDecision, SymbolIndex
+from mycoder_lsp.workspace_session import Workspace
 
 HELP = "classify requests: intent and target symbol"
 log = logging.getLogger(__name__)
@@ -42,12 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = Path(args.root).resolve()
-    settings, problems = load_settings(root)
-    for problem in problems:
+    workspace = Workspace.open(Path(args.root))
+    for problem in workspace.problems:
         print(f"mycoder-lsp: {problem}", file=sys.stderr)
-    names = SymbolIndex.of(workspace_symbol_names(root, cache_file=_cache_file(root, settings)))
-    session = _Session(settings, offline=args.offline)
+    names = workspace.symbol_index()
+    session = _Session(workspace, offline=args.offline)
     if args.text is not None:
         decision = asyncio.run(session.connected(lambda: session.route(args.text, names)))
         if args.json:
@@ -58,35 +58,24 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(session.connected(lambda: _batch(session, names, sys.stdin, sys.stdout)))
 
 
-def _cache_file(root: Path, settings: Settings) -> Path | None:
-    """The symbol cache lives in the vault directory, and only when the vault
-    exists: routing must not create files in a workspace."""
-    vault = Path(settings.vault.path)
-    vault = vault if vault.is_absolute() else root / vault
-    return vault / "cache" / "route-symbols.json" if vault.is_dir() else None
-
-
 class _Session:
-    """One CLI run: the router, the organizer (made on first need) and how
-    often it failed."""
+    """One CLI run: the workspace (its router, client and pools), the
+    organizer (made on first need) and how often it failed."""
 
-    def __init__(self, settings: Settings, *, offline: bool) -> None:
-        self.settings = settings
+    def __init__(self, workspace: Workspace, *, offline: bool) -> None:
+        self.workspace = workspace
+        self.settings = workspace.settings
         self.offline = offline
-        self.router = IntentRouter(settings)
+        self.router = workspace.router
         self._organizer: Any = None
         self._organizer_error: str | None = None
         self.failures = 0
-        # The client and the pools of model servers, while connected() runs.
-        self._client: Any = None
-        self._pools: Any = None
 
     async def connected(self, work: Callable[[], Awaitable[T]]) -> T:
-        """Run ``work`` with the HTTP client and the pools of model servers
-        the editor's server uses too (brains/pool.py), closed at the end."""
-        from mycoder_lsp.brains.pool import pooled_client
-
-        async with pooled_client() as (self._client, self._pools):
+        """Run ``work`` with the workspace connected to its model servers, closed at the end."""
+        if self.offline:
+            return await work()  # no model is asked: no client (and no httpx to import)
+        async with self.workspace.connected():
             try:
                 return await work()
             finally:
@@ -99,7 +88,8 @@ class _Session:
             from mycoder_lsp.brains.backends import make_brain
 
             try:
-                self._organizer = make_brain("organizer", self.settings, client=self._client, pools=self._pools)
+                self._organizer = make_brain("organizer", self.settings, client=self.workspace.client,
+                                             pools=self.workspace.pools)
             except Exception as exc:  # noqa: BLE001 - e.g. a refused endpoint: say it once, go on with rules
                 self._organizer_error = str(exc)
                 print(f"mycoder-lsp: organizer not used: {exc}", file=sys.stderr)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from mycoder_lsp.cli.index import EMBED_FAILED
-from mycoder_lsp.config import load_settings
 from mycoder_lsp.errors import UserError
+from mycoder_lsp.workspace_session import Workspace
 
 HELP = "search the vault"
 
@@ -33,6 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a shared vault on PostgreSQL (postgresql://user@host/db) instead of the workspace's "
                              "SQLite file; the password comes from PGPASSWORD or ~/.pgpass")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--include", action="append", default=[], metavar="GLOB",
+                        help="search only files matching GLOB (like a .gitignore line: 'src', '*.py', 'pkg/*/io.py'); "
+                             "repeatable")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out files matching GLOB (e.g. --exclude tests --exclude '*.md'); repeatable")
     parser.add_argument("--queries", type=Path, help="JSONL file of {\"id\", \"query\"} lines: a batch")
     parser.add_argument("--mode", choices=("lexical", "dense", "mission", "hybrid", "rrf"), default=None,
                         help=argparse.SUPPRESS)
@@ -58,8 +63,6 @@ def _read_batch(path: Path) -> list[tuple[Any, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mycoder_lsp.memory.vault import Vault
-
     if args.k <= 0:
         raise UserError("-k must be at least 1.")
     if (args.query is None) == (args.queries is None):
@@ -68,10 +71,13 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise UserError(f"{root} is not a directory: pass the workspace with --root DIR.")
     batch = _read_batch(args.queries) if args.queries else [(None, args.query)]
-    settings, _ = load_settings(root)
-    if args.vault:
-        settings.vault.url = args.vault  # the user's own command line: a user-level setting
-    vault = Vault.open(root, settings)
+    from mycoder_lsp.memory.ranking import PathFilter  # numpy and the vault load only when a search runs
+
+    paths = PathFilter(tuple(args.include), tuple(args.exclude))
+    workspace = Workspace.open(root, vault_url=args.vault)
+    # Searching is what the vault is for: it is created (and indexed below) when missing.
+    vault = workspace.open_vault("create")
+    assert vault is not None  # "create" opens it or raises
     if vault.notice:
         print(f"mycoder-lsp: {vault.notice}", file=sys.stderr)
 
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             embed_error = (await vault.index()).embed_error
         results = []
         for _, q in batch:
-            results.append(await vault.search(q, args.k, mode=args.mode))
+            results.append(await vault.search(q, args.k, mode=args.mode, paths=paths))
             embed_error = embed_error or vault.query_embed_error
         return results
 
@@ -96,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     status = EMBED_FAILED if embed_error else 0
     out = sys.stdout
     if args.queries:
-        for (qid, _), results in zip(batch, answers):
+        for (qid, _), results in zip(batch, answers, strict=True):
             out.write(json.dumps({"id": qid, "results": [r.to_json() for r in results]}) + "\n")
         return status
     results = answers[0]

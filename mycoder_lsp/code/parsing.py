@@ -21,6 +21,7 @@ import logging
 import threading
 from typing import Any
 
+from mycoder_lsp.code.languages import RECORDS
 from mycoder_lsp.text import lone_cr_as_lf
 
 log = logging.getLogger(__name__)
@@ -47,15 +48,8 @@ def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module
 
 # ---------------------------------------------------------------- tree-sitter
 
-# language -> (grammar module, function returning the language pointer)
-GRAMMARS: dict[str, tuple[str, str]] = {
-    "python": ("tree_sitter_python", "language"),
-    "javascript": ("tree_sitter_javascript", "language"),
-    "typescript": ("tree_sitter_typescript", "language_typescript"),
-    "tsx": ("tree_sitter_typescript", "language_tsx"),
-    "go": ("tree_sitter_go", "language"),
-    "rust": ("tree_sitter_rust", "language"),
-}
+# language -> (grammar module, function returning the language pointer), from the records
+GRAMMARS: dict[str, tuple[str, str]] = {record.name: record.grammar for record in RECORDS if record.grammar}
 
 _GRAMMAR_LOCK = threading.Lock()
 _GRAMMARS_LOADED: dict[str, Any] = {}
@@ -124,4 +118,5 @@ def char_column(line: str, byte_col: int) -> int:
     return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
 
 
-__all__ = ["GRAMMARS", "char_column", "parse_python", "parse_tree", "parser_for", "source_bytes", "tree_sitter_language"]
+__all__ = ["GRAMMARS", "char_column", "parse_python", "parse_tree", "parser_for", "source_bytes",
+           "tree_sitter_language"]

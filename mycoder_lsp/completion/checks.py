@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mycoder_lsp.code.languages import language as language_record
 from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.validation.findings import Severity
 from mycoder_lsp.validation.hallucination import check_hallucination
@@ -30,7 +31,6 @@ from mycoder_lsp.validation.syntax import check_tree_sitter
 # half-typed code at the cursor: the model cannot fix it, so nothing is asked.
 FAR_LINES = 5
 _IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+[\w.]")
-_BRACES = {"javascript", "typescript", "tsx", "go", "rust"}
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,8 @@ def breaks_syntax(before: str, middle: str, after: str, language: str | None) ->
     if language == "python" and last.rstrip().endswith(":"):
         body = "\n" + _leading(last) + "    pass"
         return bad(before + middle + body + after)
-    if language in _BRACES:
+    record = language_record(language)
+    if record is not None and record.braces:
         open_count = middle.count("{") - middle.count("}")
         if open_count > 0:
             return bad(before + middle + "\n" + "}" * open_count + after)

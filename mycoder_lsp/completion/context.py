@@ -10,7 +10,7 @@ the file imports from other workspace files and returns their definitions
 (CrossCodeEval: this is the context that helps most). Python imports only
 for now; other languages get the in-file window.
 
-Reads workspace files through :func:`mycoder_lsp.validation.walk.read_text_file`
+Reads workspace files through :func:`mycoder_lsp.code.workspace.read_source`
 (no links, no FIFOs, size-capped); CPU work, to be run in a thread. No
 pygls, no model calls.
 """
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mycoder_lsp.brains.backends import CHARS_PER_TOKEN
-from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol
+from mycoder_lsp.code.symbols import Symbol, document_symbols, find_symbol
+from mycoder_lsp.code.workspace import read_source
 from mycoder_lsp.text import line_starts
 from mycoder_lsp.validation import imports
-from mycoder_lsp.validation.walk import read_text_file
 
 # The prefix starts on a multiple of this many lines, so it does not move
 # with every keystroke (and with it, the server's cached prompt).
@@ -356,7 +356,8 @@ class CrossFileSnippets:
         return "\n".join(outline)
 
     def _parsed(self, target: Path) -> tuple[str, list[Symbol]] | None:
-        text, mtime, _ = read_text_file(target, MAX_FILE_BYTES)
+        source = read_source(target, MAX_FILE_BYTES)
+        text, mtime = source.text, source.mtime_ns
         if text is None:
             return None
         cached = self._symbols.get(target)

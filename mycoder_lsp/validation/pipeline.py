@@ -15,11 +15,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tokenize
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
+from mycoder_lsp.code.languages import language_for_path
 from mycoder_lsp.config import Settings, ValidationSettings, was_set
-from mycoder_lsp.languages import LANGUAGE_IDS, LANGUAGES, language_for_path
 from mycoder_lsp.validation import hallucination, lint, security, style, syntax
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
 from mycoder_lsp.validation.project import Project, parse_python_version, project_for
@@ -212,5 +212,4 @@ def validate_bytes(data: bytes, *, path: str, settings: Settings | None = None, 
     return validate_text(text, path=path, settings=settings, **kwargs)  # type: ignore[arg-type]
 
 
-# The language tables are re-exported: callers find them next to the pipeline.
-__all__ = ["LANGUAGES", "LANGUAGE_IDS", "PENALTIES", "language_for_path", "score", "validate_bytes", "validate_text"]
+__all__ = ["PENALTIES", "score", "validate_bytes", "validate_text"]

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mycoder_lsp.code.parsing import char_column
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
 
@@ -105,10 +106,7 @@ class PythonSource:
 
     def column(self, lineno: int, byte_col: int) -> int:
         """Code-point column of ``ast``'s 1-based line / UTF-8 byte column."""
-        text = self.line(lineno - 1)
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+        return char_column(self.line(lineno - 1), byte_col)
 
     def finding(self, code: str, message: str, severity: Severity, node: ast.AST) -> Finding:
         """A finding covering ``node`` (first line only for multi-line nodes

@@ -1,7 +1,8 @@
 """MC1xx: does the file parse? Python through ``ast``, the other languages
 through tree-sitter grammars (ERROR and MISSING nodes).
 
-Grammar ``Language``/``Parser`` objects are built once per language and kept.
+Grammars and parsers come from :mod:`mycoder_lsp.code.parsing` (one loader
+for the package, one parser per thread).
 Valid JavaScript/TypeScript that the grammars cannot parse yet (``export
 type *``, ``import("x").T<U>``, ASI before ``[``, ...: :data:`GRAMMAR_GAPS`)
 is never reported: such a file is parsed again with those constructs
@@ -13,36 +14,18 @@ from __future__ import annotations
 
 import ast
 import bisect
-import importlib
-import logging
 import re
-import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+from mycoder_lsp.code.parsing import char_column, parser_for, source_bytes
 from mycoder_lsp.code.parsing import parse_python as parse_ast
-from mycoder_lsp.text import lone_cr_as_lf, position_of
+from mycoder_lsp.text import position_of
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.validation.source import PythonSource
 
-log = logging.getLogger(__name__)
-
-# language -> (grammar module, function returning the language pointer)
-GRAMMARS: dict[str, tuple[str, str]] = {
-    "python": ("tree_sitter_python", "language"),
-    "javascript": ("tree_sitter_javascript", "language"),
-    "typescript": ("tree_sitter_typescript", "language_typescript"),
-    "tsx": ("tree_sitter_typescript", "language_tsx"),
-    "go": ("tree_sitter_go", "language"),
-    "rust": ("tree_sitter_rust", "language"),
-}
-
 # Past this many syntax errors the rest is noise from the first ones.
 MAX_SYNTAX_FINDINGS = 20
-
-_parsers: dict[str, Any] = {}
-_parsers_lock = threading.Lock()
-# A tree-sitter Parser is not safe to share between threads at once.
-_parse_lock = threading.Lock()
 
 
 def parse_python(text: str, path: str) -> tuple[ast.Module | None, Finding | None]:
@@ -89,39 +72,20 @@ def check_python(src: PythonSource) -> list[Finding]:
     return [finding] if finding else []
 
 
-def parser_for(language: str) -> Any | None:
-    """A cached tree-sitter parser, or None when the grammar is not installed."""
-    with _parsers_lock:
-        if language in _parsers:
-            return _parsers[language]
-        parser = None
-        spec = GRAMMARS.get(language)
-        if spec is not None:
-            try:
-                from tree_sitter import Language, Parser
-
-                module = importlib.import_module(spec[0])
-                parser = Parser(Language(getattr(module, spec[1])()))
-            except Exception:  # a broken or missing wheel must not stop validation
-                log.warning("tree-sitter grammar for %s is not available", language, exc_info=True)
-        _parsers[language] = parser
-        return parser
-
-
 def check_tree_sitter(text: str, language: str) -> list[Finding]:
     parser = parser_for(language)
     if parser is None:
         return []
-    # tree-sitter rows break at \n only: a lone \r becomes \n (same bytes
-    # count) so rows are the editor's lines in CR-only files too.
     if language == "javascript" and _FLOW.search(text[:2000]):
         return []  # a Flow file: its annotations would all be reported
-    data = lone_cr_as_lf(text).encode("utf-8", "surrogatepass")
-    tree = _parse(parser, data)
+    # tree-sitter rows break at \n only: source_bytes turns a lone \r into
+    # \n (same byte count) so rows are the editor's lines in CR-only files too.
+    data = source_bytes(text)
+    tree = parser.parse(data)
     if tree.root_node.has_error and language in GRAMMAR_GAP_LANGUAGES:
         patched = patch_grammar_gaps(data, language)
         if patched != data:
-            tree = _parse(parser, patched)
+            tree = parser.parse(patched)
     root = tree.root_node
     if not root.has_error:
         return []
@@ -149,11 +113,6 @@ def check_tree_sitter(text: str, language: str) -> list[Finding]:
         if node.has_error:
             stack.extend(reversed(node.children))
     return findings
-
-
-def _parse(parser: Any, data: bytes) -> Any:
-    with _parse_lock:
-        return parser.parse(data)
 
 
 # Valid JavaScript/TypeScript that the newest grammar wheels on PyPI
@@ -282,10 +241,10 @@ class _Points:
 
     def at(self, offset: int) -> tuple[int, int]:
         row = bisect.bisect_right(self.starts, offset) - 1
-        head = self.data[self.starts[row]:offset]
-        if head.isascii():
-            return row, len(head)
-        return row, len(head.decode("utf-8", "ignore"))
+        start = self.starts[row]
+        end = self.starts[row + 1] if row + 1 < len(self.starts) else len(self.data)
+        line = self.data[start:end].decode("utf-8", "surrogatepass")
+        return row, char_column(line, offset - start)
 
     def line_end(self, row: int) -> int:
         end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.data)

@@ -11,8 +11,8 @@ import contextlib
 import os
 import stat
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 from lsprotocol import types
@@ -92,7 +92,8 @@ async def session_without_root(home: Path) -> AsyncIterator[LanguageClient]:
 
 def stray_home(home: Path, n: int) -> None:
     """A home directory: a script next to a lot of other people's files."""
-    notes = home / ".local" / "share" / "notes"
+    # Not under a dot-directory (~/.local): the workspace walk never enters those.
+    notes = home / "Documents" / "notes"
     notes.mkdir(parents=True)
     for i in range(n):
         (notes / f"n{i:04}.md").write_text(f"# note {i}\n")

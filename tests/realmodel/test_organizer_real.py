@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mycoder_lsp.brains.router import ORGANIZER_LABELS, IntentRouter, SymbolIndex
-from mycoder_lsp.symbols import workspace_symbol_names
+from mycoder_lsp.code.symbol_index import workspace_symbol_names
 from tests.realmodel.llama_server import DEADLINE, LlamaServer
 from tests.realmodel.recording_proxy import RecordingProxy
 

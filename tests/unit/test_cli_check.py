@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mycoder_lsp.code.workspace import iter_source_files, parse_gitignore
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
-from mycoder_lsp.validation.walk import iter_source_files, parse_gitignore
 
 CLEAN = "def add(a, b):\n    return a + b\n"
 BROKEN = "def add(a, b:\n    return a + b\n"
@@ -144,7 +144,7 @@ def test_directory_walk_respects_gitignore_and_skips_environments(tmp_path: Path
     ],
 )
 def test_gitignore_patterns(tmp_path: Path, pattern, path, is_dir, ignored):
-    from mycoder_lsp.validation.walk import GitIgnore, IgnoreFile
+    from mycoder_lsp.code.workspace import GitIgnore, IgnoreFile
 
     matcher = GitIgnore([IgnoreFile(tmp_path, parse_gitignore(pattern + "\n"))])
     assert matcher.ignored(tmp_path / path, is_dir) is ignored

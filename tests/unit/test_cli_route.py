@@ -15,7 +15,8 @@ WORKSPACE = ROOT / "tests" / "data" / "router_workspace"
 
 
 def run_route(args, *, root: Path, stdin: str | None = None, env_home: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, XDG_CONFIG_HOME=str(env_home))
+    # The symbol cache of a workspace without a vault goes to the user cache directory: the test's.
+    env = dict(os.environ, XDG_CONFIG_HOME=str(env_home), XDG_CACHE_HOME=str(env_home / "cache"))
     return subprocess.run(
         [sys.executable, "-m", "mycoder_lsp", "route", "--root", str(root), *args],
         input=stdin, capture_output=True, text=True, timeout=60, env=env, cwd=ROOT,

@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from mycoder_lsp.code import parsing
+from mycoder_lsp.code.symbols import document_symbols
 from mycoder_lsp.server.documents import DocumentMap, LspTextDocument, normalize_uri
-from mycoder_lsp.symbols import document_symbols
 from mycoder_lsp.text import line_starts, lone_cr_as_lf, newline_of, position_of, split_lines
 from mycoder_lsp.validation.syntax import check_tree_sitter
 

@@ -21,8 +21,8 @@ from mycoder_lsp.brains.edits import (
     review_says_none,
     unified_diff,
 )
+from mycoder_lsp.code.symbols import document_symbols, find_symbol
 from mycoder_lsp.errors import UserError
-from mycoder_lsp.symbols import document_symbols, find_symbol
 
 ROOT = Path(__file__).resolve().parents[3]
 CASES = ROOT / "tests" / "data" / "edit_cases"

@@ -17,7 +17,6 @@ import pytest
 
 from mycoder_lsp.brains.backends import make_brain
 from mycoder_lsp.brains.router import (
-    INTENTS,
     ORGANIZER_EXAMPLES,
     ORGANIZER_LABELS,
     UNSCORED_CONFIDENCE,
@@ -26,8 +25,10 @@ from mycoder_lsp.brains.router import (
     intended_verb,
     organizer_messages,
 )
+from mycoder_lsp.code.symbol_index import workspace_symbol_names
+from mycoder_lsp.code.symbols import document_symbols
 from mycoder_lsp.config import Settings
-from mycoder_lsp.symbols import document_symbols, workspace_symbol_names
+from mycoder_lsp.vocabulary import INTENTS
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mycoder_lsp.symbols import document_symbols, find_symbol, symbol_at, workspace_symbol_names
+from mycoder_lsp.code.symbol_index import workspace_symbol_names
+from mycoder_lsp.code.symbols import document_symbols, find_symbol, symbol_at
 
 PY = '''import os
 
@@ -154,6 +155,12 @@ def test_rust_symbols():
     assert (add.start_line, add.def_line, add.docstring) == (1, 2, "Adds.")
     assert quals["Point.norm"].kind == "method"
     assert find_symbol(syms, "Point").kind == "class"  # the struct, not the impl
+
+
+def test_what_the_parser_could_not_read_has_no_symbols():
+    # A method pasted on its own: tree-sitter reads its `if (...) {` as a method named `if`.
+    bare = "add(user: User): void {\n    if (this.items.some((u) => u.id === user.id)) {\n        throw e;\n    }\n}\n"
+    assert document_symbols(bare, "typescript") == []
 
 
 def test_non_ascii_columns_are_code_points():

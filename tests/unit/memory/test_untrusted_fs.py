@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from mycoder_lsp.code.workspace import iter_source_files
 from mycoder_lsp.config import Settings
 from mycoder_lsp.memory.store import VaultRefused
 from mycoder_lsp.memory.vault import STRAY_FILE_LIMIT, Vault
-from mycoder_lsp.validation.walk import iter_source_files
 from tests.support.fake_ollama import FakeOllama
 
 from .conftest import write_tree

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from mycoder_lsp.code.parsing import parser_for
 from mycoder_lsp.validation.findings import Severity
 from mycoder_lsp.validation.pipeline import validate_text
-from mycoder_lsp.validation.syntax import check_tree_sitter, parser_for
+from mycoder_lsp.validation.syntax import check_tree_sitter
 from tests.unit.validation.conftest import codes
 
 

@@ -26,11 +26,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -156,12 +158,29 @@ class WordPieceTokenizer:
 
 @dataclass(frozen=True)
 class StaticTable:
-    """The shipped data: token strings, their vectors and their weights."""
+    """The shipped data: token strings, their vectors and their weights.
+
+    The rows stay as stored (int8 with a scale per row) and become float32
+    only when a text uses them: expanding the whole table costs 35 MB for the
+    server's whole life, and 100 MB at its peak, for the few thousand rows
+    a workspace uses."""
 
     name: str
     tokens: list[str]
-    vectors: np.ndarray  # float32 (n_tokens, dim), weights already applied
+    vectors: np.ndarray  # (n_tokens, dim): float32 with the weights applied, or int8 rows scaled by ``scale``
     meta: dict
+    scale: np.ndarray | None = None  # float32 per row, for int8 rows
+    weights: np.ndarray | None = None  # float32 per row, not yet applied to ``vectors``
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Float32 vectors of rows ``ids``, weights applied (the same
+        arithmetic, in the same order, as expanding the table first)."""
+        rows = self.vectors[ids].astype(np.float32)
+        if self.scale is not None:
+            rows = rows * self.scale[ids, None]
+        if self.weights is not None:
+            rows = rows * self.weights[ids, None]
+        return rows
 
 
 def load_static_table(path: Path = STATIC_TABLE) -> StaticTable:
@@ -174,18 +193,21 @@ def load_static_table(path: Path = STATIC_TABLE) -> StaticTable:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             tokens = str(data["tokens"]).split("\n")
-            vectors = data["vectors"].astype(np.float32)
+            vectors = data["vectors"]
+            # int8 rows are stored with one scale per row; float rows are used as they are.
             scale = data["scale"].astype(np.float32) if "scale" in data else None
+            if scale is None:
+                vectors = vectors.astype(np.float32)
             weights = data["weights"].astype(np.float32)
     except (OSError, ValueError, KeyError) as exc:
         raise EmbedderError(
             f"The offline embedder's data file {path} is unreadable ({exc}) — reinstall mycoder-lsp."
         ) from None
-    if scale is not None:  # int8 rows stored with one scale per row
-        vectors = vectors * scale[:, None]
-    if len(tokens) != vectors.shape[0] or weights.shape[0] != vectors.shape[0]:
+    if len(tokens) != vectors.shape[0] or weights.shape[0] != vectors.shape[0] or (
+            scale is not None and scale.shape[0] != vectors.shape[0]):
         raise EmbedderError(f"The offline embedder's data file {path} is inconsistent — reinstall mycoder-lsp.")
-    return StaticTable(name=str(meta["name"]), tokens=tokens, vectors=vectors * weights[:, None], meta=meta)
+    return StaticTable(name=str(meta["name"]), tokens=tokens, vectors=vectors, meta=meta, scale=scale,
+                       weights=weights)
 
 
 @lru_cache(maxsize=2)
@@ -194,26 +216,63 @@ def _shared_table(path: str) -> StaticTable:
     return load_static_table(Path(path))
 
 
+@lru_cache(maxsize=2)
+def _shared_table_name_and_dim(path: str) -> tuple[str, int]:
+    """The table's name and width from its small ``meta`` member alone: the
+    vault compares them at open, long before anything is embedded."""
+    if not Path(path).exists():
+        load_static_table(Path(path))  # raises the missing-file EmbedderError
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+        return str(meta["name"]), int(meta["dim"])
+    except (OSError, ValueError, KeyError):
+        table = load_static_table(Path(path))  # raises the unreadable-file EmbedderError, or has no "dim"
+        return table.name, int(table.vectors.shape[1])
+
+
 class StaticEmbedder:
     """Weighted mean of distilled token vectors; fast, small, needs no server."""
 
     def __init__(self, table: StaticTable | None = None) -> None:
-        self.table = table or _shared_table(str(STATIC_TABLE))
-        self.name = self.table.name
-        self.dim = int(self.table.vectors.shape[1])
-        self.tokenizer = WordPieceTokenizer({t: i for i, t in enumerate(self.table.tokens)})
-        unk = self.tokenizer.unk
-        self._skip = {unk} if unk >= 0 else set()
+        # The shipped table is read at the first embedding, not here: a server
+        # whose vault is up to date may never embed (see _loaded).
+        self._table = table
+        self._tokenizer: WordPieceTokenizer | None = None
+        self._skip: set[int] = set()
+        self._load_lock = threading.Lock()
+        if table is not None:
+            self.name, self.dim = table.name, int(table.vectors.shape[1])
+        else:
+            self.name, self.dim = _shared_table_name_and_dim(str(STATIC_TABLE))
+
+    @property
+    def table(self) -> StaticTable:
+        return self._loaded()[0]
+
+    @property
+    def tokenizer(self) -> WordPieceTokenizer:
+        return self._loaded()[1]
+
+    def _loaded(self) -> tuple[StaticTable, WordPieceTokenizer]:
+        with self._load_lock:  # two worker threads embedding at once load it once
+            if self._table is None:
+                self._table = _shared_table(str(STATIC_TABLE))
+            if self._tokenizer is None:
+                self._tokenizer = WordPieceTokenizer({t: i for i, t in enumerate(self._table.tokens)})
+                unk = self._tokenizer.unk
+                self._skip = {unk} if unk >= 0 else set()
+            return self._table, self._tokenizer
 
     def embed_sync(self, texts: Sequence[str]) -> np.ndarray:
         """The same as :meth:`embed`, for code already running in a worker thread."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        vectors = self.table.vectors
+        table, tokenizer = self._loaded()
         for row, text in enumerate(texts):
-            ids = [i for i in self.tokenizer.ids(text) if i not in self._skip]
+            ids = [i for i in tokenizer.ids(text) if i not in self._skip]
             if ids:
                 uniq, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
-                out[row] = counts.astype(np.float32) @ vectors[uniq]
+                out[row] = counts.astype(np.float32) @ table.rows(uniq)
         return normalise_rows(out)
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import FeatureNotificationError, FeatureRequestError
@@ -23,6 +24,8 @@ from mycoder_lsp import __version__
 from mycoder_lsp.brains.context import ContextProvider
 from mycoder_lsp.config import Settings, SettingsProblem, load_settings
 from mycoder_lsp.errors import UserError
+from mycoder_lsp.server import pygls_private
+from mycoder_lsp.server.diagnostics_store import DiagnosticsStore
 from mycoder_lsp.server.documents import LspWorkspace
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.server.protocol import MyCoderProtocol
@@ -50,6 +53,8 @@ class MyCoderServer(LanguageServer):
         self.initial_problems: list[SettingsProblem] = []
         self.features: list[Feature] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Every feature's diagnostics by (source, URI); the diagnostics feature publishes them.
+        self.diagnostics = DiagnosticsStore()
         # Set by the vault feature once the vault is open (see brains/context.py).
         self.context_provider: ContextProvider | None = None
         self._ready: asyncio.Event | None = None
@@ -68,18 +73,19 @@ class MyCoderServer(LanguageServer):
                 return feature
         return None
 
-    async def dispatch(self, hook: str, *args: Any) -> None:
-        """Call ``hook`` on every feature; one failing never stops the rest."""
+    async def dispatch(self, name: str, hook: Callable[[Feature], Awaitable[None]]) -> None:
+        """Call ``hook`` with every feature, e.g. ``lambda f: f.settings_changed()``
+        (a typed call mypy checks, not a method looked up by name); one failing
+        never stops the rest. ``name`` is for the log."""
         for feature in list(self.features):
-            method: Callable[..., Awaitable[None]] = getattr(feature, hook)
             try:
-                await method(*args)
+                await hook(feature)
             except asyncio.CancelledError:
                 raise
             except UserError as exc:
                 self.show_message(str(exc), types.MessageType.Error)
             except Exception:
-                log.exception("%s.%s failed", type(feature).__name__, hook)
+                log.exception("%s.%s failed", type(feature).__name__, name)
 
     @property
     def ready(self) -> asyncio.Event:
@@ -200,7 +206,7 @@ class MyCoderServer(LanguageServer):
         self.settings = settings
         logging.getLogger("mycoder_lsp").setLevel(settings.log_level.upper())
         self.report_settings_problems(problems)
-        await self.dispatch("settings_changed")
+        await self.dispatch("settings_changed", lambda f: f.settings_changed())
 
 
 def _root_from(params: types.InitializeParams) -> Path | None:
@@ -230,7 +236,7 @@ def create_server() -> MyCoderServer:
     def on_initialize(ls: MyCoderServer, params: types.InitializeParams) -> None:
         # pygls made its workspace just now; ours finds documents by any
         # spelling of their URI and splits them into LSP lines.
-        ls.protocol._workspace = LspWorkspace.replacing(ls.workspace)
+        pygls_private.replace_workspace(ls.protocol, LspWorkspace.replacing(ls.workspace))
         ls.root = _root_from(params)
         ls.initialization_options = params.initialization_options
         settings, problems = load_settings(ls.root, initialization_options=params.initialization_options)
@@ -250,35 +256,38 @@ def create_server() -> MyCoderServer:
             await ls.reload_settings()
         else:
             ls.report_settings_problems(problems)
-            await ls.dispatch("settings_changed")
+            await ls.dispatch("settings_changed", lambda f: f.settings_changed())
         ls.ready.set()
-        await ls.dispatch("initialized")
+        await ls.dispatch("initialized", lambda f: f.initialized())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def on_configuration(ls: MyCoderServer, params: types.DidChangeConfigurationParams) -> None:
         await ls.reload_settings(pushed=params.settings)
 
     # Document sync: pygls has updated the workspace; tell the features.
-    sync: list[tuple[str, str, Any]] = [
-        (types.TEXT_DOCUMENT_DID_OPEN, "document_opened", None),
-        (types.TEXT_DOCUMENT_DID_CHANGE, "document_changed", None),
-        (types.TEXT_DOCUMENT_DID_SAVE, "document_saved", types.SaveOptions(include_text=False)),
-        (types.TEXT_DOCUMENT_DID_CLOSE, "document_closed", None),
+    sync: list[tuple[str, str, Callable[[Feature, str], Awaitable[None]], Any]] = [
+        (types.TEXT_DOCUMENT_DID_OPEN, "document_opened", lambda f, uri: f.document_opened(uri), None),
+        (types.TEXT_DOCUMENT_DID_CHANGE, "document_changed", lambda f, uri: f.document_changed(uri), None),
+        (types.TEXT_DOCUMENT_DID_SAVE, "document_saved", lambda f, uri: f.document_saved(uri),
+         types.SaveOptions(include_text=False)),
+        (types.TEXT_DOCUMENT_DID_CLOSE, "document_closed", lambda f, uri: f.document_closed(uri), None),
     ]
-    for method, hook, options in sync:
-        _register_sync(server, method, hook, options)
+    for method, name, hook, options in sync:
+        _register_sync(server, method, name, hook, options)
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: MyCoderServer, params: None) -> None:
-        await ls.dispatch("shutdown")
+        await ls.dispatch("shutdown", lambda f: f.shutdown())
         for task in list(ls._tasks):
             task.cancel()
 
     return server
 
 
-def _register_sync(server: MyCoderServer, method: str, hook: str, options: Any) -> None:
+def _register_sync(server: MyCoderServer, method: str, name: str,
+                   hook: Callable[[Feature, str], Awaitable[None]], options: Any) -> None:
     @server.feature(method, options)
     async def handler(ls: MyCoderServer, params: Any) -> None:
         await ls.wait_ready()
-        await ls.dispatch(hook, params.text_document.uri)
+        uri = params.text_document.uri
+        await ls.dispatch(name, lambda f: hook(f, uri))

@@ -44,8 +44,9 @@ import stat
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, cast
 
 import httpx
 from lsprotocol import types
@@ -56,23 +57,24 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 from mycoder_lsp.brains.backends import BrainError, check_endpoint, new_client
 from mycoder_lsp.brains.breaker import Breaker, Breakers
 from mycoder_lsp.brains.context import AcceptedEdit
-from mycoder_lsp.brains.orchestrator import Orchestrator, Progress, Request, Result, content_hash
+from mycoder_lsp.brains.orchestrator import Baselines, Orchestrator, Progress, Request, Result, content_hash
 from mycoder_lsp.brains.pool import Pools
+from mycoder_lsp.code.languages import language_of_document
+from mycoder_lsp.code.symbols import Symbol, document_symbols, find_symbol, symbol_at
+from mycoder_lsp.server import pygls_private
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.cross_file import CrossFile
-from mycoder_lsp.server.diagnostics import DiagnosticsFeature, over_size_limit
+from mycoder_lsp.server.diagnostics import over_size_limit
 from mycoder_lsp.server.documents import LspWorkspace
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.server.proposals import Proposal, Proposals
 from mycoder_lsp.server.proposals import new_id as new_proposal_id
-from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
 from mycoder_lsp.validation.findings import Finding, Severity
-from mycoder_lsp.validation.pipeline import LANGUAGE_IDS, language_for_path
+from mycoder_lsp.vocabulary import COMMANDS, KINDS_WITH_INSTRUCTION, Kind, brains_of_kind
 
 log = logging.getLogger(__name__)
 
 REVIEW_SOURCE = "mycoder-review"
-COMMANDS = ("mycoder.ask", "mycoder.explain", "mycoder.review", "mycoder.fix", "mycoder.modify")
 PROPOSAL_COMMANDS = ("mycoder.acceptEdit", "mycoder.rejectEdit")
 # The change annotation of an edit the client should confirm with the user.
 CHANGE_ANNOTATION = "mycoder.review"
@@ -85,9 +87,6 @@ MAX_REVIEW_FINDINGS = 200
 LOG_LINE = 1000
 # Explanations kept for hovers (by content hash); the oldest go first.
 EXPLAINED_CACHE = 512
-# The brains a command needs; it fails at once when all of theirs are down.
-BRAINS_OF_KIND = {"explain": ("reasoning",), "review": ("reasoning",), "fix": ("coding",), "modify": ("coding",),
-                  "ask": ("coding", "reasoning")}
 
 
 @dataclass
@@ -112,6 +111,8 @@ class BrainFeature(Feature):
         # server counts in one load and one breaker per server.
         self.pools = Pools(self.breakers)
         self.proposals = Proposals()
+        # The originals' findings, kept across requests (one orchestrator per request).
+        self.baselines = Baselines()
         # Other files an edit touches or breaks (server/cross_file.py).
         self.cross_file = CrossFile(server)
 
@@ -154,7 +155,7 @@ class BrainFeature(Feature):
         return Orchestrator(server.settings, client=self.client, pools=self.pools,
                             context_provider=server.context_provider,
                             run_in_thread=server.run_in_thread, workspace_root=server.root,
-                            open_documents=self.cross_file.open_texts)
+                            open_documents=self.cross_file.open_texts, baselines=self.baselines)
 
     def open_document(self, uri: str) -> TextDocument | None:
         """Hover and code actions answer only for documents the editor has open."""
@@ -165,7 +166,7 @@ class BrainFeature(Feature):
         return over_size_limit(doc.source, self.server.settings.validation.max_file_size)
 
     def language(self, doc: TextDocument) -> str | None:
-        return LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(self.server.path_of(doc.uri))
+        return language_of_document(doc.language_id, self.server.path_of(doc.uri))
 
     async def symbols(self, doc: TextDocument) -> list[Symbol]:
         """The document's symbols, parsed once per content (in a thread)."""
@@ -202,7 +203,7 @@ class BrainFeature(Feature):
     def down(self, kind: str) -> Breaker | None:
         """The open breaker that makes a ``kind`` request pointless now: every
         brain it may use is on servers that are not answering (each one of a pool)."""
-        brains = [self.breakers_of(name) for name in BRAINS_OF_KIND.get(kind, ("coding",))]
+        brains = [self.breakers_of(name) for name in brains_of_kind(kind) or ("coding",)]
         if brains and all(breakers and all(b.is_open for b in breakers) for breakers in brains):
             return brains[0][0]
         return None
@@ -211,7 +212,7 @@ class BrainFeature(Feature):
         """After a failed call: are the servers of ``kind`` there at all (for a
         pool: one of them)? A server that is not opens its breaker (and the
         user is told once)."""
-        brains = [self.breakers_of(name) for name in BRAINS_OF_KIND.get(kind, ())]
+        brains = [self.breakers_of(name) for name in brains_of_kind(kind)]
         results = [await asyncio.gather(*(self.breakers.check(b) for b in breakers)) for breakers in brains if breakers]
         return all(any(answered) for answered in results)
 
@@ -224,7 +225,7 @@ class BrainFeature(Feature):
 
     def _spare(self, breaker: Breaker) -> bool:
         """Is ``breaker``'s server one of a pool whose other servers answer?"""
-        for name in ("organizer", "coding", "reasoning"):
+        for name in ("organizer", "coding", "reasoning", "completion"):  # completion shares these breakers
             breakers = self.breakers_of(name)
             if breaker in breakers and any(not b.is_open for b in breakers if b is not breaker):
                 return True
@@ -352,9 +353,10 @@ class BrainFeature(Feature):
         if over_size_limit(source, limit):
             raise _BadArguments(_too_large_message(uri, len(source.encode("utf-8", "surrogatepass")), limit))
         instruction = arg.get("instruction") or ""
-        if kind in ("modify", "ask") and not str(instruction).strip():
+        if kind in KINDS_WITH_INSTRUCTION and not str(instruction).strip():
             raise _BadArguments(f"mycoder.{kind} needs an instruction: say what to change.")
-        request = Request(kind=kind, instruction=str(instruction), path=self.server.path_of(uri), text=source,
+        # Only the vocabulary's kinds are registered as commands.
+        request = Request(kind=cast(Kind, kind), instruction=str(instruction), path=self.server.path_of(uri), text=source,
                           language=self.language(doc), symbol=arg.get("symbol") or None, uri=uri,
                           verify=arg["verify"] if isinstance(arg.get("verify"), bool) else None)
         try:
@@ -413,12 +415,9 @@ class BrainFeature(Feature):
         return sorted({os.path.realpath(r) for r in roots if r})
 
     def _diagnostics_near(self, doc: TextDocument, request: Request) -> list[Finding]:
-        feature = self.server.get_feature(DiagnosticsFeature)
-        if feature is None:
-            return []
         line = request.position[0] if request.position else None
         found = []
-        for diagnostic in feature.diagnostics_for(doc.uri):
+        for diagnostic in self.server.diagnostics.for_uri(doc.uri):
             finding = _finding(doc, _diagnostic_json(diagnostic))
             if line is None or finding.line <= line <= finding.end_line:
                 found.append(finding)
@@ -556,7 +555,8 @@ class BrainFeature(Feature):
         proposal = Proposal(
             id=new_proposal_id(), uri=doc.uri, version=doc.version, digest=content_hash(doc.source),
             label=result.message, new_text=edit.new_document,
-            edits=[{"range": _range_json(e.range), "new_text": e.new_text} for e in text_edits],
+            edits=[{"range": _range_json(e.range), "new_text": e.new_text} for e in text_edits
+                   if isinstance(e, (types.TextEdit, types.AnnotatedTextEdit))],
             workspace_edit=workspace_edit,
             warnings=[str(w) for w in getattr(result, "warnings", None) or []],
             related=[_as_json(r) for r in getattr(edit, "related", None) or []],
@@ -583,7 +583,7 @@ class BrainFeature(Feature):
             self.server.show_message(refusal, types.MessageType.Warning)
             return {**data, "kind": "refused", "message": refusal}
         self.server.show_message(message, types.MessageType.Info)
-        await self.server.dispatch("edit_applied", on_applied)
+        await self.server.dispatch("edit_applied", lambda f: f.edit_applied(on_applied))
         return {**data, "applied": True}
 
     # -- proposals: accept / reject -------------------------------------------------
@@ -627,7 +627,6 @@ class BrainFeature(Feature):
         return {"kind": "error", "message": message}
 
     def _publish_review(self, doc: TextDocument, result: Result) -> None:
-        feature = self.server.get_feature(DiagnosticsFeature)
         lines = doc.lines
         diagnostics = []
         for finding in result.findings:
@@ -640,8 +639,8 @@ class BrainFeature(Feature):
             diagnostics.append(types.Diagnostic(range=rng, message=str(getattr(finding, "message", finding)),
                                                 severity=severity, source=REVIEW_SOURCE,
                                                 code=getattr(finding, "code", None) or "review"))
-        if feature is not None:
-            feature.set_extra(doc.uri, REVIEW_SOURCE, diagnostics)
+        if self.server.diagnostics.published:
+            self.server.diagnostics.set(REVIEW_SOURCE, doc.uri, diagnostics)
         else:
             self.server.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=diagnostics, version=doc.version))
@@ -755,11 +754,11 @@ class BrainFeature(Feature):
 def _request_future(server: MyCoderServer) -> tuple[Any, Any]:
     """The id of the request being handled and pygls' future for it (None
     once pygls dropped it on ``$/cancelRequest``). pygls keeps both private:
-    this is the one place that reads them (pinned by the cancellation tests)."""
+    this is the one place here that asks (through :mod:`pygls_private`)."""
     request_id = server.protocol.msg_id
     if request_id is None:
         return None, None
-    return request_id, server.protocol._request_futures.get(request_id)
+    return request_id, pygls_private.request_future(server.protocol, request_id)
 
 
 class _BadArguments(Exception):

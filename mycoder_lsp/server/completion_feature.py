@@ -31,11 +31,12 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from mycoder_lsp.brains.backends import BrainError, new_client
-from mycoder_lsp.completion import CompletionRequest, Completer, Suggestion
+from mycoder_lsp.code.languages import language_of_document
+from mycoder_lsp.completion import Completer, CompletionRequest, Suggestion
 from mycoder_lsp.server.app import MyCoderServer
+from mycoder_lsp.server.brain_features import BrainFeature
 from mycoder_lsp.server.diagnostics import over_size_limit
 from mycoder_lsp.server.feature import Feature
-from mycoder_lsp.validation.pipeline import LANGUAGE_IDS, language_for_path
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +92,18 @@ class CompletionFeature(Feature):
     @property
     def completer(self) -> Completer:
         server = self.server
-        if self._client is None:
-            self._client = new_client()
         if self._completer is None:
-            self._completer = Completer(server.settings, client=self._client,
+            # The brain features' client and pools: the same breaker per model
+            # server (one opened by a hover's call makes completion skip that
+            # server too, and the user is told once) and the same load count.
+            brains = server.get_feature(BrainFeature)
+            if brains is not None:
+                client, pools = brains.client, brains.pools
+            else:
+                if self._client is None:
+                    self._client = new_client()
+                client, pools = self._client, None
+            self._completer = Completer(server.settings, client=client, pools=pools,
                                         context_provider=server.context_provider,
                                         run_in_thread=server.run_in_thread, workspace_root=server.root)
         return self._completer
@@ -111,7 +120,7 @@ class CompletionFeature(Feature):
         doc = self.server.workspace.text_documents.get(uri)
         if doc is None:
             return None, []
-        language = LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(self.server.path_of(uri))
+        language = language_of_document(doc.language_id, self.server.path_of(uri))
         if not self.server.settings.completion.covers(language):
             return doc, []
         if over_size_limit(doc.source, self.server.settings.validation.max_file_size):
@@ -133,7 +142,9 @@ class CompletionFeature(Feature):
             return doc, []
         except asyncio.CancelledError:
             task = asyncio.current_task()
-            if task is not None and task.cancelling():
+            # Task.cancelling() is 3.11+; on 3.10 every cancellation is passed on.
+            cancelling = getattr(task, "cancelling", None)
+            if task is not None and (cancelling is None or cancelling()):
                 raise  # $/cancelRequest or shutdown: pygls answers RequestCancelled
             # The engine gave this request up for a newer one: nothing to show.
             return doc, []

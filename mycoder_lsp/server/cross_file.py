@@ -29,10 +29,10 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from mycoder_lsp.brains.consequences import SOURCE, caller_findings
 from mycoder_lsp.brains.orchestrator import Edit, Result
+from mycoder_lsp.code.workspace import read_source
 from mycoder_lsp.server.app import MyCoderServer
-from mycoder_lsp.server.diagnostics import DiagnosticsFeature, to_diagnostic, validate_document
+from mycoder_lsp.server.diagnostics import to_diagnostic, validate_document
 from mycoder_lsp.server.documents import LspWorkspace
-from mycoder_lsp.validation.walk import read_text_file
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +96,15 @@ class CrossFile:
                                                                   ServerTextPosition(el, ec)))
                 text_edits.append(types.AnnotatedTextEdit(range=rng, new_text=text, annotation_id=annotation)
                                   if annotation else types.TextEdit(range=rng, new_text=text))
+            # lsprotocol types these as read-only Sequence/Mapping: build new ones.
             if workspace_edit.document_changes is not None:
-                workspace_edit.document_changes.append(types.TextDocumentEdit(
+                workspace_edit.document_changes = [*workspace_edit.document_changes, types.TextDocumentEdit(
                     text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                    edits=text_edits))
+                    edits=text_edits)]
             else:
-                changes = workspace_edit.changes if workspace_edit.changes is not None else {}
-                changes[uri] = [e for e in text_edits]  # type: ignore[misc]
-                workspace_edit.changes = changes
+                # ``changes`` holds plain edits: an annotation needs documentChanges.
+                plain = [types.TextEdit(range=e.range, new_text=e.new_text) for e in text_edits]
+                workspace_edit.changes = {**(workspace_edit.changes or {}), uri: plain}
         return None
 
     def _detached(self, uri: str, text: str) -> TextDocument:
@@ -158,11 +159,11 @@ class CrossFile:
                 target = self._detached(uri, target_text)
                 closed.append(path_of_target)
             docs[path_of_target] = target
-        feature = self.server.get_feature(DiagnosticsFeature)
+        published = self.server.diagnostics.published
         ignored = set(self.server.settings.validation.ignore)
         for path, doc in docs.items():
             cross = [to_diagnostic(doc, f) for f in findings.get(path, []) if f.code not in ignored]
-            if path in closed or feature is None:
+            if path in closed or not published:
                 # Not open: the pipeline's findings too, for the file as the edit left it.
                 checked = await self.server.run_in_thread(validate_document, self.server, doc)
                 own = [to_diagnostic(doc, f) for f in checked.findings if f.code not in ignored]
@@ -170,13 +171,13 @@ class CrossFile:
                     types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=own + cross))
             else:
                 # Open: its own diagnostics follow its didChange; these join them.
-                feature.set_extra(doc.uri, SOURCE, cross)
+                self.server.diagnostics.set(SOURCE, doc.uri, cross)
         log.info("checked %d file(s) that use what the edit changed: %d finding(s)", len(docs),
                  sum(len(v) for v in findings.values()))
 
     async def _read(self, path: str, limit: int) -> str | None:
-        text, _, _ = await self.server.run_in_thread(read_text_file, path, limit)
-        return text
+        source = await self.server.run_in_thread(read_source, path, limit)
+        return source.text
 
 
 __all__ = ["APPLY", "CANCEL", "CrossFile"]

@@ -4,8 +4,9 @@ Clients that support pull diagnostics (``textDocument/diagnostic``, VS Code)
 are answered on request and told to refresh when something changes; the
 others (Neovim 0.7–0.9) get ``publishDiagnostics`` on open, on save and after
 a debounce on change, stamped with the document version they describe.
-Other features (review findings) add their own diagnostics per source with
-:meth:`DiagnosticsFeature.set_extra`; both reach the client together.
+Other features (review findings, the cross-file check) set their own in the
+server's store under their own source (:mod:`~mycoder_lsp.server.diagnostics_store`);
+this feature publishes them all together, its own first.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
+from mycoder_lsp.code.languages import language_of_document
 from mycoder_lsp.server.app import MyCoderServer
+from mycoder_lsp.server.diagnostics_store import VALIDATION
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
-from mycoder_lsp.validation.pipeline import LANGUAGE_IDS, language_for_path, validate_text
+from mycoder_lsp.validation.pipeline import validate_text
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +38,11 @@ TRIM_AFTER_BYTES = 256 * 1024
 
 @dataclass
 class _Cached:
+    """The last validation of a document: what it described (its diagnostics
+    are in the server's store, source VALIDATION)."""
+
     version: int | None
     digest: str
-    diagnostics: list[types.Diagnostic]
     size: int = 0
 
 
@@ -79,7 +84,7 @@ def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
     """Run the pipeline over an open document (called in a worker thread)."""
     path = server.path_of(doc.uri)
     source = doc.source
-    language = LANGUAGE_IDS.get(doc.language_id or "") or language_for_path(path)
+    language = language_of_document(doc.language_id, path)
     limit = server.settings.validation.max_file_size
     size = len(source.encode("utf-8", "surrogatepass"))
     if size > limit:
@@ -99,6 +104,23 @@ def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
     return result
 
 
+def cap_findings(findings: list[Finding], limit: int) -> list[Finding]:
+    """At most ``limit`` findings (0: all), the most severe first, then one
+    MC002 that says how many were left out. An editor slows to a crawl on
+    tens of thousands of diagnostics, and nobody reads past the first
+    screenful; the errors must be among those shown."""
+    if not limit or len(findings) <= limit:
+        return findings
+    # sorted() is stable: within a severity the findings keep their order in the file.
+    kept = sorted(sorted(findings, key=lambda f: f.severity)[:limit], key=lambda f: (f.line, f.column, f.code))
+    left = len(findings) - limit
+    summary = Finding(
+        "MC002", f"MyCoder shows {limit:,} of the {len(findings):,} findings in this file, the most severe first; "
+        f"{left:,} more are not shown. Fix these, or raise the setting validation.max_diagnostics "
+        "(0 shows them all).", Severity.INFORMATION, 0, 0, 0, 0)
+    return [summary, *kept]
+
+
 def _skipped(path: str, language: str | None, why: str) -> FileResult:
     finding = Finding("MC001", f"MyCoder skipped this file: {why}.", Severity.INFORMATION, 0, 0, 0, 0)
     return FileResult(path=path, language=language, findings=[finding], skipped=why)
@@ -109,7 +131,8 @@ class DiagnosticsFeature(Feature):
         super().__init__(server)
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._cache: dict[str, _Cached] = {}
-        self._extra: dict[str, dict[str, list[types.Diagnostic]]] = {}
+        self.store = server.diagnostics
+        self.store.listen(self._set_elsewhere)
         self.pull_mode = False
         # Bumped on every settings change, so a run that started under the
         # old settings never lands in the cache.
@@ -131,14 +154,14 @@ class DiagnosticsFeature(Feature):
     async def document_changed(self, uri: str) -> None:
         # Other features' findings (a review) describe the text as it was;
         # their line numbers are wrong after an edit, so they go.
-        self._extra.pop(uri, None)
+        self.store.clear(uri, keep=VALIDATION)
         self._cancel(uri)
         self._pending[uri] = self.server.spawn(self._debounced(uri), f"diagnostics:{uri}")
 
     async def document_closed(self, uri: str) -> None:
         self._cancel(uri)
         cached = self._cache.pop(uri, None)
-        self._extra.pop(uri, None)
+        self.store.clear(uri)
         if not self.pull_mode:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         if cached is not None and cached.size >= TRIM_AFTER_BYTES:
@@ -147,16 +170,19 @@ class DiagnosticsFeature(Feature):
     async def settings_changed(self) -> None:
         self._generation += 1
         self._cache.clear()
+        self.store.clear_source(VALIDATION)
         if self.pull_mode:
             self._refresh()
         else:
             for uri in list(self.server.workspace.text_documents):
                 self.server.spawn(self._now(uri), f"diagnostics:{uri}")
 
-    # -- extras from other features ----------------------------------------
+    # -- other features' diagnostics ----------------------------------------
 
-    def set_extra(self, uri: str, source: str, diagnostics: list[types.Diagnostic]) -> None:
-        self._extra.setdefault(uri, {})[source] = diagnostics
+    def _set_elsewhere(self, uri: str, source: str) -> None:
+        """Another source set its diagnostics for ``uri``: they go out with ours."""
+        if source == VALIDATION:
+            return  # our own, published by _validate_and_publish
         if self.pull_mode:
             self._refresh()
         else:
@@ -164,10 +190,9 @@ class DiagnosticsFeature(Feature):
             if cached is not None:
                 self._publish(uri, cached)
 
-    def diagnostics_for(self, uri: str) -> list[types.Diagnostic]:
-        cached = self._cache.get(uri)
-        own = cached.diagnostics if cached else []
-        return own + [d for extra in self._extra.get(uri, {}).values() for d in extra]
+    def last(self, uri: str) -> _Cached | None:
+        """The last validation of ``uri`` that landed, if any."""
+        return self._cache.get(uri)
 
     # -- work ---------------------------------------------------------------
 
@@ -215,9 +240,11 @@ class DiagnosticsFeature(Feature):
         current = self.server.workspace.text_documents.get(uri)
         if current is None or current.version != version or generation != self._generation:
             return None  # closed, edited or re-configured meanwhile: a newer run will publish
-        diagnostics = [to_diagnostic(doc, f) for f in result.findings if f.code not in self._ignored]
-        cached = _Cached(version, digest, diagnostics, size=len(source))
+        findings = [f for f in result.findings if f.code not in self._ignored]
+        shown = cap_findings(findings, self.server.settings.validation.max_diagnostics)
+        cached = _Cached(version, digest, size=len(source))
         self._cache[uri] = cached
+        self.store.set(VALIDATION, uri, [to_diagnostic(doc, f) for f in shown])
         return cached
 
     @property
@@ -226,7 +253,7 @@ class DiagnosticsFeature(Feature):
 
     def _publish(self, uri: str, cached: _Cached) -> None:
         self.server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=self.diagnostics_for(uri), version=cached.version)
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=self.store.for_uri(uri), version=cached.version)
         )
 
     def _refresh(self) -> None:
@@ -269,8 +296,8 @@ def _register_pull(server: MyCoderServer, feature: DiagnosticsFeature) -> None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         cached = await feature.compute(uri)
         if cached is None:  # edited or re-configured while we worked: once more, then what we have
-            cached = await feature.compute(uri) or feature._cache.get(uri)
-        items = feature.diagnostics_for(uri)
+            cached = await feature.compute(uri) or feature.last(uri)
+        items = ls.diagnostics.for_uri(uri)
         result_id = f"{cached.digest if cached else 'none'}:{len(items)}:{hash(tuple(d.message for d in items))}"
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)

@@ -18,13 +18,14 @@ uses LSP lines (:mod:`mycoder_lsp.text`) for sync and positions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, MutableMapping
-from typing import Any, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
+from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
+from mycoder_lsp.server import pygls_private
 from mycoder_lsp.text import split_lines
 
 _DRIVE = re.compile(r"^(/*)([A-Za-z]):")
@@ -104,7 +105,7 @@ class LspWorkspace(Workspace):
         at ``initialize``, before any document is open)."""
         new = cls(
             workspace.root_uri,
-            workspace._sync_kind,
+            pygls_private.sync_kind(workspace),
             list(workspace.folders.values()),
             workspace.position_encoding,
         )

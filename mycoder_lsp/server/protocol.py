@@ -31,8 +31,9 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -40,6 +41,8 @@ from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCNotification, RPCRequest
 from pygls.server import JsonRPCServer
+
+from mycoder_lsp.server import pygls_private
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +293,8 @@ class MyCoderProtocol(LanguageServerProtocol):
             # pygls cannot answer a request whose params do not parse (the id
             # is lost with the exception), so the client would wait forever.
             if "id" in data and "method" in data:
-                self._send_response(
+                pygls_private.send_response(
+                    self,
                     data["id"],
                     error=types.ResponseError(
                         code=exc.code, message=f"Invalid params for {str(data['method'])[:100]}: see the server log"
@@ -301,7 +305,7 @@ class MyCoderProtocol(LanguageServerProtocol):
 
     def reply_error(self, msg_id: Any, code: int, text: str) -> None:
         # By hand: lsprotocol leaves out ``"id": null``, which JSON-RPC requires.
-        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": text}})
+        pygls_private.send_raw(self, {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": text}})
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Ignored):
@@ -314,25 +318,27 @@ class MyCoderProtocol(LanguageServerProtocol):
             return
         method = getattr(message, "method", None)
         if method == types.EXIT:
-            self.exit_code = 0 if self._shutdown else 1
-            log.info("exit received %s shutdown", "after" if self._shutdown else "without")
+            shut_down = pygls_private.shutdown_received(self)
+            self.exit_code = 0 if shut_down else 1
+            log.info("exit received %s shutdown", "after" if shut_down else "without")
             return
         if isinstance(message, RPCRequest):
-            refusal = self._refusal(method)
+            refusal = self._refusal(str(method))
             if refusal is not None:
                 self.reply_error(message.id, *refusal)
                 return
             if method == types.INITIALIZE:
                 self.initialize_received = True
         elif isinstance(message, RPCNotification):
-            if not self.initialize_received or self._shutdown:
-                log.debug("dropped %s: %s", method, "before initialize" if not self._shutdown else "after shutdown")
+            if not self.initialize_received or pygls_private.shutdown_received(self):
+                log.debug("dropped %s: %s", method, "before initialize" if not self.initialize_received
+                          else "after shutdown")
                 return
         super().handle_message(message)
 
     def _refusal(self, method: str) -> tuple[int, str] | None:
         method = str(method)[:100]  # echoed back: a hostile name can be huge
-        if self._shutdown:
+        if pygls_private.shutdown_received(self):
             return INVALID_REQUEST, f"{method} after shutdown: the server is shutting down"
         if method == types.INITIALIZE:
             return (INVALID_REQUEST, "initialize was already received") if self.initialize_received else None
@@ -371,7 +377,7 @@ def _handle_body(protocol: MyCoderProtocol, data: bytes | bytearray) -> None:
         return
     except Exception as exc:
         log.exception("a message that could not be read")
-        protocol._server._report_server_error(exc, JsonRpcException)
+        pygls_private.report_server_error(protocol, exc, JsonRpcException)
         return
     try:
         protocol.handle_message(message)
@@ -379,7 +385,7 @@ def _handle_body(protocol: MyCoderProtocol, data: bytes | bytearray) -> None:
         raise  # the client is gone: ends the server
     except Exception as exc:
         log.exception("a message that could not be handled")
-        protocol._server._report_server_error(exc, JsonRpcException)
+        pygls_private.report_server_error(protocol, exc, JsonRpcException)
 
 
 async def read_loop(protocol: MyCoderProtocol, read: Callable[[], Awaitable[bytes]], max_message_bytes: int) -> None:
@@ -440,7 +446,7 @@ def _exit_code(protocol: MyCoderProtocol) -> int:
     if protocol.exit_code is not None:
         return protocol.exit_code
     # The client went away without ``exit``: an orderly end only after shutdown.
-    return 0 if protocol._shutdown else 1
+    return 0 if pygls_private.shutdown_received(protocol) else 1
 
 
 def serve_stdio(server: JsonRPCServer, max_message_bytes: int,

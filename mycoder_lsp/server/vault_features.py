@@ -20,6 +20,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from mycoder_lsp.brains.context import AcceptedEdit
+from mycoder_lsp.code.workspace import read_source
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory import patterns
 from mycoder_lsp.memory.embedders import make_embedder_or_stand_in
@@ -27,7 +28,6 @@ from mycoder_lsp.memory.store import VaultRefused
 from mycoder_lsp.memory.vault import SearchResult, Vault
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.feature import Feature
-from mycoder_lsp.validation.walk import read_text_file
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,10 @@ class VaultFeature(Feature):
         # The embedding failure last shown: the same one is not shown again at every index.
         self.embed_error_shown: str | None = None
         self.embedder_refused: str | None = None  # why the configured embedder could not be made
+        # A reader of a shared vault overlays its unsaved buffers: one task per document at a
+        # time, taking the newest text when it starts again (no work queued per keystroke).
+        self.buffer_tasks: dict[str, asyncio.Task[Any]] = {}
+        self.buffers_dirty: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -193,6 +197,38 @@ class VaultFeature(Feature):
 
     # -- documents ---------------------------------------------------------------
 
+    async def document_changed(self, uri: str) -> None:
+        if self.vault is None or self.vault.overlay is None:
+            return
+        self.buffers_dirty.add(uri)
+        task = self.buffer_tasks.get(uri)
+        if task is None or task.done():
+            self.buffer_tasks[uri] = self.server.spawn(self._overlay_buffer(uri), "vault-buffer")
+
+    async def _overlay_buffer(self, uri: str) -> None:
+        while uri in self.buffers_dirty and self.vault is not None:
+            self.buffers_dirty.discard(uri)
+            doc = self.server.workspace.text_documents.get(uri)
+            if doc is None:
+                return
+            await self.vault.overlay_buffer(self.server.path_of(uri), doc.source)
+
+    async def buffers_settled(self) -> None:
+        """Wait (a little) for buffers being overlaid, so a search sees what the user typed."""
+        pending = [t for t in self.buffer_tasks.values() if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+
+    async def document_closed(self, uri: str) -> None:
+        vault = self.vault
+        if vault is None or vault.overlay is None:
+            return
+        self.buffers_dirty.discard(uri)
+        task = self.buffer_tasks.pop(uri, None)
+        if task is not None and not task.done():
+            await asyncio.wait([task], timeout=5)
+        await vault.buffer_closed(self.server.path_of(uri))
+
     async def document_saved(self, uri: str) -> None:
         if self.vault is None:
             return
@@ -220,8 +256,8 @@ class VaultFeature(Feature):
         doc = self.server.workspace.text_documents.get(uri)
         text = doc.source if doc is not None else ""
         if not text:
-            read, _, _ = await self.server.run_in_thread(
-                read_text_file, self.server.path_of(uri), self.server.settings.validation.max_file_size)
+            read = (await self.server.run_in_thread(
+                read_source, self.server.path_of(uri), self.server.settings.validation.max_file_size)).text
             if read is None:
                 return  # gone, grown past the size limit or not text: nothing learned
             text = read
@@ -312,6 +348,7 @@ def register(server: MyCoderServer) -> None:
             if not isinstance(k, int) or isinstance(k, bool) or not 0 < k <= 200:
                 raise UserError(f"mycoder.search: k must be a whole number from 1 to 200, got {k!r}.")
             vault = await vault_or_error("mycoder.search")
+            await feature.buffers_settled()
             return [feature.result_json(r) for r in await vault.search(query, k)]
 
         return await guarded("mycoder.search", run())

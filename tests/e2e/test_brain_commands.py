@@ -8,8 +8,19 @@ import asyncio
 from lsprotocol import types
 
 from tests.e2e.lsp_session import lsp_session
-from tests.support.brain_lsp import (CODING, ORGANIZER, REASONING, Editor, attach, brains_options, command,
-                                     messages, pos, progress_token, wait_until)
+from tests.support.brain_lsp import (
+    CODING,
+    ORGANIZER,
+    REASONING,
+    Editor,
+    attach,
+    brains_options,
+    command,
+    messages,
+    pos,
+    progress_token,
+    wait_until,
+)
 from tests.support.fake_ollama import FakeOllama
 
 DOC = '''import os

@@ -20,9 +20,10 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tests.e2e.test_protocol_robustness import RawServer, frame, initialize_params, message, notification, request
 

@@ -9,8 +9,9 @@ import asyncio
 import contextlib
 import json
 import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import pytest
 

@@ -9,8 +9,8 @@ from lsprotocol import types
 
 from tests.e2e.lsp_session import lsp_session
 from tests.e2e.test_vault import command, wait_index_end, write_workspace
-from tests.support.fake_ollama import FakeOllama
 from tests.support.brain_lsp import wait_until
+from tests.support.fake_ollama import FakeOllama
 
 LLAMA_NO_EMBEDDINGS = {"error": {"code": 501, "message": "This server does not support embeddings. Start it with "
                                                          "`--embeddings`", "type": "not_supported_error"}}

@@ -16,10 +16,21 @@ import pytest
 
 from mycoder_lsp.config import Settings
 from mycoder_lsp.errors import UserError
-from mycoder_lsp.memory.embedders import (STATIC_TABLE, Embedder, EmbedderError, OllamaEmbedder, OpenAIEmbedder,
-                                          StaticEmbedder, UnavailableEmbedder, WordPieceTokenizer, code_words,
-                                          load_static_table, make_embedder, make_embedder_or_stand_in,
-                                          split_identifier)
+from mycoder_lsp.memory.embedders import (
+    STATIC_TABLE,
+    Embedder,
+    EmbedderError,
+    OllamaEmbedder,
+    OpenAIEmbedder,
+    StaticEmbedder,
+    UnavailableEmbedder,
+    WordPieceTokenizer,
+    code_words,
+    load_static_table,
+    make_embedder,
+    make_embedder_or_stand_in,
+    split_identifier,
+)
 from tests.support.fake_ollama import FakeOllama, vector_for
 
 

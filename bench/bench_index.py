@@ -116,7 +116,7 @@ def main() -> None:
     cpu_per_query = (cpu_seconds() - c0) * 1000 / (len(queries) + 1)
     p50 = lat[len(lat) // 2]
     p95 = lat[int(len(lat) * 0.95)]
-    print(f"query latency ({len(lat)} queries, k=10, {vault.mode}): p50 {p50:.1f} ms, p95 {p95:.1f} ms wall; "
+    print(f"query latency ({len(lat)} queries, k=10, {vault.ranking.mode}): p50 {p50:.1f} ms, p95 {p95:.1f} ms wall; "
           f"{cpu_per_query:.1f} ms CPU per query on average")
     print(f"peak RSS {peak_mb():.0f} MB; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     vault.close()

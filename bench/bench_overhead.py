@@ -13,7 +13,21 @@ instantly, and times from the client's side:
 and, for scale, one direct streamed call to the scripted server (the part
 of a modify that is "model time" here). Prints p50/p95 in milliseconds.
 
-    python bench/bench_overhead.py [--n 200]
+The real configuration by default: the vault on, over a workspace of a
+2,000-line document plus a copy of some stdlib packages (thousands of
+chunks: what a search and the vector matrix cost grows with), indexed before
+anything is timed; every modify then gathers context from the vault and
+records the exchange in it (session writes), as in an editor.
+
+    python bench/bench_overhead.py [--n 200] [--lines 2000] [--no-vault] [--packages email json ...]
+
+``--vault-only`` times just the vault's part of a request in this process,
+over a copy of the whole stdlib (~20,000 chunks): a session write (as each
+request records its exchange) followed by the context search, the pair that
+reloaded the whole vector matrix before round 7.
+
+To time another version of the server, run this file with that tree as the
+working directory (``python -m mycoder_lsp`` imports from there).
 """
 
 from __future__ import annotations
@@ -21,8 +35,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -37,21 +53,40 @@ from tests.e2e.lsp_session import lsp_session  # noqa: E402
 from tests.support.brain_lsp import CODING, REASONING, Editor, attach, brains_options, command  # noqa: E402
 from tests.support.fake_ollama import FakeOllama  # noqa: E402
 
-FUNCTIONS = "\n\n".join(f"def helper_{i}(x):\n    return x + {i}\n" for i in range(60))
-DOC = f'''import os
-
-
-def parse(text):
-    return [line for line in text.splitlines() if line]
-
-
-{FUNCTIONS}
-
-class Calc:
-    def mul(self, a, b):
-        return a * b
-'''
+PACKAGES = ("email", "json", "http", "urllib", "logging", "concurrent", "xml")
 NEW_PARSE = 'def parse(text):\n    """The non-empty lines."""\n    return [line for line in text.splitlines() if line]'
+
+
+def document(lines: int) -> str:
+    """A Python module of about ``lines`` lines: ``parse`` near the top, then helpers."""
+    head = 'import os\n\n\ndef parse(text):\n    return [line for line in text.splitlines() if line]\n\n\n'
+    helpers: list[str] = []
+    i = 0
+    while (head + "".join(helpers)).count("\n") < lines - 5:
+        helpers.append(f"def helper_{i}(x, y=None):\n    if y is None:\n        y = {i}\n    return x + y\n\n\n")
+        i += 1
+    return head + "".join(helpers) + "class Calc:\n    def mul(self, a, b):\n        return a * b\n"
+
+
+def workspace(root: Path, doc: str, packages: list[str]) -> None:
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
+    (root / "m.py").write_text(doc)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for name in packages:
+        shutil.copytree(stdlib / name, root / "lib" / name, ignore=shutil.ignore_patterns("__pycache__", "test*"))
+
+
+async def wait_index_end(client, timeout: float) -> None:
+    async def wait() -> None:
+        while True:
+            for token, reports in client.progress_reports.items():
+                if str(token).startswith("mycoder-index-") and reports and isinstance(
+                        reports[-1], types.WorkDoneProgressEnd):
+                    return
+            await client.wait_for_notification(types.PROGRESS)
+
+    await asyncio.wait_for(wait(), timeout)
 
 
 def cpu_ms(pid: int | None) -> float:
@@ -89,20 +124,54 @@ async def direct_call(url: str, n: int) -> list[float]:
     return out
 
 
-async def main(n: int) -> None:
+def vault_only(n: int) -> None:
+    from mycoder_lsp.memory.vault import Vault
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "ws"
+        stdlib = Path(sysconfig.get_paths()["stdlib"])
+        shutil.copytree(stdlib, root, ignore=shutil.ignore_patterns(
+            "__pycache__", "test", "tests", "idlelib", "site-packages", "lib2to3", "turtledemo", "*.pyc", "*.so"))
+        (root / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
+        vault = Vault.open(root, Settings())
+        t0 = time.perf_counter()
+        report = asyncio.run(vault.index())
+        print(f"vault over the stdlib copy: {report.chunks} chunks, indexed in {time.perf_counter() - t0:.1f} s")
+        queries = ["parse a header value", "retry the request", "read the config file", "format a date"]
+        vault.search_sync(queries[0], 8)  # the first load of the matrix is not a request's
+        searches, cpu = [], []
+        for i in range(n):
+            c0, t0 = time.process_time(), time.perf_counter()
+            asyncio.run(vault.record_exchange("user", f"request {i}"))
+            vault.search_sync(queries[i % len(queries)], 8)
+            searches.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        vault.close()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(line("session write + context search (wall)", searches))
+    print(line("session write + context search (CPU)", cpu))
+
+
+async def main(n: int, lines: int, vault: bool, packages: list[str]) -> None:
+    doc = document(lines)
     with FakeOllama({"rules": [{"model": CODING, "reply": NEW_PARSE, "pieces": 8},
                                {"model": REASONING, "reply": "It splits text into lines.", "pieces": 4}]}) as fake:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "ws"
-            root.mkdir()
-            options = brains_options(fake.url, vault={"enabled": False}, hover={"wait_ms": 5000})
+            workspace(root, doc, packages if vault else [])
+            options = brains_options(fake.url, vault={"enabled": vault}, hover={"wait_ms": 5000})
             async with lsp_session(root, profile="vscode", initialization_options=options) as client:
-                editor = Editor(client, (root / "m.py").as_uri(), DOC)
+                t_index = time.perf_counter()
+                if vault:
+                    await wait_index_end(client, 600)
+                t_index = time.perf_counter() - t_index
+                editor = Editor(client, (root / "m.py").as_uri(), doc)
                 attach(client, editor)
                 editor.open()
                 params = types.CodeActionParams(
                     text_document=types.TextDocumentIdentifier(uri=editor.uri),
-                    range=types.Range(start=types.Position(line=4, character=8), end=types.Position(line=4, character=8)),
+                    range=types.Range(start=types.Position(line=4, character=8),
+                                      end=types.Position(line=4, character=8)),
                     context=types.CodeActionContext(diagnostics=[]))
                 for _ in range(10):  # warm up: imports, symbol cache, connections
                     await client.text_document_code_action_async(params)
@@ -125,7 +194,7 @@ async def main(n: int) -> None:
                     assert result["kind"] == "edit", result
                     if i >= 3:
                         modify.append(elapsed)
-                    editor.change(DOC)  # undo, so the next run changes the same code
+                    editor.change(doc)  # undo, so the next run changes the same code
                     if i == 2:
                         cpu0 = cpu_ms(pid)
                 cpu_modify = (cpu_ms(pid) - cpu0) / len(modify)
@@ -139,7 +208,9 @@ async def main(n: int) -> None:
                     await client.text_document_hover_async(hover_params)
                     hovers.append((time.perf_counter() - t0) * 1000)
             model = await direct_call(fake.url, n // 2)
-    print(f"server overhead, {len(DOC.splitlines())}-line Python document, scripted model answering at once")
+    chunks = f", vault on: {len(packages)} stdlib packages + the document, indexed in {t_index:.1f} s" if vault else ""
+    print(f"server overhead, {len(doc.splitlines())}-line Python document{chunks or ', vault off'}, "
+          "scripted model answering at once")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(line("code action listing (no model call)", actions) + f"  server CPU/request={cpu_actions:5.2f} ms")
     print(line("mycoder.modify end to end (incl. applyEdit)", modify) + f"  server CPU/request={cpu_modify:5.2f} ms")
@@ -150,4 +221,13 @@ async def main(n: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
-    asyncio.run(main(parser.parse_args().n))
+    parser.add_argument("--lines", type=int, default=2000, help="lines of the document changed (default 2000)")
+    parser.add_argument("--no-vault", action="store_true", help="the vault off (the figure before round 7)")
+    parser.add_argument("--packages", nargs="*", default=list(PACKAGES),
+                        help="stdlib packages copied into the workspace for the vault")
+    parser.add_argument("--vault-only", action="store_true", help="only the vault's part, in process, over the stdlib")
+    args = parser.parse_args()
+    if args.vault_only:
+        vault_only(args.n)
+    else:
+        asyncio.run(main(args.n, args.lines, not args.no_vault, args.packages))

@@ -1,15 +1,18 @@
 """Retrieval quality of the vault on the stdlib docstring→function task.
 
-    python bench/bench_retrieval.py [--sample N]
+    python bench/bench_retrieval.py [--sample N] [--with-tests] [--skip-tune]
 
 Builds the docstring-stripped corpus of :mod:`bench.retrieval_dataset` for
 the ``tune`` and the ``test`` split, indexes each with the real vault (offline
 default embedder), and prints MRR@10, Recall@1 and Recall@10 at function
 granularity (a hit is the right path AND qualified name) for every fusion
 mode: lexical only, offline dense only, the mission's 0.7×cosine +
-0.3×importance, reciprocal-rank fusion, and the weighted hybrid, plus a few
-field-boost, weight and container-prior variants. Variants are chosen on ``tune``; ``test``
-is what gets reported.
+0.3×importance, reciprocal-rank fusion, and the weighted hybrid, plus
+field-boost, weight and prior variants, each a
+:class:`~mycoder_lsp.memory.ranking.RankingParams` given to the vault.
+``--with-tests`` indexes the corpus a real vault holds (the stdlib's tests
+too) and adds the hand-written queries; their MRR is printed apart
+(``hand``). Variants are chosen on ``tune``; ``test`` is what gets reported.
 """
 
 from __future__ import annotations
@@ -27,14 +30,16 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.retrieval_dataset import load_corpus_and_queries  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from bench.retrieval_dataset import Split, load_corpus_and_queries  # noqa: E402
 from mycoder_lsp.config import Settings  # noqa: E402
-from mycoder_lsp.memory import vault as vault_module  # noqa: E402
+from mycoder_lsp.memory.ranking import RankingParams  # noqa: E402
 from mycoder_lsp.memory.vault import Vault  # noqa: E402
 
 
-def build(split: str, sample: int, workdir: Path) -> tuple[Vault, list, float]:
-    data = load_corpus_and_queries(split=split, sample=sample)
+def build(split: Split, sample: int, workdir: Path, with_tests: bool) -> tuple[Vault, list, set[str]]:
+    data = load_corpus_and_queries(split=split, sample=sample, with_tests=with_tests)
     root = workdir / split
     for rel, text in data.files.items():
         p = root / rel
@@ -45,62 +50,78 @@ def build(split: str, sample: int, workdir: Path) -> tuple[Vault, list, float]:
     report = asyncio.run(vault.index())
     secs = time.perf_counter() - t
     print(f"[{split}] {len(data.files)} files, {report.chunks} chunks indexed in {secs:.1f} s "
-          f"({report.chunks / secs:.0f} chunks/s), {len(data.queries)} queries")
-    return vault, data.queries, secs
+          f"({report.chunks / secs:.0f} chunks/s), {len(data.queries)} queries ({len(data.hand)} hand-written)")
+    return vault, data.queries, data.hand
 
 
-def evaluate(vault: Vault, queries: list, mode: str) -> tuple[float, float, float]:
-    async def run() -> tuple[float, float, float]:
-        mrr = r1 = r10 = 0.0
+def evaluate(vault: Vault, queries: list, params: RankingParams) -> list[tuple[str, int | None]]:
+    """(query id, rank of its answer in the top 10 or None) under ``params``."""
+    vault.ranking = params
+
+    async def run() -> list[tuple[str, int | None]]:
+        out = []
         for q in queries:
-            results = await vault.search(q.text, 10, mode=mode)
-            for rank, r in enumerate(results, 1):
-                if r.path == q.path and r.name == q.qualname:
-                    mrr += 1.0 / rank
-                    r1 += rank == 1
-                    r10 += 1
-                    break
-        n = max(1, len(queries))
-        return mrr / n, r1 / n, r10 / n
+            results = await vault.search(q.text, 10)
+            rank = next((i for i, r in enumerate(results, 1) if r.path == q.path and r.name == q.qualname), None)
+            out.append((q.id, rank))
+        return out
 
     return asyncio.run(run())
+
+
+def scores(ranks: list[int | None]) -> tuple[float, float, float]:
+    n = max(1, len(ranks))
+    return (sum(1.0 / r for r in ranks if r) / n, sum(1 for r in ranks if r == 1) / n, sum(1 for r in ranks if r) / n)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", type=int, default=500, help="queries per split (the corpus is always the whole split)")
     ap.add_argument("--skip-tune", action="store_true")
+    ap.add_argument("--with-tests", action="store_true",
+                    help="index the stdlib's tests too; add the hand-written queries")
+    ap.add_argument("--quick", action="store_true", help="only lexical, dense, the hybrid before and the default")
+    ap.add_argument("--sweep", action="store_true", help="also the test-prior variants")
+    ap.add_argument("--only-tune", action="store_true")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mycoder-retrieval-"))
-    default_fields, default_weights = vault_module.lexical.FIELD_WEIGHTS, vault_module.HYBRID_WEIGHTS
-    prior = vault_module.CONTAINER_PRIOR
-    # (label, mode, BM25 field weights, hybrid weights, container prior)
-    variants: list[tuple[str, str, tuple, tuple, float]] = [
-        ("lexical (BM25, name×4)", "lexical", default_fields, default_weights, 0.0),
-        ("lexical (BM25, no field boost)", "lexical", (1.0, 1.0, 1.0), default_weights, 0.0),
-        ("dense only (offline)", "dense", default_fields, default_weights, 0.0),
-        ("mission 0.7×cos + 0.3×importance", "mission", default_fields, default_weights, 0.0),
-        ("reciprocal-rank fusion (k=60)", "rrf", default_fields, default_weights, 0.0),
-        ("hybrid 0.4 bm25 + 0.6 cos, no prior", "hybrid", default_fields, (0.4, 0.6, 0.0), 0.0),
-        ("hybrid 0.3 bm25 + 0.7 cos, no prior", "hybrid", default_fields, (0.3, 0.7, 0.0), 0.0),
-        ("hybrid 0.4/0.6 + prior", "hybrid", default_fields, (0.4, 0.6, 0.0), prior),
-        ("hybrid 0.3/0.6/0.1 imp + prior", "hybrid", default_fields, (0.3, 0.6, 0.1), prior),
-        ("hybrid 0.3/0.7 + prior, name×8", "hybrid", (8.0, 1.0, 1.0), (0.3, 0.7, 0.0), prior),
-        ("hybrid 0.3/0.7 + prior, body×0.5", "hybrid", (4.0, 1.0, 0.5), (0.3, 0.7, 0.0), prior),
-        ("hybrid 0.3/0.7 + prior (default)", "hybrid", default_fields, default_weights, prior),
+    default = RankingParams()
+    no_kind_priors = replace(default, test_prior=0.0, stub_prior=0.0, doc_prior=0.0)
+    # (label, parameters)
+    variants: list[tuple[str, RankingParams]] = [
+        ("lexical (BM25, name×4)", replace(default, mode="lexical")),
+        ("dense only (offline)", replace(default, mode="dense")),
+        ("hybrid, container prior only (before)", no_kind_priors),
+        (f"hybrid, default (test {default.test_prior}, stub {default.stub_prior}, doc {default.doc_prior})",
+         default),
     ]
-    for split in (("test",) if args.skip_tune else ("tune", "test")):
-        vault, queries, _ = build(split, args.sample, workdir)
-        print(f"{'variant':<40} {'MRR@10':>7} {'R@1':>6} {'R@10':>6} {'ms/q':>6}")
-        for label, mode, fields, weights, container_prior in variants:
-            vault.field_weights = fields
-            vault_module.HYBRID_WEIGHTS = weights
-            vault_module.CONTAINER_PRIOR = container_prior
+    if args.sweep:
+        variants[3:3] = [
+            (f"hybrid + test prior {p}", replace(no_kind_priors, test_prior=p)) for p in (-0.1, -0.2, -0.3, -0.5, -0.8)
+        ] + [("hybrid + stub/doc priors only", replace(default, test_prior=0.0))]
+    if not args.quick:
+        variants[2:2] = [
+            ("lexical (BM25, no field boost)", replace(default, mode="lexical", field_weights=(1.0, 1.0, 1.0))),
+            ("mission 0.7×cos + 0.3×importance", replace(default, mode="mission")),
+            ("reciprocal-rank fusion (k=60)", replace(default, mode="rrf")),
+            ("hybrid 0.4 bm25 + 0.6 cos, no priors", replace(no_kind_priors, weights=(0.4, 0.6, 0.0),
+                                                              container_prior=0.0)),
+            ("hybrid 0.3/0.7, no priors", replace(no_kind_priors, container_prior=0.0)),
+        ]
+    splits: tuple[Split, ...] = ("test",) if args.skip_tune else ("tune",) if args.only_tune else ("tune", "test")
+    for split in splits:
+        vault, queries, hand = build(split, args.sample, workdir, args.with_tests)
+        print(f"{'variant':<44} {'MRR@10':>7} {'R@1':>6} {'R@10':>6} {'hand MRR':>8} {'docq MRR':>8} {'ms/q':>6}")
+        for label, params in variants:
             t = time.perf_counter()
-            mrr, r1, r10 = evaluate(vault, queries, mode)
+            ranks = evaluate(vault, queries, params)
             ms = (time.perf_counter() - t) * 1000 / max(1, len(queries))
-            print(f"{label:<40} {mrr:7.3f} {r1:6.3f} {r10:6.3f} {ms:6.1f}")
+            mrr, r1, r10 = scores([r for _, r in ranks])
+            hand_mrr = scores([r for qid, r in ranks if qid in hand])[0] if hand else float("nan")
+            doc_mrr = scores([r for qid, r in ranks if qid not in hand])[0]
+            print(f"{label:<44} {mrr:7.3f} {r1:6.3f} {r10:6.3f} {hand_mrr:8.3f} {doc_mrr:8.3f} {ms:6.1f}", flush=True)
         vault.close()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

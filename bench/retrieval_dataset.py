@@ -19,6 +19,13 @@ This module only builds data: it must not index, embed or score anything
     data.units     # CodeUnit(path, qualname, start_line, end_line, text)
     data.queries   # Query(id, text, path, qualname)
     data.files     # {path: source without docstrings} for a real indexer
+
+``with_tests=True`` is the corpus a real vault holds: the stdlib's own tests
+(``test/test_<module>.py``, kept as written, docstrings and all) join the split
+of the module they test, so a test that calls a function by name competes with
+it, as in a user's project; and the hand-written :data:`HAND_CASES` (short
+queries as a user types them, answers picked by reading the code) join the
+queries of their answer's split.
 """
 
 from __future__ import annotations
@@ -28,9 +35,10 @@ import hashlib
 import re
 import sysconfig
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Literal
 
 Split = Literal["tune", "test", "all"]
 
@@ -39,6 +47,62 @@ SKIP_DIRS = {"test", "tests", "idle_test", "idlelib", "site-packages", "dist-pac
              "turtledemo", "lib2to3_tests"}
 MIN_QUERY_WORDS = 4
 MAX_QUERY_CHARS = 300
+
+# (query as a user types it, path, qualified name of the function that does it),
+# chosen by reading the stdlib, never from a ranker's output; each joins the
+# split of its path. Most have a test/test_<module>.py that names them too.
+HAND_CASES: list[tuple[str, str, str]] = [
+    ("follow redirects", "urllib/request.py", "HTTPRedirectHandler.http_error_302"),
+    ("basic auth header", "urllib/request.py", "AbstractBasicAuthHandler.retry_http_basic_auth"),
+    ("parse query string into a dict", "urllib/parse.py", "parse_qs"),
+    ("percent-encode special characters in a url", "urllib/parse.py", "quote"),
+    ("join base url with a relative url", "urllib/parse.py", "urljoin"),
+    ("decompress gzip bytes", "gzip.py", "decompress"),
+    ("copy a directory tree recursively", "shutil.py", "copytree"),
+    ("delete a directory tree", "shutil.py", "rmtree"),
+    ("find an executable on PATH", "shutil.py", "which"),
+    ("format an exception with its traceback", "traceback.py", "format_exception"),
+    ("deep copy an object", "copy.py", "deepcopy"),
+    ("remove common leading whitespace", "textwrap.py", "dedent"),
+    ("wrap text to a width", "textwrap.py", "wrap"),
+    ("escape html special characters", "html/__init__.py", "escape"),
+    ("unescape html entities", "html/__init__.py", "unescape"),
+    ("parse a json string", "json/__init__.py", "loads"),
+    ("serialize an object to json text", "json/__init__.py", "dumps"),
+    ("base64 encode bytes", "base64.py", "b64encode"),
+    ("hash a file object", "hashlib.py", "file_digest"),
+    ("create a temporary file securely", "tempfile.py", "mkstemp"),
+    ("match a filename against a shell pattern", "fnmatch.py", "fnmatch"),
+    ("expand ~ to the home directory", "posixpath.py", "expanduser"),
+    ("normalize a path, collapse .. and .", "posixpath.py", "normpath"),
+    ("parse an email address into name and address", "email/utils.py", "parseaddr"),
+    ("format a date for an email header", "email/utils.py", "formatdate"),
+    ("split a shell command line into words", "shlex.py", "split"),
+    ("quote a string for the shell", "shlex.py", "quote"),
+    ("run a command and capture its output", "subprocess.py", "run"),
+    ("wait for a coroutine with a timeout", "asyncio/tasks.py", "wait_for"),
+    ("run awaitables concurrently and collect results", "asyncio/tasks.py", "gather"),
+    ("send an http request", "http/client.py", "HTTPConnection.request"),
+    ("read the http status line", "http/client.py", "HTTPResponse._read_status"),
+    ("pretty print nested data to a string", "pprint.py", "pformat"),
+    ("unified diff of two lists of lines", "difflib.py", "unified_diff"),
+    ("closest matches for a word", "difflib.py", "get_close_matches"),
+    ("extract all members of a zip file", "zipfile.py", "ZipFile.extractall"),
+    ("add a file to a tar archive", "tarfile.py", "TarFile.add"),
+    ("rotate the log file when it gets too big", "logging/handlers.py", "RotatingFileHandler.doRollover"),
+    ("read an ini config file", "configparser.py", "RawConfigParser.read"),
+    ("random uuid", "uuid.py", "uuid4"),
+    ("memoize a function with a bounded cache", "functools.py", "lru_cache"),
+    ("median of a list of numbers", "statistics.py", "median"),
+    ("parse an iso 8601 datetime string", "datetime.py", "datetime.fromisoformat"),
+    ("find files matching a wildcard pattern", "glob.py", "glob"),
+    ("walk a directory tree top down", "os.py", "walk"),
+    ("url-encode a dict of form fields", "urllib/parse.py", "urlencode"),
+    ("split a url into scheme host path", "urllib/parse.py", "urlsplit"),
+    ("guess the mime type of a file name", "mimetypes.py", "MimeTypes.guess_type"),
+    ("parse a cookie header", "http/cookies.py", "BaseCookie.load"),
+    ("read a password without echo", "getpass.py", "unix_getpass"),
+]
 
 
 @dataclass(frozen=True)
@@ -74,6 +138,10 @@ class Dataset:
     units: list[CodeUnit] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    hand: set[str] = field(default_factory=set)  # ids of the queries from HAND_CASES
+
+
+_HAND_SET = set(HAND_CASES)
 
 
 def stdlib_root() -> Path:
@@ -204,8 +272,37 @@ def _file_units(rel: str, source: str) -> tuple[str, list[CodeUnit], list[tuple[
     return stripped, units, docs
 
 
+# test/test_<name>.py (or the test/test_<name>/ package) tests this module, where
+# <name> is not the module's own path.
+TEST_ALIASES = {"urlparse": "urllib/parse.py", "urllib2": "urllib/request.py", "urllib": "urllib/request.py",
+                "httplib": "http/client.py", "http_cookies": "http/cookies.py", "getpass": "getpass.py",
+                "os": "os.py", "posixpath": "posixpath.py", "logging": "logging/handlers.py",
+                "html": "html/__init__.py", "email": "email/utils.py", "json": "json/__init__.py",
+                "asyncio": "asyncio/tasks.py", "hashlib": "hashlib.py", "datetime": "datetime.py"}
+
+
+def iter_test_files(root: Path, library: set[str]) -> Iterator[tuple[str, Path, str]]:
+    """(path, file, the library module it tests) for ``test/test_<module>.py`` and
+    the files of ``test/test_<module>/`` whose module is in ``library``."""
+    tests = root / "test"
+    if not tests.is_dir():
+        return
+    for path in sorted(tests.glob("test_*")):
+        name = path.name.removeprefix("test_").removesuffix(".py")
+        module = TEST_ALIASES.get(name) or next(
+            (m for m in (f"{name}.py", f"{name}/__init__.py") if m in library), None)
+        if module is None or module not in library:
+            continue
+        files = [path] if path.suffix == ".py" else sorted(
+            p for p in path.rglob("*.py") if "__pycache__" not in p.parts)
+        for f in files:
+            if f.is_file():
+                yield f.relative_to(root).as_posix(), f, module
+
+
 def load_corpus_and_queries(split: Split = "test", sample: int | None = None, *,
-                            root: Path | None = None, corpus: Literal["split", "all"] = "split") -> Dataset:
+                            root: Path | None = None, corpus: Literal["split", "all"] = "split",
+                            with_tests: bool = False) -> Dataset:
     """The code units and queries of one split.
 
     ``split`` picks the modules whose functions become queries; ``corpus`` says
@@ -213,6 +310,7 @@ def load_corpus_and_queries(split: Split = "test", sample: int | None = None, *,
     half the stdlib) or the whole stdlib ("all", harder and slower).
     ``sample`` keeps a deterministic subset of the queries (by hash).
     A query whose text is not unique in the stdlib is dropped: it has no single answer.
+    ``with_tests``: the module's tests are in the corpus and :data:`HAND_CASES` in the queries.
     """
     root = root or stdlib_root()
     data = Dataset(root=root)
@@ -243,9 +341,22 @@ def load_corpus_and_queries(split: Split = "test", sample: int | None = None, *,
     unique.sort(key=lambda q: hashlib.sha1(f"{q.path}::{q.qualname}".encode()).hexdigest())
     if sample is not None:
         unique = unique[:sample]
+    if with_tests:
+        all_library = {rel for rel, _ in iter_stdlib_files(root)}
+        for rel, path, module in iter_test_files(root, all_library):
+            if (split == "all" or split_of(module) == split or corpus == "all") and rel not in data.files:
+                source = _read_source(path)
+                if source is not None:
+                    data.files[rel] = source
+        known = {u.key for u in data.units}
+        for text, answer, qualname in HAND_CASES:
+            if (split == "all" or split_of(answer) == split) and (answer, qualname) in known:
+                unique.append(Query(id="", text=text, path=answer, qualname=qualname))
     unique.sort(key=lambda q: (q.path, q.qualname))
     data.queries = [Query(id=f"q{i:05d}", text=q.text, path=q.path, qualname=q.qualname)
                     for i, q in enumerate(unique)]
+    data.hand = {q.id for q, orig in zip(data.queries, unique, strict=True)
+                 if (orig.text, orig.path, orig.qualname) in _HAND_SET}
     return data
 
 

@@ -31,10 +31,11 @@ import sys
 import types
 import typing
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -146,6 +147,9 @@ class ValidationSettings:
     max_file_size: int = 1_000_000
     # didChange is validated after this many milliseconds of quiet.
     debounce_ms: int = 250
+    # The editor gets at most this many diagnostics per file (the most severe
+    # first) plus one MC002 saying how many more there are; 0: no limit.
+    max_diagnostics: int = 1000
     # Codes to leave out everywhere, e.g. ["MC204"].
     ignore: list[str] = field(default_factory=list)
     # Codes (or prefixes, or ruff/flake8 codes such as "F401") to leave out in
@@ -199,6 +203,9 @@ class VaultSettings:
     # this working tree, uncommitted changes included. Off: it only reads what the team's
     # indexer (`mycoder-lsp index --vault URL`, e.g. in CI) wrote.
     index_shared: bool = field(default=False, metadata=USER_ONLY)
+    # The shared vault keeps one index per indexed commit; its indexer drops all but the
+    # newest this many (readers use the newest whose commit is in their history).
+    keep_indexes: int = field(default=3, metadata=USER_ONLY)
 
 
 @dataclass
@@ -228,7 +235,7 @@ class CompletionSettings:
     enabled: bool = True
     # A request goes out after this many milliseconds without a keystroke.
     debounce_ms: int = 150
-    # Languages completed (names as in mycoder_lsp.languages); empty: all.
+    # Languages completed (names as in mycoder_lsp.code.languages); empty: all.
     languages: list[str] = field(default_factory=list)
     disabled_languages: list[str] = field(default_factory=list)
     # A suggestion is at most this many lines (1: the rest of the line only).

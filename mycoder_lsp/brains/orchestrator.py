@@ -27,9 +27,10 @@ import functools
 import hashlib
 import logging
 import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Literal, Mapping, Sequence, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import httpx
 
@@ -39,30 +40,62 @@ from mycoder_lsp.brains.consequences import Consequences, RelatedEdit, consequen
 from mycoder_lsp.brains.context import ContextPiece, ContextProvider, ContextRequest
 from mycoder_lsp.brains.governance import clean_output
 from mycoder_lsp.brains.pool import Pools
-from mycoder_lsp.brains.prompts import (PromptSize, PromptTooLarge, brain_for, fit_messages, prompt_budget,
-                                        repair_messages, verify_messages)
+from mycoder_lsp.brains.prompts import (
+    PromptSize,
+    PromptTooLarge,
+    brain_for,
+    fit_messages,
+    prompt_budget,
+    repair_messages,
+    verify_messages,
+)
 from mycoder_lsp.brains.router import IntentRouter, RouteDecision
+from mycoder_lsp.code.languages import language_for_path
+from mycoder_lsp.code.symbols import Symbol, document_symbols, find_symbol, symbol_at
 from mycoder_lsp.config import Settings
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory.redaction import Redactor, SecretInAnswer, redact
-from mycoder_lsp.symbols import Symbol, document_symbols, find_symbol, symbol_at
 from mycoder_lsp.text import split_lines
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
-from mycoder_lsp.validation.pipeline import language_for_path, validate_text
+from mycoder_lsp.validation.pipeline import validate_text
+from mycoder_lsp.vocabulary import EDIT_INTENTS, INTENT_OF_KIND, KINDS, ROUTED_KIND, Kind
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["ask", "explain", "review", "fix", "modify"]
-KINDS = ("ask", "explain", "review", "fix", "modify")
 # Without a target, a document this small is edited whole; a larger one needs
 # the cursor in a symbol or a selection.
 WHOLE_FILE_LINES = 200
-INTENT_OF_KIND = {"explain": "explain", "review": "review", "fix": "fix", "modify": "modify-target"}
+# Originals whose findings are kept (Orchestrator._baseline): the open documents
+# being worked on, for a while: other files (what an import resolves to) change too.
+BASELINES_KEPT = 8
+BASELINE_SECONDS = 60.0
 # What the user must be told about the request running in this task (a
 # server that cut the prompt), gathered wherever the flow learns it and added
 # to the result's message by :meth:`Orchestrator.run`: one list per request,
 # since the orchestrator itself holds no per-request state.
 _NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("mycoder_request_notes", default=None)
+
+
+class Baselines:
+    """The findings of the last few original documents, by text and settings
+    (:meth:`Orchestrator._baseline`). Used from the event loop only."""
+
+    def __init__(self, keep: int = BASELINES_KEPT, seconds: float = BASELINE_SECONDS) -> None:
+        self.keep = keep
+        self.seconds = seconds
+        self._results: dict[tuple[str, ...], tuple[float, FileResult]] = {}
+
+    def get(self, key: tuple[str, ...]) -> FileResult | None:
+        found = self._results.get(key)
+        if found is None or time.monotonic() - found[0] > self.seconds:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[str, ...], result: FileResult) -> None:
+        self._results.pop(key, None)
+        self._results[key] = (time.monotonic(), result)
+        while len(self._results) > self.keep:
+            del self._results[next(iter(self._results))]
 
 
 @dataclass
@@ -207,7 +240,8 @@ class Orchestrator:
     def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None, pools: Pools | None = None,
                  context_provider: ContextProvider | None = None, run_in_thread: ThreadRunner | None = None,
                  workspace_root: Path | None = None,
-                 open_documents: Callable[[], Mapping[str, str]] | None = None) -> None:
+                 open_documents: Callable[[], Mapping[str, str]] | None = None,
+                 baselines: Baselines | None = None) -> None:
         self.settings = settings
         self.client = client
         # The entry point's servers of pooled brains (brains/pool.py): their load and breakers.
@@ -219,6 +253,10 @@ class Orchestrator:
         # included): other files are read from them, not from the disk.
         self.open_documents = open_documents
         self.router = IntentRouter(settings)
+        # The entry point keeps one across requests (the server makes an
+        # orchestrator per request): a second change to the same code does not
+        # validate the original again.
+        self.baselines = baselines if baselines is not None else Baselines()
 
     def brain(self, name: str) -> Brain:
         return make_brain(name, self.settings, client=self.client, pools=self.pools)
@@ -270,7 +308,7 @@ class Orchestrator:
         language = request.language or language_for_path(request.path)
         symbols: list[Symbol] = await self.run_in_thread(document_symbols, request.text, language)
         route: RouteDecision | None = None
-        if request.kind == "ask":
+        if request.kind == ROUTED_KIND:
             if not request.instruction.strip():
                 raise UserError("Ask what? The request has no instruction.")
             organizer = self._organizer_or_none()
@@ -284,7 +322,7 @@ class Orchestrator:
             raise UserError("Modify how? Say what to change (the instruction is empty).")
         target = self._target(request, symbols, named, intent)
         diagnostics = _in_range(request.diagnostics, target) if target else list(request.diagnostics)
-        if intent in ("explain", "review", "general"):
+        if intent not in EDIT_INTENTS:
             # "general" is new code or a question: the answer is shown, never
             # pasted over the code at the cursor.
             return await self._answer(request, intent, target, diagnostics, language, route, count, redactor)
@@ -489,7 +527,7 @@ class Orchestrator:
         log.debug("%s brain (%s) answered:\n%s", brain.name, brain.model, raw)
         # ``last`` is the backend's record of the call (the stop reason among it).
         last = getattr(brain, "last", None)
-        if getattr(last, "prompt_truncated", False):
+        if last is not None and getattr(last, "prompt_truncated", False):
             _tell(_cut_prompt_note(brain, last.prompt_tokens, last.window))
         if keep_partial and getattr(last, "truncated", False):
             return raw, f"it reached the token limit of brains.{brain.name}.max_tokens"
@@ -505,7 +543,7 @@ class Orchestrator:
         messages = await self._messages(brain, intent, request, target, diagnostics, language, context, redactor)
         # The original's findings (to tell new problems from old ones) are
         # computed while the model writes.
-        baseline_task = asyncio.ensure_future(self.run_in_thread(self._validate, request, request.text, None))
+        baseline_task = asyncio.ensure_future(self._baseline(request))
         try:
             raw, _ = await self._complete(brain, messages, count("generating"))
         except BaseException:
@@ -614,6 +652,16 @@ class Orchestrator:
         import_plan = edits.plan_imports(request.text, imports, language=language)
         extra = [import_plan] if import_plan is not None else []
         return plan, extra, edits.apply_plans(request.text, [plan, *extra])
+
+    async def _baseline(self, request: Request) -> FileResult:
+        """The original document's findings, validated once per text and settings."""
+        key = (request.path or "", request.language or "", content_hash(request.text),
+               repr(self.settings.validation), str(self.workspace_root))
+        found = self.baselines.get(key)
+        if found is None:
+            found = await self.run_in_thread(self._validate, request, request.text, None)
+            self.baselines.put(key, found)
+        return found
 
     def _validate(self, request: Request, text: str, instruction: str | None) -> FileResult:
         original = request.text if instruction is not None else None
@@ -746,4 +794,4 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-__all__ = ["Edit", "KINDS", "Orchestrator", "Progress", "Request", "Result", "Target", "content_hash"]
+__all__ = ["Baselines", "Edit", "Orchestrator", "Progress", "Request", "Result", "Target", "content_hash"]

@@ -6,6 +6,10 @@ working otherwise; a summary (or JSON with ``--json``) on stdout at the end.
 When embedding fails (the embedding server is down, has no such model, or is
 not an embeddings server) the words are still indexed, one message on stderr
 says why, and the exit status is 1.
+
+With ``--vault URL`` (the team's indexer, e.g. in CI) the shared index written is
+that of the checked-out commit, started from the newest index of an ancestor (only
+what changed since is read again); the oldest beyond ``vault.keep_indexes`` go.
 """
 
 from __future__ import annotations
@@ -83,9 +87,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**report.to_json(), "embed_error": report.embed_error}))
     else:
-        print(f"Indexed {root}: {report.files} files, {report.chunks} chunks "
+        at = f" at commit {report.commit[:12]}" if report.commit else ""
+        print(f"Indexed {root}{at}: {report.files} files, {report.chunks} chunks "
               f"({report.changed} files changed, {report.removed} removed, {report.embedded} chunks embedded) "
               f"in {report.seconds:.2f} s.")
+        if report.pruned:
+            print(f"Dropped the shared indexes of {len(report.pruned)} older commits "
+                  f"({', '.join(c[:12] for c in report.pruned)}); vault.keep_indexes keeps the newest.")
     if report.embed_error:
         # The words are indexed (lexical search works), but the run did not do
         # what was asked: say why once, and fail so scripts and CI notice.

@@ -15,9 +15,9 @@ the stores keep the index.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from mycoder_lsp.memory.embedders import split_identifier
 

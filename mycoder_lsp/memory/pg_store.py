@@ -38,14 +38,23 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from mycoder_lsp.brains.backends import is_loopback
-from mycoder_lsp.memory.store import (FEATURE_COLUMNS, PATTERN_COLUMNS, SCRATCHPAD_FIELDS, FileWrite, PatternRow,
-                                      VaultRefused, like_escape)
+from mycoder_lsp.memory.store import (
+    FEATURE_COLUMNS,
+    PATTERN_COLUMNS,
+    SCRATCHPAD_FIELDS,
+    FileWrite,
+    PatternRow,
+    VaultRefused,
+    like_escape,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +106,53 @@ MIGRATIONS: list[tuple[int, str, str]] = [
                             PRIMARY KEY (user_id, key));
         """,
     ),
+    (
+        2,
+        "an index per commit",
+        # Files, chunks and postings move to one schema per indexed commit (INDEX_TABLES), so
+        # a reader of a pruned index finds no table instead of an empty one (it chooses again).
+        # The rows of version 1 had no commit: the next index rebuilds them, and vectors,
+        # kept here by content hash, are not embedded again.
+        """
+        CREATE TABLE indexes (commit TEXT PRIMARY KEY, schema TEXT NOT NULL UNIQUE,
+                              created DOUBLE PRECISION NOT NULL, updated DOUBLE PRECISION NOT NULL,
+                              complete BOOLEAN NOT NULL DEFAULT FALSE);
+        DROP TABLE lexical_terms;
+        DROP TABLE lexical_docs;
+        DROP TABLE chunks;
+        DROP TABLE files
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+# The tables of one commit's index, in a schema of their own (``index_schema_name``). Put
+# before the repository's schema on the search path, they answer every query on files,
+# chunks and postings; vectors, meta and each user's data stay in the repository's schema.
+# A later migration that changes them also changes every schema listed in ``indexes``.
+INDEX_TABLES = """
+    CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns BIGINT NOT NULL, size BIGINT NOT NULL, hash TEXT NOT NULL);
+    CREATE TABLE chunks (
+        id BIGSERIAL PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+        start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, hash TEXT NOT NULL,
+        importance DOUBLE PRECISION NOT NULL, content TEXT NOT NULL
+    );
+    CREATE INDEX chunks_path ON chunks(path);
+    CREATE INDEX chunks_hash ON chunks(hash);
+    CREATE TABLE lexical_docs (chunk_id BIGINT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+                               len INTEGER NOT NULL);
+    CREATE TABLE lexical_terms (
+        term TEXT NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+        tf_name REAL NOT NULL, tf_path REAL NOT NULL, tf_body REAL NOT NULL,
+        PRIMARY KEY (term, chunk_id)
+    );
+    CREATE INDEX lexical_terms_chunk ON lexical_terms(chunk_id)
+"""
+INDEX_TABLE_NAMES = ("files", "chunks", "lexical_docs", "lexical_terms")  # in the order they are copied
+# The commit key of a workspace that is no git repository (or whose HEAD git cannot tell).
+NO_COMMIT = "worktree"
+DEFAULT_KEEP_INDEXES = 3
+# An index left unfinished this long (seconds) was abandoned (its indexer died): pruned like an old one.
+ABANDONED_AFTER = 86400.0
 _RESETS = {"index": ("lexical_terms", "lexical_docs", "chunks", "files"), "vectors": ("vectors",)}
 
 
@@ -120,7 +174,8 @@ def check_url(url: str, allowed_hosts: Sequence[str]) -> dict[str, str]:
     try:
         params = {k: str(v) for k, v in conninfo_to_dict(url).items()}
     except Exception as exc:  # noqa: BLE001 - psycopg's message names the bad part, never a password we log
-        raise VaultDatabaseError(f"vault.url {redacted_url(url)!r} is not a PostgreSQL URL ({type(exc).__name__}).")
+        raise VaultDatabaseError(
+            f"vault.url {redacted_url(url)!r} is not a PostgreSQL URL ({type(exc).__name__}).") from None
     if params.get("password"):
         raise VaultDatabaseError(
             f"vault.url {redacted_url(url)!r} carries a password: take it out and put it in PGPASSWORD or "
@@ -136,12 +191,42 @@ def check_url(url: str, allowed_hosts: Sequence[str]) -> dict[str, str]:
     return params
 
 
-def schema_name(repository: str) -> str:
-    """``mc_`` and the repository's name, reduced to what an unquoted identifier may hold."""
+def _slug(repository: str) -> str:
     slug = re.sub(r"[^a-z0-9_]+", "_", repository.lower()).strip("_") or "workspace"
     if len(slug) > 40:
         slug = slug[:30] + "_" + hashlib.blake2b(slug.encode(), digest_size=4).hexdigest()
-    return f"mc_{slug}"
+    return slug
+
+
+def schema_name(repository: str) -> str:
+    """``mc_`` and the repository's name, reduced to what an unquoted identifier may hold."""
+    return f"mc_{_slug(repository)}"
+
+
+# What an index schema's name may be: it is put in SQL as an identifier (names read back from
+# the database are checked against it, never trusted as they come).
+_INDEX_SCHEMA = re.compile(r"mcix_[a-z0-9_]{1,60}")
+
+
+def empty_schema_name(repository: str) -> str:
+    """An index schema that stays empty: what a reader reads before anything is indexed
+    ("empty" is no commit key: those are hexadecimal, or ``NO_COMMIT``)."""
+    return f"mcix_{_slug(repository)}_empty"
+
+
+def index_schema_name(repository: str, commit: str) -> str:
+    """The schema of one commit's index: ``mcix_<repository>_<first 12 hex digits>`` (at most 58 characters)."""
+    key = re.sub(r"[^a-z0-9]+", "", commit.lower())[:12] or NO_COMMIT
+    return f"mcix_{_slug(repository)}_{key}"
+
+
+@dataclass(frozen=True)
+class SharedIndex:
+    """One commit's index in the shared vault."""
+
+    commit: str
+    schema: str
+    updated: float
 
 
 class AdvisoryIndexLock:
@@ -158,7 +243,7 @@ class AdvisoryIndexLock:
 
         conn = psycopg.connect(self.url, autocommit=True)
         sql = "SELECT pg_advisory_lock(hashtext(%s))" if wait else "SELECT pg_try_advisory_lock(hashtext(%s))"
-        got = conn.execute(sql, (self.key,)).fetchone()[0]
+        got = conn.execute(sql, (self.key,)).fetchall()[0][0]
         if got is False:
             conn.close()
             return False
@@ -178,16 +263,30 @@ class PgStore:
 
     dir: Path | None = None
 
-    def __init__(self, conn: Any, url: str, schema: str, user: str) -> None:
+    def __init__(self, conn: Any, url: str, schema: str, user: str, repository: str = "",
+                 keep_indexes: int = DEFAULT_KEEP_INDEXES) -> None:
         self.conn = conn
         self.url = url
         self.schema = schema
         self.user = user
+        self.repository = repository or schema
+        self.keep_indexes = max(1, keep_indexes)
         self.notice: str | None = None
         self.lock = threading.RLock()
+        # The commit index this store reads (and, for the indexer, writes); None: nothing indexed yet,
+        # the repository's own (empty) tables answer.
+        self.index_schema: str | None = None
+        self.commit: str | None = None
+        self.writer = False
+        self._is_ancestor: Callable[[str], bool] | None = None
 
     @classmethod
-    def connect(cls, url: str, vault_settings: Any, root: Path) -> PgStore:
+    def connect(cls, url: str, vault_settings: Any, root: Path, *, commit: str = NO_COMMIT, writer: bool = False,
+                is_ancestor: Callable[[str], bool] | None = None) -> PgStore:
+        """Open the repository's part of the shared vault. ``writer`` (the indexer): the index
+        of ``commit`` (HEAD), created if missing and seeded from the newest index of an
+        ancestor, so only what changed since is read again. A reader: the newest complete
+        index whose commit ``is_ancestor`` accepts (None: no git here, the newest)."""
         import psycopg
         from pgvector.psycopg import register_vector
 
@@ -199,11 +298,16 @@ class PgStore:
                 f"The vault database at {redacted_url(url)} cannot be reached: {str(exc).strip().splitlines()[0]}. "
                 "Check vault.url and that the server runs; the password comes from PGPASSWORD or ~/.pgpass."
             ) from None
-        schema = schema_name(vault_settings.repository or root.name)
-        store = cls(conn, url, schema, vault_settings.user or getpass.getuser())
+        repository = vault_settings.repository or root.name
+        store = cls(conn, url, schema_name(repository), vault_settings.user or getpass.getuser(), repository,
+                    getattr(vault_settings, "keep_indexes", DEFAULT_KEEP_INDEXES))
         try:
             store._migrate()
             register_vector(conn)
+            if writer:
+                store._open_for_writing(commit, is_ancestor)
+            else:
+                store._open_for_reading(is_ancestor)
         except BaseException:
             conn.close()
             raise
@@ -232,7 +336,105 @@ class PgStore:
                         if statement:
                             self.conn.execute(statement)
                     self.conn.execute("INSERT INTO migrations VALUES (%s, %s, %s)", (version, name, time.time()))
+            empty = empty_schema_name(self.repository)
+            if self.conn.execute("SELECT to_regclass(%s)", (f"{empty}.files",)).fetchone()[0] is None:
+                self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {empty}")
+                self.conn.execute(f"SET LOCAL search_path TO {empty}, public")
+                for statement in (x.strip() for x in INDEX_TABLES.split(";")):
+                    if statement:
+                        self.conn.execute(statement)
+                self.conn.execute(f"SET search_path TO {self.schema}, public")
         # search_path set inside the transaction is kept: SET (not SET LOCAL) outlives it.
+
+    # -- which commit's index ------------------------------------------------------
+
+    def _search_path(self) -> str:
+        return ", ".join(s for s in (self.index_schema, self.schema, "public") if s)
+
+    def indexes(self) -> list[SharedIndex]:
+        """The complete commit indexes of this repository, newest first."""
+        return [SharedIndex(str(c), str(s), float(u)) for c, s, u in self._rows(
+            f"SELECT commit, schema, updated FROM {self.schema}.indexes WHERE complete ORDER BY updated DESC, commit")
+            if _INDEX_SCHEMA.fullmatch(str(s))]
+
+    def _newest(self, is_ancestor: Callable[[str], bool] | None) -> SharedIndex | None:
+        for found in self.indexes():
+            if is_ancestor is None or (found.commit != NO_COMMIT and is_ancestor(found.commit)):
+                return found
+        return None
+
+    def _open_for_reading(self, is_ancestor: Callable[[str], bool] | None) -> None:
+        self._is_ancestor = is_ancestor
+        chosen = self._newest(is_ancestor)
+        if chosen is None and is_ancestor is not None:
+            every = self.indexes()
+            if every:
+                # Better a neighbouring commit's index than none: the overlay still covers this checkout's changes.
+                chosen = every[0]
+                self.notice = (f"The shared vault {self.location} has no index of a commit in your history (the "
+                               f"newest is of {chosen.commit[:12]}, used meanwhile): results may show code of "
+                               "another branch. Run `mycoder-lsp index --vault URL` on your branch, or fetch.")
+        if chosen is not None:
+            self.index_schema, self.commit = chosen.schema, chosen.commit
+        elif self.index_schema is None:
+            self.index_schema = empty_schema_name(self.repository)
+        with self.lock:
+            self.conn.execute(f"SET search_path TO {self._search_path()}")
+
+    def _open_for_writing(self, commit: str, is_ancestor: Callable[[str], bool] | None) -> None:
+        target = index_schema_name(self.repository, commit)
+        with self.lock, self.conn.transaction():
+            # One creator at a time per repository, across every indexer that starts.
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mycoder-indexes:{self.schema}",))
+            found = self.conn.execute(f"SELECT schema FROM {self.schema}.indexes WHERE commit = %s",
+                                      (commit,)).fetchone()
+            if found is None:
+                base = self._newest(is_ancestor)
+                self.conn.execute(f"CREATE SCHEMA {target}")
+                self.conn.execute(f"SET LOCAL search_path TO {target}, public")
+                for statement in (x.strip() for x in INDEX_TABLES.split(";")):
+                    if statement:
+                        self.conn.execute(statement)
+                if base is not None:
+                    # Unchanged files cost a stat and a hash, not a re-chunk (files carry the content hash).
+                    for table in INDEX_TABLE_NAMES:
+                        self.conn.execute(f"INSERT INTO {target}.{table} SELECT * FROM {base.schema}.{table}")
+                    self.conn.execute(f"SELECT setval(pg_get_serial_sequence('{target}.chunks', 'id'), "
+                                      f"COALESCE((SELECT MAX(id) FROM {target}.chunks), 0) + 1, false)")
+                now = time.time()
+                self.conn.execute(f"INSERT INTO {self.schema}.indexes VALUES (%s, %s, %s, %s, FALSE)",
+                                  (commit, target, now, now))
+            elif _INDEX_SCHEMA.fullmatch(str(found[0])):
+                target = str(found[0])
+        self.index_schema, self.commit, self.writer = target, commit, True
+        with self.lock:
+            self.conn.execute(f"SET search_path TO {self._search_path()}")
+
+    def index_done(self) -> list[str]:
+        """The indexer finished: its commit's index is complete (readers may use it), and
+        the oldest beyond ``keep_indexes`` are dropped. Returns the commits dropped."""
+        if not self.writer or self.commit is None:
+            return []
+        dropped: list[str] = []
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mycoder-indexes:{self.schema}",))
+            conn.execute(f"UPDATE {self.schema}.indexes SET complete = TRUE, updated = %s WHERE commit = %s",
+                         (time.time(), self.commit))
+            old = conn.execute(f"SELECT commit, schema FROM {self.schema}.indexes WHERE commit != %s AND complete"
+                               " ORDER BY updated DESC, commit OFFSET %s",
+                               (self.commit, self.keep_indexes - 1)).fetchall()
+            # An unfinished index is another indexer's work in progress, unless it was abandoned long ago.
+            old += conn.execute(f"SELECT commit, schema FROM {self.schema}.indexes WHERE commit != %s AND NOT complete"
+                                " AND updated < %s", (self.commit, time.time() - ABANDONED_AFTER)).fetchall()
+            for commit, schema in old:
+                if _INDEX_SCHEMA.fullmatch(str(schema)):
+                    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                conn.execute(f"DELETE FROM {self.schema}.indexes WHERE commit = %s", (commit,))
+                dropped.append(str(commit))
+        if dropped:
+            log.info("shared vault %s: dropped the indexes of %s (keeping %d)", self.location,
+                     ", ".join(c[:12] for c in dropped), self.keep_indexes)
+        return dropped
 
     # -- use -------------------------------------------------------------------
 
@@ -248,7 +450,7 @@ class PgStore:
         except psycopg.Error as exc:
             raise VaultDatabaseError(f"The vault database at {redacted_url(self.url)} cannot be reached: "
                                      f"{str(exc).strip().splitlines()[0]}.") from None
-        conn.execute(f"SET search_path TO {self.schema}, public")
+        conn.execute(f"SET search_path TO {self._search_path()}")
         register_vector(conn)
         self.conn = conn
         log.info("reconnected to the vault database %s", self.location)
@@ -270,6 +472,14 @@ class PgStore:
             if self.conn.closed or self.conn.broken:
                 self._reconnect()
             try:
+                return self.conn.execute(sql, params).fetchall()
+            except psycopg.errors.UndefinedTable:
+                if self.writer or self.index_schema == empty_schema_name(self.repository):
+                    raise
+                # The indexer pruned the index this reader used: the newest one that fits, once.
+                log.info("the shared index %s was pruned; choosing again", self.index_schema)
+                self.index_schema = self.commit = None
+                self._open_for_reading(self._is_ancestor)
                 return self.conn.execute(sql, params).fetchall()
             except psycopg.OperationalError:
                 if not self.conn.broken:
@@ -313,8 +523,8 @@ class PgStore:
 
     def size_bytes(self) -> int:
         return int(self._rows("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
-                              " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
-                              (self.schema,))[0][0])
+                              " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s)"
+                              " AND c.relkind = 'r'", ([self.schema, self.index_schema or self.schema],))[0][0])
 
     # -- files and chunks --------------------------------------------------------
 
@@ -352,14 +562,14 @@ class PgStore:
                 with conn.cursor() as cur:
                     with cur.copy("COPY chunks (id, path, name, kind, start_line, end_line, hash, importance, content)"
                                   " FROM STDIN") as copy:
-                        for cid, c in zip(ids, rows):
+                        for cid, c in zip(ids, rows, strict=True):
                             copy.write_row((cid, c.path, c.name, c.kind, c.start_line, c.end_line, c.hash,
                                             c.importance, c.content))
                     with cur.copy("COPY lexical_docs (chunk_id, len) FROM STDIN") as copy:
-                        for cid, c in zip(ids, rows):
+                        for cid, c in zip(ids, rows, strict=True):
                             copy.write_row((cid, sum(len(col.split()) for col in c.lexical)))
                     with cur.copy("COPY lexical_terms (term, chunk_id, tf_name, tf_path, tf_body) FROM STDIN") as copy:
-                        for cid, c in zip(ids, rows):
+                        for cid, c in zip(ids, rows, strict=True):
                             for term, tfs in _postings(c.lexical).items():
                                 copy.write_row((term, cid, *tfs))
             for w in changed:
@@ -369,10 +579,31 @@ class PgStore:
         row = self._rows("SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM chunks),"
                          " (SELECT COUNT(*) FROM vectors), (SELECT COUNT(*) FROM patterns WHERE user_id = %s)",
                          (self.user,))[0]
-        return dict(zip(("files", "chunks", "vectors", "patterns"), (int(x) for x in row)))
+        return dict(zip(("files", "chunks", "vectors", "patterns"), (int(x) for x in row), strict=True))
 
     def chunk_count(self, path: str) -> int:
         return int(self._rows("SELECT COUNT(*) FROM chunks WHERE path = %s", (path,))[0][0])
+
+    def path_chunk_counts(self, paths: Sequence[str]) -> dict[str, int]:
+        """The indexed files among ``paths``, each with its chunk count (one round trip)."""
+        if not paths:
+            return {}
+        return {str(p): int(n) for p, n in self._rows(
+            "SELECT f.path, (SELECT COUNT(*) FROM chunks c WHERE c.path = f.path) FROM files f"
+            " WHERE f.path = ANY(%s)", (list(paths),))}
+
+    def follow_newest(self) -> bool:
+        """A reader: move to a newer fitting index if one completed since; True if it moved."""
+        if self.writer:
+            return False
+        before = self.index_schema
+        self._open_for_reading(self._is_ancestor)
+        return self.index_schema != before
+
+    def lexical_stats(self) -> tuple[int, float]:
+        """(documents, their average length in tokens): BM25's corpus figures."""
+        n, avgdl = self._rows("SELECT COUNT(*), COALESCE(AVG(len), 1)::float8 FROM lexical_docs")[0]
+        return int(n), float(avgdl)
 
     def chunk_rows(self, ids: Sequence[int]) -> list[tuple]:
         if not ids:
@@ -390,11 +621,12 @@ class PgStore:
         return self._rows("SELECT path, name, kind, start_line, end_line, importance, content FROM chunks"
                           " WHERE path = %s ORDER BY start_line, -end_line", (path,))
 
-    def symbol_rows(self, substring: str, limit: int) -> list[tuple]:
+    def symbol_rows(self, substring: str, limit: int, *, exclude: Sequence[str] = ()) -> list[tuple]:
+        """``exclude``: paths whose chunks are not to be returned (a reader's overlay holds them)."""
         # ILIKE: SQLite's LIKE is case-insensitive for ASCII.
         return self._rows("SELECT path, name, kind, start_line, end_line, importance FROM chunks"
-                          " WHERE kind NOT IN ('module', 'text') AND name ILIKE %s ESCAPE '\\' ORDER BY id LIMIT %s",
-                          ("%" + like_escape(substring) + "%", limit))
+                          " WHERE kind NOT IN ('module', 'text') AND name ILIKE %s ESCAPE '\\' AND path <> ALL(%s)"
+                          " ORDER BY id LIMIT %s", ("%" + like_escape(substring) + "%", list(exclude), limit))
 
     # -- vectors -----------------------------------------------------------------
 
@@ -420,8 +652,10 @@ class PgStore:
     def warm(self) -> None:
         """Nothing to load: the engine keeps the vectors."""
 
-    def nearest(self, qvec: np.ndarray, limit: int, also: Sequence[int]) -> tuple[list[int], dict[int, float]]:
-        """The ``limit`` nearest chunks by inner product (= cosine, unit vectors), exact.
+    def nearest(self, qvec: np.ndarray, limit: int, also: Sequence[int], *,
+                exclude: Sequence[str] = ()) -> tuple[list[int], dict[int, float]]:
+        """The ``limit`` nearest chunks by inner product (= cosine, unit vectors), exact;
+        none of the paths in ``exclude`` (a reader's overlay holds them).
 
         Exact, not HNSW or IVFFlat: at a vault's sizes (10^4-10^5 chunks) the scan
         costs milliseconds, and an approximate index gives up recall, and so MRR, that
@@ -430,10 +664,19 @@ class PgStore:
         if dim is None or int(dim) != qvec.shape[0]:
             return [], {}
         q = np.ascontiguousarray(qvec, dtype=np.float32)
-        rows = self._rows(
-            "WITH near AS (SELECT hash, vec <#> %(q)s AS d FROM vectors ORDER BY d LIMIT %(n)s)"
-            " SELECT c.id, -near.d FROM near JOIN chunks c ON c.hash = near.hash ORDER BY near.d, c.id LIMIT %(n)s",
-            {"q": q, "n": limit})
+        if exclude:
+            # The excluded chunks' hashes take at most as many places in the nearest list as they
+            # are: that many more, so ``limit`` others remain (a join of every chunk costs 4x).
+            rows = self._rows(
+                "WITH near AS (SELECT hash, vec <#> %(q)s AS d FROM vectors ORDER BY d"
+                " LIMIT %(n)s + (SELECT COUNT(*) FROM chunks WHERE path = ANY(%(x)s)))"
+                " SELECT c.id, -near.d FROM near JOIN chunks c ON c.hash = near.hash WHERE c.path <> ALL(%(x)s)"
+                " ORDER BY near.d, c.id LIMIT %(n)s", {"q": q, "n": limit, "x": list(exclude)})
+        else:
+            rows = self._rows(
+                "WITH near AS (SELECT hash, vec <#> %(q)s AS d FROM vectors ORDER BY d LIMIT %(n)s)"
+                " SELECT c.id, -near.d FROM near JOIN chunks c ON c.hash = near.hash ORDER BY near.d, c.id LIMIT %(n)s",
+                {"q": q, "n": limit})
         ranked = [int(r[0]) for r in rows]
         cos = {int(r[0]): float(r[1]) for r in rows}
         rest = [int(c) for c in also if int(c) not in cos]
@@ -446,11 +689,13 @@ class PgStore:
 
     # -- lexical -----------------------------------------------------------------
 
-    def lexical_search(self, terms: Sequence[str], limit: int,
-                       weights: tuple[float, float, float]) -> list[tuple[int, float]]:
-        """(chunk id, BM25) exactly as FTS5's ``bm25()`` scores it, best first."""
+    def lexical_search(self, terms: Sequence[str], limit: int, weights: tuple[float, float, float], *,
+                       exclude: Sequence[str] = ()) -> list[tuple[int, float]]:
+        """(chunk id, BM25) exactly as FTS5's ``bm25()`` scores it, best first; none of the
+        paths in ``exclude`` (the corpus figures still count them)."""
         if not terms:
             return []
+        without = " AND p.chunk_id NOT IN (SELECT id FROM chunks WHERE path = ANY(%(x)s))" if exclude else ""
         rows = self._rows(
             """
             WITH st AS (SELECT COUNT(*)::float8 AS n, COALESCE(AVG(len), 1)::float8 AS avgdl FROM lexical_docs),
@@ -462,11 +707,11 @@ class PgStore:
             FROM lexical_terms p JOIN idf ON idf.term = p.term JOIN lexical_docs d ON d.chunk_id = p.chunk_id
             CROSS JOIN st
             CROSS JOIN LATERAL (SELECT %(w1)s * p.tf_name + %(w2)s * p.tf_path + %(w3)s * p.tf_body AS f) f
-            WHERE p.term = ANY(%(t)s)
+            WHERE p.term = ANY(%(t)s)""" + without + """
             GROUP BY p.chunk_id ORDER BY s DESC, p.chunk_id LIMIT %(n)s
             """,
             {"t": list(terms), "k1": BM25_K1, "b": BM25_B, "w1": float(weights[0]), "w2": float(weights[1]),
-             "w3": float(weights[2]), "n": limit})
+             "w3": float(weights[2]), "n": limit, "x": list(exclude)})
         return [(int(cid), float(s)) for cid, s in rows]
 
     def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
@@ -592,18 +837,27 @@ def inspect(vault_settings: Any, root: Path) -> str:
             found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
             if not found:
                 return f"{redacted_url(url)}: reachable, repository {schema} not indexed yet (run `mycoder-lsp index`)"
-            version = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {schema}.migrations").fetchone()[0]
+            version = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {schema}.migrations").fetchall()[0][0]
+            if version > SCHEMA_VERSION:
+                raise VaultDatabaseError(f"{redacted_url(url)} schema {schema} is version {version}, newer than "
+                                         f"this mycoder-lsp knows ({SCHEMA_VERSION}): upgrade mycoder-lsp")
+            where, commit = schema, ""
+            if version >= 2:
+                rows = conn.execute(f"SELECT commit, schema FROM {schema}.indexes WHERE complete "
+                                    "ORDER BY updated DESC, commit").fetchall()
+                if not rows:
+                    return (f"{redacted_url(url)}: reachable, repository {schema} not indexed yet "
+                            "(run `mycoder-lsp index`)")
+                commit, where = f" (newest of {len(rows)} commit indexes: {rows[0][0][:12]})", rows[0][1]
             files, chunks, vectors = conn.execute(
-                f"SELECT (SELECT COUNT(*) FROM {schema}.files), (SELECT COUNT(*) FROM {schema}.chunks),"
-                f" (SELECT COUNT(*) FROM {schema}.vectors)").fetchone()
+                f"SELECT (SELECT COUNT(*) FROM {where}.files), (SELECT COUNT(*) FROM {where}.chunks),"
+                f" (SELECT COUNT(*) FROM {schema}.vectors)").fetchall()[0]
     except psycopg.Error as exc:
         raise VaultDatabaseError(f"The vault database at {redacted_url(url)} cannot be used: "
                                  f"{str(exc).strip().splitlines()[0]}") from None
-    if version > SCHEMA_VERSION:
-        raise VaultDatabaseError(f"{redacted_url(url)} schema {schema} is version {version}, newer than this "
-                                 f"mycoder-lsp knows ({SCHEMA_VERSION}): upgrade mycoder-lsp")
-    return f"{redacted_url(url)} schema {schema}: {files} files, {chunks} chunks, {vectors} vectors"
+    return f"{redacted_url(url)} schema {schema}{commit}: {files} files, {chunks} chunks, {vectors} vectors"
 
 
-__all__ = ["AdvisoryIndexLock", "MIGRATIONS", "PgStore", "SCHEMA_VERSION", "VaultDatabaseError", "check_url", "inspect",
-           "redacted_url", "schema_name"]
+__all__ = ["AdvisoryIndexLock", "DEFAULT_KEEP_INDEXES", "MIGRATIONS", "NO_COMMIT", "PgStore", "SCHEMA_VERSION",
+           "SharedIndex", "VaultDatabaseError", "check_url", "index_schema_name", "inspect", "redacted_url",
+           "schema_name"]

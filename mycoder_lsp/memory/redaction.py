@@ -24,9 +24,9 @@ This module must not touch the disk, the vault or a model.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Callable, Iterator
 
 # Bumped whenever the rules find more: a vault whose chunks were redacted by
 # older rules is rebuilt (see Vault._check_lexical), so no secret they missed
@@ -307,12 +307,12 @@ class Redactor:
         for i, line in enumerate(lines):
             if not _MARKER.search(line):
                 continue
-            real = known.get(line.strip())
-            if real is None:
+            restored = known.get(line.strip())
+            if restored is None:
                 raise SecretInAnswer(
                     f"line {i + 1} of the answer, {line.strip()[:80]!r}, changes or moves a secret the model was "
                     "not shown; make that change by hand")
-            lines[i] = line[:len(line) - len(line.lstrip())] + real
+            lines[i] = line[:len(line) - len(line.lstrip())] + restored
         return "\n".join(lines)
 
 

@@ -41,9 +41,10 @@ import sqlite3
 import stat
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -172,9 +173,15 @@ class VaultStore(Protocol):
     :class:`~.pg_store.PgStore` (PostgreSQL) implement it alike. Every write
     method is one transaction."""
 
-    dir: Path | None  # the vault directory (None: nothing on disk here)
-    notice: str | None
-    location: str  # for messages: a path, or a URL without its password
+    # Read-only here (properties), so a plain attribute and a property both fit.
+    @property
+    def dir(self) -> Path | None: ...  # the vault directory (None: nothing on disk here)
+    @property
+    def notice(self) -> str | None: ...
+    @property
+    def location(self) -> str: ...  # for messages: a path, or a URL without its password
+    @property
+    def commit(self) -> str | None: ...  # a shared vault's index is that of a commit (None: the working tree's own)
 
     def close(self) -> None: ...
     def get_meta(self, key: str) -> str | None: ...
@@ -182,6 +189,7 @@ class VaultStore(Protocol):
     def reset_if_changed(self, key: str, value: str, what: str) -> None: ...
     def query(self, sql: str, params: tuple | list = ()) -> list[tuple]: ...
     def index_lock(self) -> Any: ...
+    def index_done(self) -> list[str]: ...  # an index run finished; a shared vault prunes (the commits dropped)
     # files and chunks
     def files(self) -> dict[str, tuple[int, int, str]]: ...
     def file_hash(self, path: str) -> str | None: ...
@@ -325,6 +333,39 @@ def prepare_dir(vault_dir: Path) -> None:
                 raise
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def header_damage(path: Path) -> str | None:
+    """What is wrong with a closed SQLite file, judged from its 100-byte
+    header and its size alone (no page is read), or None. A cleanly closed
+    database in WAL mode holds every page in the file itself, so a file
+    shorter or longer than its header says was cut or overwritten."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+            size = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        return f"it cannot be read: {exc.strerror or exc}"
+    if size == 0:
+        return None  # a new vault: SQLite writes the header with the first table
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return "it is not an SQLite database"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return f"its header gives an impossible page size ({page_size})"
+    pages = int.from_bytes(header[28:32], "big")
+    # The header's page count is only kept by SQLite 3.7+ writers, and only valid
+    # when the change counter matches the version-valid-for number.
+    if pages and header[24:28] == header[92:96]:
+        if size != pages * page_size:
+            return f"it is {size:,} bytes, its header says {pages * page_size:,}"
+    elif size % page_size:
+        return f"it is {size:,} bytes, not a whole number of {page_size}-byte pages"
+    return None
+
+
 class Store:
     """One connection to the vault database, shared by the vault's threads.
 
@@ -337,11 +378,9 @@ class Store:
         self.dir = vault_dir
         self.path = vault_dir / DB_NAME
         self.notice: str | None = None
+        self.commit: str | None = None  # one vault per working tree, of no commit
         self.lock = threading.RLock()
-        self._dense_lock = threading.Lock()
-        self._dense_ids = np.zeros(0, dtype=np.int64)
-        self._dense = np.zeros((0, 0), dtype=np.float32)
-        self._dense_version: tuple[int, int] | None = None
+        self._dense = _DenseMatrix()
         prepare_dir(vault_dir)
         try:
             self.conn = self._connect()
@@ -358,6 +397,15 @@ class Store:
         # Created here, 0600 and not through a link; SQLite gives its -wal/-shm/-journal
         # files the database's own mode, so they need no chmod.
         os.close(_open_own(self.path, os.O_RDWR))
+        # A write-ahead log left over: the last process did not close the vault
+        # (it was killed, or another one has it open now). Only then is the
+        # whole-file check worth its cost: it reads every page, seconds on a
+        # large vault, at every start of the server.
+        unclean = os.path.lexists(self.path.with_name(self.path.name + "-wal"))
+        if not unclean:
+            damage = header_damage(self.path)
+            if damage:
+                raise VaultUnreadable(f"the database file is damaged ({damage})")
         conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
@@ -371,10 +419,11 @@ class Store:
             # dropped for a missed secret must not linger in vault.db.
             conn.execute("PRAGMA secure_delete = ON")
             self._migrate(conn)
-            # A cheap structural check of the tables we are about to trust.
-            row = conn.execute("PRAGMA quick_check(1)").fetchone()
-            if row is None or row[0] != "ok":
-                raise VaultUnreadable(f"the integrity check failed ({row[0] if row else 'no answer'})")
+            if unclean:
+                # A structural check of the tables we are about to trust.
+                row = conn.execute("PRAGMA quick_check(1)").fetchone()
+                if row is None or row[0] != "ok":
+                    raise VaultUnreadable(f"the integrity check failed ({row[0] if row else 'no answer'})")
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise VaultUnreadable(f"the database cannot be read ({exc})") from exc
@@ -478,9 +527,14 @@ class Store:
                 for table in _RESETS[what]:
                     conn.execute(f"DELETE FROM {table}")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+                _bump_dense_generation(conn)  # the matrix is reloaded whole
 
     def index_lock(self) -> IndexLock:
         return IndexLock(self.dir)
+
+    def index_done(self) -> list[str]:
+        """One vault per workspace, no commits kept apart: nothing to prune."""
+        return []
 
     # -- files and chunks --------------------------------------------------------
 
@@ -497,27 +551,40 @@ class Store:
         return [r[0] for r in rows]
 
     def write_files(self, writes: Sequence[FileWrite], removed: Sequence[str] = ()) -> None:
-        """One transaction: old chunks of these files out, new ones in."""
+        """One transaction: old chunks of these files out, new ones in (and the
+        same change made to the loaded vector matrix, not a reload of it)."""
+        gone: list[int] = []
+        added: list[tuple[int, str]] = []
         with self.transaction() as conn:
             for rel in removed:
-                self._delete_file(conn, rel)
+                gone += self._delete_file(conn, rel)
             for w in writes:
                 if w.chunks is None:
                     conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?", (w.mtime_ns, w.size, w.path))
                     continue
-                self._delete_file(conn, w.path)
+                gone += self._delete_file(conn, w.path)
                 for c in w.chunks:
                     cur = conn.execute(
                         "INSERT INTO chunks (path, name, kind, start_line, end_line, hash, importance, content)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, c.content),
                     )
-                    conn.execute("INSERT INTO lexical(rowid, name, path, body) VALUES (?, ?, ?, ?)",
-                                 (int(cur.lastrowid), *c.lexical))
+                    cid = cur.lastrowid
+                    assert cid is not None  # an INSERT into a rowid table
+                    conn.execute("INSERT INTO lexical(rowid, name, path, body) VALUES (?, ?, ?, ?)", (cid, *c.lexical))
+                    added.append((cid, c.hash))
                 conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (w.path, w.mtime_ns, w.size, w.hash))
+            if gone or added:
+                # A chunk that comes back (undo, rename) has its vector already.
+                known = dict(_vectors_of(conn, sorted({h for _, h in added})))
+                rows = [(cid, known[h]) for cid, h in added if h in known]
+                change = (_bump_dense_generation(conn), gone, rows)
+        if gone or added:
+            self._dense.apply(*change)
 
     @staticmethod
-    def _delete_file(conn: sqlite3.Connection, rel: str) -> None:
+    def _delete_file(conn: sqlite3.Connection, rel: str) -> list[int]:
+        """Delete one file's rows; the ids of the chunks it had."""
         ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE path = ?", (rel,))]
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
@@ -526,6 +593,7 @@ class Store:
             conn.execute("DELETE FROM chunks WHERE path = ?", (rel,))
         conn.execute("DELETE FROM files WHERE path = ?", (rel,))
         # Vectors are kept by hash: a chunk that comes back (undo, rename) costs nothing.
+        return ids
 
     def counts(self) -> dict[str, int]:
         return {table: self.query(f"SELECT COUNT(*) FROM {table}")[0][0]
@@ -575,24 +643,31 @@ class Store:
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
                              [(h, vectors[i].tobytes()) for i, h in enumerate(hashes)])
+            blobs = {h: vectors[i].tobytes() for i, h in enumerate(hashes)}
+            rows = [(cid, blobs[h]) for cid, h in _chunks_with_hashes(conn, list(blobs))]
+            change = (_bump_dense_generation(conn), [cid for cid, _ in rows], rows)
+        self._dense.apply(*change)
+
+    @property
+    def dense_loads(self) -> int:
+        """How often the vector matrix was read whole (tests: writes must not cost one)."""
+        return self._dense.loads
 
     def _dense_index(self) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, matrix) of every chunk with a vector, reloaded when any
-        process committed a change since the last load."""
-        with self._dense_lock:
-            version = self.query("PRAGMA data_version")[0][0]
-            key = (version, self.conn.total_changes)
-            if self._dense_version != key:
-                rows = self.query("SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.hash = c.hash ORDER BY c.id")
-                if rows:
-                    self._dense_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                    blob = b"".join(r[1] for r in rows)
-                    self._dense = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), -1)
-                else:
-                    self._dense_ids = np.zeros(0, dtype=np.int64)
-                    self._dense = np.zeros((0, 0), dtype=np.float32)
-                self._dense_version = key
-            return self._dense_ids, self._dense
+        """(chunk ids, matrix) of every chunk with a vector, read whole only when
+        another process (or a reset) changed chunks or vectors since: this
+        store's own writes change the loaded matrix in place, and session,
+        pattern and feature writes do not touch it."""
+        with self._dense.lock:
+            # The connection lock too: no write of this store lands between the
+            # generation and the rows it is read with.
+            with self.lock:
+                generation = _dense_generation(self.conn)
+                if self._dense.generation != generation:
+                    rows = self.conn.execute(
+                        "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.hash = c.hash ORDER BY c.id").fetchall()
+                    self._dense.load(generation, rows)
+            return self._dense.ids, self._dense.matrix
 
     def warm(self) -> None:
         self._dense_index()
@@ -613,7 +688,7 @@ class Store:
         cand = np.asarray(list(dict.fromkeys(list(also) + ranked)), dtype=np.int64)
         at = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
         hit = ids[at] == cand
-        return ranked, {int(c): (float(cos_all[a]) if h else 0.0) for c, a, h in zip(cand, at, hit)}
+        return ranked, {int(c): (float(cos_all[a]) if h else 0.0) for c, a, h in zip(cand, at, hit, strict=True)}
 
     # -- lexical -----------------------------------------------------------------
 
@@ -721,6 +796,87 @@ class Store:
             if p.exists():
                 total += p.stat().st_size
         return total
+
+
+class _DenseMatrix:
+    """The vectors of every chunk as one matrix, with the chunk ids (sorted) and
+    the ``dense_generation`` (meta) it holds. Every commit that changes chunks or
+    vectors moves the generation, so another process's change is seen with one
+    one-row read per search, and this process's own change is applied in place."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.generation: int | None = None  # None: never loaded
+        self.loads = 0
+
+    def load(self, generation: int, rows: Sequence[tuple[int, bytes]]) -> None:
+        self.loads += 1
+        self.ids, self.matrix = _as_matrix(rows)
+        self.generation = generation
+
+    def apply(self, generations: tuple[int, int], gone: Sequence[int], added: Sequence[tuple[int, bytes]]) -> None:
+        """One committed write (generation before, after): drop ``gone``, add
+        ``added`` (id, vector blob) — only if the matrix held exactly the state
+        before it; otherwise the next search reloads."""
+        before, after = generations
+        with self.lock:
+            if self.generation != before:
+                return
+            ids, matrix = self.ids, self.matrix
+            if len(gone) and len(ids):
+                keep = ~np.isin(ids, np.asarray(gone, dtype=np.int64))
+                ids, matrix = ids[keep], matrix[keep]
+            if added:
+                new_ids, new_rows = _as_matrix(added)
+                if len(ids) and matrix.shape[1] != new_rows.shape[1]:
+                    self.generation = None  # another embedder's width: read it all again
+                    return
+                ids = np.concatenate([ids, new_ids]) if len(ids) else new_ids
+                matrix = np.concatenate([matrix, new_rows]) if len(matrix) else new_rows
+                if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+                    order = np.argsort(ids, kind="stable")
+                    ids, matrix = ids[order], matrix[order]
+            self.ids, self.matrix, self.generation = ids, matrix, after
+
+
+def _as_matrix(rows: Sequence[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    return ids, matrix
+
+
+def _dense_generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'dense_generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _bump_dense_generation(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Inside a write transaction: (generation before, after)."""
+    before = _dense_generation(conn)
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('dense_generation', ?)", (str(before + 1),))
+    return before, before + 1
+
+
+def _vectors_of(conn: sqlite3.Connection, hashes: Sequence[str]) -> list[tuple[str, bytes]]:
+    out: list[tuple[str, bytes]] = []
+    for start in range(0, len(hashes), 500):
+        part = list(hashes[start : start + 500])
+        out += conn.execute(f"SELECT hash, vec FROM vectors WHERE hash IN ({','.join('?' * len(part))})",
+                            part).fetchall()
+    return out
+
+
+def _chunks_with_hashes(conn: sqlite3.Connection, hashes: Sequence[str]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for start in range(0, len(hashes), 500):
+        part = list(hashes[start : start + 500])
+        out += conn.execute(f"SELECT id, hash FROM chunks WHERE hash IN ({','.join('?' * len(part))})",
+                            part).fetchall()
+    return out
 
 
 class IndexLock:

@@ -9,8 +9,12 @@ never embedded again); ``reindex_file`` / ``remove_file`` follow single
 files; ``search`` is the hybrid retrieval; ``symbols`` answers
 ``workspace/symbol``; ``gather`` / ``record_exchange`` implement the
 request flow's :class:`~mycoder_lsp.brains.context.ContextProvider`.
+What a file becomes and the embedding are :mod:`.indexer`'s, the order of
+results :mod:`.ranking`'s (:class:`~.ranking.RankingParams` in
+``Vault.ranking``), a request's context :mod:`.context`'s; this module
+decides what to do and when.
 
-What is indexed follows the walking rules of :mod:`mycoder_lsp.validation.walk`:
+What is indexed is what :mod:`mycoder_lsp.code.workspace` walks (as for ``check`` and ``route``):
 no symbolic link is followed, secrets (``.env``, private keys) are skipped, and
 a directory without a project marker (a stray file's home directory) gets at
 most :data:`STRAY_FILE_LIMIT` files, with :attr:`IndexReport.notice` saying so.
@@ -25,30 +29,44 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import fnmatch
-import hashlib
 import logging
-import os
-import subprocess
 import time
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from mycoder_lsp.brains.context import ContextPiece, ContextRequest
+from mycoder_lsp.code.workspace import (
+    PROJECT_MARKERS,
+    has_project_marker,
+    is_workspace_file,
+    iter_workspace_files,
+    read_source,
+)
 from mycoder_lsp.config import Settings
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory import lexical, patterns
-from mycoder_lsp.memory.chunking import Chunk, chunk_file, reference_bonus
+from mycoder_lsp.memory.chunking import reference_bonus
+from mycoder_lsp.memory.context import gather
 from mycoder_lsp.memory.embedders import Embedder, make_embedder
-from mycoder_lsp.memory import redaction
+from mycoder_lsp.memory.indexer import (
+    BATCH_FILES,
+    EMBED_TEXT,
+    INDEX_VERSION,
+    FileWork,
+    IndexReport,
+    embed_missing_into,
+    file_work,
+    file_writes,
+)
+from mycoder_lsp.memory.overlay import OverlayStore, changed_paths, head_commit, is_ancestor
+from mycoder_lsp.memory.ranking import ANY_PATH, MODES, Candidate, PathFilter, RankingParams, Scorer
 from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.memory.session import Session
-from mycoder_lsp.memory.store import ChunkRow, FileWrite, Store, VaultRefused, VaultStore, locate
-from mycoder_lsp.validation.walk import (PROJECT_MARKERS, SKIPPED_DIRS, has_project_marker, is_secret_file,
-                                         read_text_file)
+from mycoder_lsp.memory.store import Store, VaultRefused, VaultStore, locate
 
 log = logging.getLogger(__name__)
 
@@ -58,60 +76,6 @@ ThreadRunner = Callable[..., Awaitable[Any]]
 # Files indexed in a directory that is no project (see has_project_marker): a
 # script opened from ~ once indexed all of ~ (2,176 files, a 177 MB vault).
 STRAY_FILE_LIMIT = 200
-# Files embedded per embedder call / written per transaction during index().
-BATCH_FILES = 64
-EMBED_BATCH = 256
-# What the embedder sees of a chunk: its path, its name four times, its first
-# line (the signature) three times, then the start of its text. The offline
-# embedder sums token vectors, so repeating the name and the signature weighs
-# them against the body's many tokens: dense MRR@10 on the tune split 0.349
-# for "name\ncode", 0.385 for "path name×3\ncode", 0.408 for this
-# (bench/RESULTS.md, "## Vault").
-# EMBED_TEXT is stored with the embedder's name: changing the format re-embeds
-# existing vaults.
-EMBED_CHARS = 4000
-EMBED_TEXT = "path-name4-sig3-code-v3"
-# What the stored chunks were built with: another tokeniser or other
-# redaction rules mean a rebuild.
-INDEX_VERSION = f"{lexical.VERSION}+redaction-{redaction.VERSION}"
-
-
-def embed_text(path: str, name: str, content: str) -> str:
-    signature = content.split("\n", 1)[0]
-    return f"{path} " + f"{name} " * 4 + "\n" + f"{signature}\n" * 3 + content[:EMBED_CHARS]
-
-
-CANDIDATES = 100
-# Fusion modes measured in bench/bench_retrieval.py (bench/RESULTS.md, "## Vault"):
-# hybrid = 0.3 × BM25/max(BM25) + 0.7 × cosine (+ the kind prior below) won on
-# the tune split and held on the test split; min-max and z-score
-# normalisation were no better. Importance only hurt there (the mission's
-# 0.7 × cosine + 0.3 × importance ranks long, documented classes above the
-# function asked for), and reciprocal-rank fusion throws away the score gaps
-# that make BM25 useful on exact names.
-MODES = ("lexical", "dense", "mission", "hybrid", "rrf")
-DEFAULT_MODE = "hybrid"
-HYBRID_WEIGHTS = (0.3, 0.7, 0.0)  # normalised BM25, cosine, importance
-RRF_K = 60
-# A class outline or a module's top-level code names everything it holds, so
-# it matches a description of any one of its functions, lexically and densely.
-# Unless the query reads like the description of a thing (see
-# ``_describes_a_container``), containers get this much less (on the scale of
-# a cosine): hybrid MRR@10 on tune 0.441 -> 0.455.
-CONTAINER_KINDS = frozenset({"class", "module", "impl", "trait", "interface", "enum", "type"})
-CONTAINER_PRIOR = -0.1
-# First words of a noun-phrase description ("A parser for...", "Base class
-# for...") or words that ask for a container outright.
-_THING_FIRST_WORDS = frozenset(
-    "a an the base abstract mixin interface wrapper container exception error represents represent".split())
-_THING_WORDS = frozenset({"class", "module", "object", "type", "struct", "trait", "interface", "enum"})
-
-
-def _describes_a_container(query: str) -> bool:
-    words = [w.strip(".,:;()[]'\"`").lower() for w in query.split()]
-    return bool(words) and (words[0] in _THING_FIRST_WORDS or any(w in _THING_WORDS for w in words))
-
-
 @dataclass(frozen=True)
 class SearchResult:
     path: str  # relative to the root, "/" separators
@@ -134,121 +98,8 @@ class SearchResult:
         }
 
 
-@dataclass
-class IndexReport:
-    files: int = 0  # files in the index after the run
-    chunks: int = 0  # chunks in the index after the run
-    changed: int = 0  # files (re)chunked in this run
-    removed: int = 0
-    embedded: int = 0  # chunks embedded in this run (0 when nothing changed)
-    seconds: float = 0.0
-    skipped_locked: bool = False  # another process was indexing; this one only read
-    shared_read: bool = False  # a shared vault this process only reads (vault.index_shared off)
-    # Why embedding stopped (the embedding server is down...): lexical search still works.
-    embed_error: str | None = None
-    capped: bool = False  # a directory without a project marker: only the first files are indexed
-    notice: str | None = None  # for the user: why the index is partial
-
-    def to_json(self) -> dict[str, Any]:
-        return {"files": self.files, "chunks": self.chunks, "changed": self.changed, "removed": self.removed,
-                "embedded": self.embedded, "seconds": round(self.seconds, 3), "capped": self.capped}
-
-
-@dataclass
-class _FileWork:
-    rel: str
-    mtime_ns: int
-    size: int
-    hash: str = ""
-    chunks: list[Chunk] = field(default_factory=list)
-    lexical: list[tuple[str, str, str]] = field(default_factory=list)  # per chunk, pre-split
-    unchanged: bool = False
-
-
 async def _to_thread(func: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.to_thread(func, *args)
-
-
-class IgnoreRules:
-    """What the vault never indexes: the vault itself, VCS and dependency
-    directories, virtualenvs, and what ``.gitignore`` says (git answers when
-    the root is a repository; otherwise the root ``.gitignore`` patterns)."""
-
-    def __init__(self, root: Path, vault_dir: Path) -> None:
-        self.root = root
-        self.vault_dir = vault_dir
-        self.patterns: list[tuple[str, bool, bool]] = []  # (glob, negated, dir_only)
-        gi = root / ".gitignore"
-        if gi.is_file():
-            try:
-                for line in gi.read_text(encoding="utf-8", errors="replace").splitlines():
-                    line = line.strip()
-                    if not line or line.startswith("#"):
-                        continue
-                    neg = line.startswith("!")
-                    line = line[1:] if neg else line
-                    self.patterns.append((line.strip("/") if line != "/" else line, neg, line.endswith("/")))
-            except OSError:
-                pass
-        self.git = (root / ".git").exists() and _has_git()
-
-    def skip_dir(self, rel_dir: str, abs_dir: Path) -> bool:
-        name = rel_dir.rsplit("/", 1)[-1]
-        if name in SKIPPED_DIRS or abs_dir == self.vault_dir:
-            return True
-        if (abs_dir / "pyvenv.cfg").exists():
-            return True
-        return self._matches(rel_dir, True)
-
-    def _matches(self, rel: str, is_dir: bool) -> bool:
-        ignored = False
-        name = rel.rsplit("/", 1)[-1]
-        for glob, neg, dir_only in self.patterns:
-            if dir_only and not is_dir:
-                # "build/" also covers files below it: checked through their directory.
-                continue
-            target = rel if "/" in glob else name
-            if fnmatch.fnmatchcase(target, glob) or fnmatch.fnmatchcase(rel, glob + "/*"):
-                ignored = not neg
-        return ignored
-
-    def skip_file(self, rel: str) -> bool:
-        if is_secret_file(rel.rsplit("/", 1)[-1]) or self._matches(rel, False):
-            return True
-        parts = rel.split("/")[:-1]
-        for i in range(len(parts)):
-            sub = "/".join(parts[: i + 1])
-            if parts[i] in SKIPPED_DIRS or self._matches(sub, True):
-                return True
-        return False
-
-    def git_files(self) -> set[str] | None:
-        """Tracked and untracked-but-not-ignored files, from git itself."""
-        if not self.git:
-            return None
-        try:
-            out = subprocess.run(
-                ["git", "-C", str(self.root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                capture_output=True, timeout=30, check=True,
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
-
-    def git_ignored(self, rel: str) -> bool:
-        if not self.git:
-            return False
-        try:
-            return subprocess.run(["git", "-C", str(self.root), "check-ignore", "-q", rel],
-                                  capture_output=True, timeout=10).returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            return False
-
-
-def _has_git() -> bool:
-    from shutil import which
-
-    return which("git") is not None
 
 
 class Vault:
@@ -264,15 +115,18 @@ class Vault:
         self.query_embed_error: str | None = None
         self.session = Session(store)
         self.run_in_thread: ThreadRunner = run_in_thread or _to_thread
-        self.ignore = IgnoreRules(root, store.dir)
+        # Besides the walk's own rules: the vault itself, wherever vault.path puts it.
+        self.excluded = (store.dir,) if store.dir is not None else ()
         self.index_lock = store.index_lock()
-        self.mode = DEFAULT_MODE
-        self.field_weights = lexical.FIELD_WEIGHTS
+        # How search orders what it finds; a benchmark passes its variants here.
+        self.ranking = RankingParams()
         # None: index everything (a project, or a caller that asked for all of it).
         self.file_limit = None if has_project_marker(root) else stray_limit
         # A shared vault is written by its indexer only: a reader's working tree (unsaved
-        # and uncommitted work) must not reach the index everyone else retrieves from.
-        self.writes_index = store.dir is not None or settings.vault.index_shared
+        # and uncommitted work) must not reach the index everyone else retrieves from. It
+        # goes to the reader's overlay instead, which every write of its store lands in.
+        self.overlay = store if isinstance(store, OverlayStore) else None
+        self.writes_index = store.dir is not None or settings.vault.index_shared or self.overlay is not None
 
     # -- opening -----------------------------------------------------------------
 
@@ -286,7 +140,7 @@ class Vault:
         unsafe location (a planted link...) raises :class:`~.store.VaultRefused`.
         ``stray_limit``: files indexed when ``root`` has no project marker (None: all)."""
         root = Path(root).resolve()
-        store = open_store(root, settings)
+        store = open_store(root, settings, writer=index_writer)
         vault = cls(root, settings, store, embedder or make_embedder(settings), run_in_thread, stray_limit)
         vault.writes_index = vault.writes_index or index_writer
         vault._check_embedder()
@@ -328,101 +182,36 @@ class Vault:
         """Every indexable file of the workspace: rel path -> absolute path (the
         first ``limit`` + 1 found, shallow first, when ``limit`` is given)."""
         found: dict[str, Path] = {}
-        git = self.ignore.git_files()
-        # os.walk lists a linked directory but never enters it (followlinks=False).
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            base = Path(dirpath)
-            rel_base = base.relative_to(self.root).as_posix()
-            rel_base = "" if rel_base == "." else rel_base
-            dirnames[:] = sorted(
-                d for d in dirnames
-                if not self.ignore.skip_dir(f"{rel_base}/{d}" if rel_base else d, base / d)
-            )
-            for name in filenames:
-                rel = f"{rel_base}/{name}" if rel_base else name
-                if is_secret_file(name):
-                    continue
-                if git is not None:
-                    if rel not in git:
-                        continue
-                elif self.ignore.skip_file(rel):
-                    continue
-                abs_path = base / name
-                if abs_path.is_symlink() or not abs_path.is_file():
-                    continue
-                found[rel] = abs_path
-                if limit is not None and len(found) > limit:
-                    return found
+        for abs_path in iter_workspace_files(self.root, self.root, exclude=self.excluded):
+            found[abs_path.relative_to(self.root).as_posix()] = abs_path
+            if limit is not None and len(found) > limit:
+                break
         return found
 
-    def _prepare(self, rel: str, abs_path: Path, known_hash: str | None) -> _FileWork | None:
+    def _prepare(self, rel: str, abs_path: Path, known_hash: str | None) -> FileWork | None:
         """Read, hash and chunk one file (None when it must not be indexed)."""
-        text, mtime_ns, size = read_text_file(abs_path, self.settings.validation.max_file_size)
-        if text is None:
+        source = read_source(abs_path, self.settings.validation.max_file_size)
+        if source.text is None:
             return None
-        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        work = _FileWork(rel, mtime_ns, size, digest)
-        if digest == known_hash:
-            work.unchanged = True
-            return work
-        work.chunks = chunk_file(rel, redact(text, rel))  # config files: bare values are values
-        work.lexical = [lexical.document(c.name, c.path, c.content) for c in work.chunks]
-        return work
+        return file_work(rel, source.text, source.mtime_ns, source.size, known_hash)
 
-    def _write_files(self, works: list[_FileWork], removed: Iterable[str] = ()) -> None:
+    def _write_files(self, works: list[FileWork], removed: Iterable[str] = ()) -> None:
         """One transaction: old chunks of these files out, new ones in."""
-        writes = [FileWrite(w.rel, w.mtime_ns, w.size, w.hash, None if w.unchanged else [
-            ChunkRow(c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, c.content, columns)
-            for c, columns in zip(w.chunks, w.lexical)]) for w in works]
-        self.store.write_files(writes, list(removed))
-
-    def _missing_vectors(self, limit: int, path: str | None = None) -> list[tuple[str, str]]:
-        """(hash, text to embed) of chunks (of one file, if given) that have no vector yet."""
-        return [(h, embed_text(p, name, content)) for h, p, name, content in self.store.missing_vectors(limit, path)]
-
-    def _store_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        self.store.put_vectors(hashes, vectors)
+        self.store.write_files(file_writes(works), list(removed))
 
     async def _embed_missing_into(self, report: IndexReport, path: str | None = None) -> None:
-        """Embed what lacks a vector; a failing embedder stops embedding for
-        this run (reported), never the indexing itself."""
-        if report.embed_error is not None:
-            return
-        try:
-            report.embedded += await self._embed_missing(path)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - chunks and lexical search stay useful without vectors
-            # A user error (server down, no such model) is the caller's to show, once (report.embed_error);
-            # anything else is a bug: its traceback.
-            if isinstance(exc, UserError):
-                log.debug("embedding failed; the vault is searched lexically until it works: %s", exc)
-            else:
-                log.warning("embedding failed; the vault is searched lexically until it works", exc_info=True)
-            report.embed_error = str(exc) or type(exc).__name__
-
-    async def _embed_missing(self, path: str | None = None) -> int:
-        done = 0
-        while True:
-            todo = await self.run_in_thread(self._missing_vectors, EMBED_BATCH, path)
-            if not todo:
-                return done
-            vectors = await self._embed([t for _, t in todo])
-            await self.run_in_thread(self._store_vectors, [h for h, _ in todo], vectors)
-            done += len(todo)
-            if len(todo) < EMBED_BATCH:
-                return done
-
-    async def _embed(self, texts: list[str]) -> np.ndarray:
-        sync = getattr(self.embedder, "embed_sync", None)
-        if sync is not None:
-            return await self.run_in_thread(sync, texts)
-        return await self.embedder.embed(texts)
+        """Embed what lacks a vector (of ``path``, if given); a failing embedder stops
+        embedding for this run (reported), never the indexing itself."""
+        await embed_missing_into(report, self.store, self.embedder, self.run_in_thread, path)
 
     async def index(self, progress: ProgressCallback | None = None, *, wait: bool = True) -> IndexReport:
         """Bring the vault up to date with the workspace. With ``wait=False``
         and another process indexing, only report what is there."""
         started = time.perf_counter()
+        if self.overlay is not None:
+            report = await self._index_overlay(self.overlay)
+            report.seconds = time.perf_counter() - started
+            return report
         if not self.writes_index:
             report = await self.run_in_thread(self._counts, IndexReport(shared_read=True))
             report.seconds = time.perf_counter() - started
@@ -470,6 +259,8 @@ class Vault:
                     progress(min(total, start + len(batch)), total, batch[-1][0])
             # Chunks left without a vector (another embedder before, a crash mid-run).
             await self._embed_missing_into(report)
+            # A shared vault: this commit's index is complete (readers may use it); old ones are pruned.
+            report.pruned = await self.run_in_thread(self.store.index_done)
             await self.run_in_thread(self._counts, report)
             report.seconds = time.perf_counter() - started
             return report
@@ -477,12 +268,12 @@ class Vault:
             await self.run_in_thread(self.index_lock.release)
 
     @staticmethod
-    def _vanished(batch: list[tuple[str, Path]], works: list[_FileWork], known: dict) -> list[str]:
+    def _vanished(batch: list[tuple[str, Path]], works: list[FileWork], known: dict) -> list[str]:
         """Files that were indexed but now must not be (binary, too large, unreadable)."""
         kept = {w.rel for w in works}
         return [rel for rel, _ in batch if rel not in kept and rel in known]
 
-    def _prepare_batch(self, batch: list[tuple[str, Path]], known: dict) -> list[_FileWork]:
+    def _prepare_batch(self, batch: list[tuple[str, Path]], known: dict) -> list[FileWork]:
         out = []
         for rel, abs_path in batch:
             work = self._prepare(rel, abs_path, known.get(rel, (0, 0, None))[2])
@@ -493,6 +284,7 @@ class Vault:
     def _counts(self, report: IndexReport) -> IndexReport:
         counts = self.store.counts()
         report.files, report.chunks = counts["files"], counts["chunks"]
+        report.commit = self.store.commit
         return report
 
     def indexable(self, path: Path | str) -> str | None:
@@ -503,14 +295,7 @@ class Vault:
         abs_path = self.root / rel
         if self.store.dir is not None and abs_path.resolve().is_relative_to(self.store.dir.resolve()):
             return None
-        parent_rel = ""
-        for part in rel.split("/")[:-1]:
-            parent_rel = f"{parent_rel}/{part}" if parent_rel else part
-            if self.ignore.skip_dir(parent_rel, self.root / parent_rel):
-                return None
-        if self.ignore.skip_file(rel) or self.ignore.git_ignored(rel):
-            return None
-        return rel
+        return rel if is_workspace_file(abs_path, self.root, exclude=self.excluded) else None
 
     def _locate(self, path: Path | str) -> tuple[str | None, bool]:
         rel = self.indexable(path)
@@ -523,6 +308,8 @@ class Vault:
         rel, is_dir = await self.run_in_thread(self._locate, path)
         if rel is None:
             return 0
+        if self.overlay is not None:
+            self.overlay.buffers.discard(rel)  # saved (or closed): the file on disk is the user's version now
         if not self.writes_index:
             return await self.run_in_thread(self.store.chunk_count, rel)
         abs_path = self.root / rel
@@ -544,6 +331,67 @@ class Vault:
             return await self.run_in_thread(self.store.chunk_count, rel)
         return len(work.chunks)
 
+    async def _index_overlay(self, overlay: OverlayStore) -> IndexReport:
+        """A reader's index run: the shared index is the team's; what this checkout changed
+        since the indexed commit (git) goes into the overlay, unsaved buffers stay as they are."""
+        report = IndexReport(shared_read=True)
+        await self.run_in_thread(overlay.shared.follow_newest)
+        changes = await self.run_in_thread(changed_paths, self.root, overlay.base_commit)
+        if changes is not None:
+            wanted = await self.run_in_thread(self._overlay_wanted, changes.paths)
+            stale = [rel for rel in overlay.overlaid() - wanted if rel not in overlay.buffers]
+            if stale:
+                await self.run_in_thread(overlay.drop, stale)
+            todo = [(rel, self.root / rel) for rel in sorted(wanted) if rel not in overlay.buffers]
+            for start in range(0, len(todo), BATCH_FILES):
+                batch = todo[start : start + BATCH_FILES]
+                known = {rel: (0, 0, await self.run_in_thread(overlay.file_hash, rel)) for rel, _ in batch}
+                works = await self.run_in_thread(self._prepare_batch, batch, known)
+                kept = {w.rel for w in works}
+                await self.run_in_thread(self._write_files, works, [rel for rel, _ in batch if rel not in kept])
+                report.changed += sum(1 for w in works if not w.unchanged)
+            await self._embed_missing_into(report)
+            if changes.truncated:
+                report.notice = (f"This checkout differs from the shared index ({(overlay.base_commit or '')[:12]}) "
+                                 f"in more than {len(changes.paths)} files: only those are searched as you have "
+                                 "them. Index this branch (`mycoder-lsp index --vault URL`) for the rest.")
+        report.removed = len(overlay.deleted())
+        return await self.run_in_thread(self._counts, report)
+
+    def _overlay_wanted(self, paths: list[str]) -> set[str]:
+        """Of git's changed paths, those the walk would index (a deleted one: its tombstone)."""
+        return {rel for rel in paths if not (self.root / rel).exists()
+                or is_workspace_file(self.root / rel, self.root, exclude=self.excluded)}
+
+    async def overlay_buffer(self, path: Path | str, text: str) -> int:
+        """An unsaved editor buffer of ``path``: a reader of a shared vault searches this text
+        instead of the indexed file (nothing leaves this process). Others: nothing to do
+        (their index follows saves). Returns the buffer's chunk count."""
+        overlay = self.overlay
+        if overlay is None:
+            return 0
+        rel, is_dir = await self.run_in_thread(self._locate, path)
+        if rel is None or is_dir:
+            return 0
+        work = await self.run_in_thread(self._buffer_work, rel, text, overlay)
+        if work is None:
+            return 0
+        overlay.buffers.add(rel)
+        await self.run_in_thread(self._write_files, [work])
+        await self._embed_missing_into(IndexReport(), rel)
+        return await self.run_in_thread(overlay.chunk_count, rel)
+
+    def _buffer_work(self, rel: str, text: str, overlay: OverlayStore) -> FileWork | None:
+        if len(text.encode("utf-8", "surrogatepass")) > self.settings.validation.max_file_size:
+            return None
+        # The hash known for the path is a database read when the overlay does not hold it: here, in a thread.
+        return file_work(rel, text, time.time_ns(), len(text), overlay.file_hash(rel))
+
+    async def buffer_closed(self, path: Path | str) -> None:
+        """An editor buffer closed (saved or not): the file on disk is what counts again."""
+        if self.overlay is not None and await self.run_in_thread(self.indexable, path) in self.overlay.buffers:
+            await self.reindex_file(path)
+
     def remove_file(self, path: Path | str) -> None:
         """Forget a deleted file, or everything under a deleted directory."""
         rel = self._rel(path)
@@ -559,87 +407,71 @@ class Vault:
         """Load the vectors now (blocking) so the first search does not pay for it."""
         self.store.warm()
 
-    def _rank(self, query: str, qvec: np.ndarray | None, k: int, mode: str) -> list[SearchResult]:
-        lex: list[lexical.LexicalHit] = []
-        if mode != "dense":
-            lex = [lexical.LexicalHit(cid, score) for cid, score in
-                   self.store.lexical_search(lexical.query_terms(query), CANDIDATES, self.field_weights)]
+    def _rank(self, query: str, qvec: np.ndarray | None, k: int, params: RankingParams,
+              paths: PathFilter = ANY_PATH) -> list[SearchResult]:
+        # A path filter drops candidates: take more of them so k can still be met.
+        limit = params.candidates * (3 if paths else 1)
+        lex: list[tuple[int, float]] = []
+        if params.mode != "dense":
+            lex = self.store.lexical_search(lexical.query_terms(query), limit, params.field_weights)
         dense_rank: list[int] = []
         cos: dict[int, float] = {}
-        if qvec is not None and mode != "lexical":
-            dense_rank, cos = self.store.nearest(qvec, CANDIDATES, [h.chunk_id for h in lex])
-        candidates = list(dict.fromkeys([h.chunk_id for h in lex] + dense_rank))
-        if not candidates:
-            return []
-        meta = self._chunk_meta(candidates, with_references=False)
-        bm25 = {h.chunk_id: h.score for h in lex}
-        lex_rank = {h.chunk_id: i for i, h in enumerate(lex)}
-        dense_pos = {cid: i for i, cid in enumerate(dense_rank)}
-        top_bm25 = max(bm25.values(), default=1.0) or 1.0
-        prior = 0.0 if _describes_a_container(query) else CONTAINER_PRIOR
-
-        def fuse(cid: int, imp: float, kind: str) -> float:
-            if mode == "lexical":
-                return bm25.get(cid, 0.0)
-            if mode == "dense":
-                return cos.get(cid, 0.0)
-            if mode == "mission":
-                return 0.7 * cos.get(cid, 0.0) + 0.3 * imp
-            if mode == "rrf":
-                s = 0.0
-                if cid in lex_rank:
-                    s += 1.0 / (RRF_K + 1 + lex_rank[cid])
-                if cid in dense_pos:
-                    s += 1.0 / (RRF_K + 1 + dense_pos[cid])
-                return s + 0.001 * imp
-            a, b, c = HYBRID_WEIGHTS
-            score = a * bm25.get(cid, 0.0) / top_bm25 + b * cos.get(cid, 0.0) + c * imp
-            return score + prior if kind in CONTAINER_KINDS else score
-
-        scores = {cid: fuse(cid, meta[cid][-1], meta[cid][2]) for cid in candidates if cid in meta}
-        # The references bonus needs a lookup per name: only for those that can still make the top k.
-        short = sorted(scores, key=lambda cid: -scores[cid])[: k + 20]
-        meta.update(self._chunk_meta(short, with_references=True))
-        scores.update({cid: fuse(cid, meta[cid][-1], meta[cid][2]) for cid in short if cid in meta})
-        best = sorted(scores, key=lambda cid: -scores[cid])[:k]
-        contents = self._contents(best)
-        out = []
-        for cid in best:
-            path, name, kind, start, end, imp = meta[cid]
-            out.append(SearchResult(path, name, kind, start, end, scores[cid], imp, contents.get(cid, "")))
-        return out
-
-    def _chunk_meta(self, ids: list[int], with_references: bool = True) -> dict[int, tuple]:
-        """id -> (path, name, kind, start, end, importance (incl. references)); no
-        content: candidates are many, only the top k need their text."""
+        if qvec is not None and params.mode != "lexical":
+            dense_rank, cos = self.store.nearest(qvec, limit, [cid for cid, _ in lex])
+        ids = list(dict.fromkeys([cid for cid, _ in lex] + dense_rank))
         if not ids:
-            return {}
+            return []
+        scorer = Scorer(params, query, lex, dense_rank, cos)
+        meta = {c.id: c for c in self._candidates(ids, with_references=False) if paths.allows(c.path)}
+        scores = {cid: scorer.score(c) for cid, c in meta.items()}
+        # References need a lookup per name and stub detection the text: only
+        # for those that can still make the top k.
+        short = sorted(scores, key=lambda cid: -scores[cid])[: k + params.short_list_extra]
+        contents = self._contents(short)
+        for c in self._candidates(short, with_references=True):
+            meta[c.id] = c = replace(c, content=contents.get(c.id, ""))
+            scores[c.id] = scorer.score(c)
+        best = sorted(scores, key=lambda cid: -scores[cid])[:k]
+        # A demoted stub can let in a candidate from beyond the short list.
+        late = [cid for cid in best if meta[cid].content is None]
+        for cid, text in self._contents(late).items():
+            meta[cid] = replace(meta[cid], content=text)
+        return [SearchResult(c.path, c.name, c.kind, c.start_line, c.end_line, scores[cid], c.importance,
+                             c.content or "") for cid in best for c in (meta[cid],)]
+
+    def _candidates(self, ids: list[int], with_references: bool = True) -> list[Candidate]:
+        """The chunks ``ids`` without their text (candidates are many, only the
+        short list needs it); importance includes the references bonus when asked."""
+        if not ids:
+            return []
         rows = self.store.chunk_rows(ids)
         counts: dict[str, int] = {}
         if with_references:
             words = [r[2].rsplit(".", 1)[-1] for r in rows if not r[2].startswith("<")]
             counts = lexical.document_counts(self.store.term_document_counts, words)
-        out = {}
+        out = []
         for cid, path, name, kind, start, end, imp in rows:
             refs = counts.get(name.rsplit(".", 1)[-1], 1) - 1 if with_references and name[0] != "<" else 0
-            out[cid] = (path, name, kind, start, end, imp + reference_bonus(refs))
+            out.append(Candidate(cid, path, name, kind, start, end, imp + reference_bonus(refs)))
         return out
 
     def _contents(self, ids: list[int]) -> dict[int, str]:
         return self.store.chunk_contents(ids)
 
-    async def search(self, query: str, k: int = 10, *, mode: str | None = None) -> list[SearchResult]:
-        """The ``k`` chunks that answer ``query`` best (hybrid by default)."""
-        mode = mode or self.mode
-        if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}")
+    async def search(self, query: str, k: int = 10, *, mode: str | None = None,
+                     paths: PathFilter = ANY_PATH) -> list[SearchResult]:
+        """The ``k`` chunks that answer ``query`` best (hybrid by default), from
+        the files ``paths`` allows (all by default)."""
+        params = self.ranking if mode is None else replace(self.ranking, mode=mode)
+        if params.mode not in MODES:
+            raise ValueError(f"unknown search mode {params.mode!r}")
         query = (query or "").strip()
         if not query or k <= 0:
             return []
         sync = getattr(self.embedder, "embed_sync", None)
-        if sync is not None or mode == "lexical":
+        if sync is not None or params.mode == "lexical":
             # One hop to a worker thread, not two: on a busy machine each hop costs.
-            return await self.run_in_thread(self._search_local, query, k, mode)
+            return await self.run_in_thread(self._search_local, query, k, params, paths)
         qvec = None
         try:
             # This embedder is a server: a secret typed into the query stays here.
@@ -652,15 +484,16 @@ class Vault:
                 log.debug("query embedding failed; lexical search only: %s", exc)
             else:
                 log.warning("query embedding failed; lexical search only", exc_info=True)
-        return await self.run_in_thread(self._rank, query, qvec, k, mode)
+        return await self.run_in_thread(self._rank, query, qvec, k, params, paths)
 
-    def _search_local(self, query: str, k: int, mode: str) -> list[SearchResult]:
-        qvec = self.embedder.embed_sync([query])[0] if mode != "lexical" else None  # type: ignore[attr-defined]
-        return self._rank(query, qvec, k, mode)
+    def _search_local(self, query: str, k: int, params: RankingParams, paths: PathFilter) -> list[SearchResult]:
+        qvec = self.embedder.embed_sync([query])[0] if params.mode != "lexical" else None  # type: ignore[attr-defined]
+        return self._rank(query, qvec, k, params, paths)
 
-    def search_sync(self, query: str, k: int = 10, *, mode: str | None = None) -> list[SearchResult]:
+    def search_sync(self, query: str, k: int = 10, *, mode: str | None = None,
+                    paths: PathFilter = ANY_PATH) -> list[SearchResult]:
         """:meth:`search` for the CLI and benchmarks (no running event loop)."""
-        return asyncio.run(self.search(query, k, mode=mode))
+        return asyncio.run(self.search(query, k, mode=mode, paths=paths))
 
     def symbols(self, query: str, limit: int = 200) -> list[SearchResult]:
         """Definitions whose qualified name contains ``query`` (case-insensitive),
@@ -708,90 +541,41 @@ class Vault:
 
     # -- the ContextProvider seam -----------------------------------------------
 
-    def _neighbours(self, path: str | None, target: str | None) -> list[SearchResult]:
-        if not path:
-            return []
-        rel = self._rel(path) or path
-        chunks = [c for c in self.chunks_of(rel) if c.kind not in ("module", "text")]
-        if not target:
-            return []
-        me = next((c for c in chunks if c.name == target), None) or next(
-            (c for c in chunks if c.name.rsplit(".", 1)[-1] == target.rsplit(".", 1)[-1]), None)
-        if me is None:
-            return []
-        parent = me.name.rsplit(".", 1)[0] if "." in me.name else None
-        siblings = [c for c in chunks if c.name != me.name
-                    and (c.name.rsplit(".", 1)[0] if "." in c.name else None) == parent]
-        before = [c for c in siblings if c.end_line < me.start_line][-1:]
-        after = [c for c in siblings if c.start_line > me.end_line][:1]
-        return before + after
-
     async def gather(self, request: ContextRequest) -> list[ContextPiece]:
-        """Context for one request, within ``request.budget_tokens`` (~4 chars each):
-        the locked feature's scratchpad, the target's neighbours, the best two
-        learned patterns, then the top retrieved chunks."""
-        budget = max(0, request.budget_tokens) * 4
-        pieces: list[ContextPiece] = []
-
-        def add(origin: str, text: str, score: float = 0.0) -> None:
-            nonlocal budget
-            text = redact(text)
-            cost = len(origin) + len(text) + 8
-            if cost > budget:
-                if budget > 200 and not pieces:
-                    text = text[: budget - len(origin) - 8 - 4] + "\n..."
-                    cost = budget
-                else:
-                    return
-            pieces.append(ContextPiece(origin=origin, text=text, score=score))
-            budget -= cost
-
-        scratch = await self.run_in_thread(self.session.prompt_scratchpad)
-        if scratch is not None:
-            lines = [f"Feature {scratch.id}: {scratch.title}"]
-            for key in ("user_instruction", "target_symbol", "code_to_propose"):
-                value = getattr(scratch, key)
-                if value:
-                    lines.append(f"{key}: {value}")
-            add(f"feature {scratch.id} scratchpad", "\n".join(lines))
-        target_rel = (await self.run_in_thread(self._rel, request.path) if request.path else None) or request.path
-        shown: set[tuple[str, int, int]] = set()  # a chunk goes in once, as a neighbour or as a hit
-        for n in await self.run_in_thread(self._neighbours, request.path, request.target):
-            add(f"neighbour {n.path}:{n.start_line}-{n.end_line} ({n.name})", n.content)
-            shown.add((n.path, n.start_line, n.end_line))
-        signature = ""
-        if request.target and target_rel:
-            me = [c for c in await self.run_in_thread(self.chunks_of, target_rel) if c.name == request.target]
-            signature = me[0].content.splitlines()[0] if me and me[0].content else request.target
-        for pattern, score in await self.run_in_thread(patterns.best, self.store, request.query, signature, 2):
-            add(f"learned pattern {pattern.id}",
-                f"request: {pattern.user_intent}\nsignature: {pattern.signature}\naccepted change:\n"
-                f"{pattern.code_delta}", score)
-        query = " ".join(x for x in (request.query, request.target or "") if x)
-        for hit in await self.search(query, 8):
-            if hit.path == target_rel and hit.name == request.target:
-                continue  # the target itself is already in the prompt
-            if (hit.path, hit.start_line, hit.end_line) in shown:
-                continue
-            add(f"retrieved {hit.path}:{hit.start_line}-{hit.end_line} ({hit.name})", hit.content, hit.score)
-        return pieces
+        """Context for one request, within ``request.budget_tokens`` (:func:`.context.gather`)."""
+        return await gather(self, request)
 
     async def record_exchange(self, role: str, text: str) -> None:
         await self.run_in_thread(self.session.append, role, text)
 
 
-def open_store(root: Path, settings: Settings) -> VaultStore:
+def open_store(root: Path, settings: Settings, *, writer: bool = False) -> VaultStore:
     """The vault's storage: PostgreSQL when ``vault.url`` names one (a user-only
-    setting), else the SQLite file under ``vault.path``."""
+    setting), else the SQLite file under ``vault.path``. On PostgreSQL the index is
+    that of a commit: the indexer (``writer``, or ``vault.index_shared``) writes
+    HEAD's; a reader reads the newest whose commit is HEAD or an ancestor of it,
+    under an overlay of its own changes (:mod:`.overlay`)."""
     url = settings.vault.url.strip()
     if url:
         try:
-            from mycoder_lsp.memory.pg_store import PgStore  # psycopg is only needed for a PostgreSQL vault
+            # psycopg is only needed for a PostgreSQL vault
+            from mycoder_lsp.memory.pg_store import NO_COMMIT, PgStore
         except ImportError as exc:
             raise VaultRefused(f"vault.url names a PostgreSQL vault, but {exc.name} is not installed: "
                                "pip install 'psycopg[binary]' pgvector. Everything else keeps working.") from None
-        return PgStore.connect(url, settings.vault, root)
+
+        head = head_commit(root)
+
+        def in_history(commit: str) -> bool:
+            # HEAD now, not at opening: a reader that commits moves on to newer indexes.
+            now = head_commit(root)
+            return now is not None and is_ancestor(root, commit, now)
+
+        writer = writer or settings.vault.index_shared
+        shared = PgStore.connect(url, settings.vault, root, commit=head or NO_COMMIT, writer=writer,
+                                 is_ancestor=in_history if head else None)
+        return shared if writer else OverlayStore(shared)
     return Store(locate(root, settings.vault.path))
 
 
-__all__ = ["DEFAULT_MODE", "IndexReport", "IgnoreRules", "MODES", "STRAY_FILE_LIMIT", "SearchResult", "Vault"]
+__all__ = ["IndexReport", "STRAY_FILE_LIMIT", "SearchResult", "Vault"]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import pytest
+
 from mycoder_lsp.brains.context import ContextRequest
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory import patterns
 from mycoder_lsp.memory.session import HISTORY_LIMIT
 from mycoder_lsp.memory.vault import Vault
 from tests.unit.memory.conftest import both_backends
-
-import pytest
 
 
 @both_backends

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import stat
 import subprocess
@@ -10,8 +11,8 @@ import subprocess
 import pytest
 
 from mycoder_lsp.config import Settings
-from mycoder_lsp.memory import vault as vault_module
-from mycoder_lsp.memory.vault import MODES, Vault
+from mycoder_lsp.memory.ranking import MODES
+from mycoder_lsp.memory.vault import Vault
 from tests.unit.memory.conftest import both_backends
 
 
@@ -200,13 +201,13 @@ def test_a_new_embedding_text_format_reembeds(workspace, vault, vault_settings):
 
 
 @both_backends
-def test_containers_rank_below_functions_unless_the_query_describes_one(vault, monkeypatch):
+def test_containers_rank_below_functions_unless_the_query_describes_one(vault):
     def class_score(query):
         return next(r.score for r in vault.search_sync(query, 5) if r.name == "HttpClient")
 
     doing, thing = "retry the request to the server", "A client class that talks to the server"
     with_prior = class_score(doing), class_score(thing)
-    monkeypatch.setattr(vault_module, "CONTAINER_PRIOR", 0.0)
+    vault.ranking = dataclasses.replace(vault.ranking, container_prior=0.0)
     without = class_score(doing), class_score(thing)
     assert with_prior[0] == pytest.approx(without[0] - 0.1) and with_prior[1] == pytest.approx(without[1])
     assert vault.search_sync(thing, 1)[0].name == "HttpClient"

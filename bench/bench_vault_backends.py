@@ -1,6 +1,6 @@
 """The vault on SQLite and on PostgreSQL + pgvector: retrieval parity, index and query cost.
 
-    python bench/bench_vault_backends.py [--sample N] [--url postgresql://...] [--readers 1,5,20]
+    python bench/bench_vault_backends.py [--sample N] [--url postgresql://...]
 
 The docstring->function task of ``bench/bench_retrieval.py`` (the ``test`` split of the
 stdlib, docstrings stripped), indexed once into each backend with the offline embedder.
@@ -13,9 +13,8 @@ lexical, dense and hybrid modes; then the PostgreSQL variants the store chose be
   (``tsvector`` over the same pre-split tokens, ``simple`` configuration, name/path/body
   weighted A/C/D, ``ts_rank``). ``pg_trgm`` is not in the bundled engine.
 
-With ``--readers``: N reader processes query the shared PostgreSQL vault while one
-indexer re-indexes it from scratch; query p50/p95 and index throughput per N, and the
-cost of N separate SQLite vaults instead (index time x N, disk x N).
+N users querying one shared vault while an indexer re-indexes it, against N separate
+SQLite vaults: ``bench/bench_vault_concurrency.py``.
 
 Without ``--url`` a PostgreSQL is started with ``pgserver`` in a temporary directory.
 """
@@ -28,14 +27,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import multiprocessing  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -158,60 +157,10 @@ def fts_variant(vault: Vault, queries: list) -> None:
         pg_exec(vault, "DROP INDEX bench_tsv_gin", "ALTER TABLE chunks DROP COLUMN bench_tsv")
 
 
-def dir_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _reader(url: str, root: str, texts: list[str], ready: Any, stop: Any, out: Any) -> None:
-    vault = Vault.open(Path(root), settings_for(url, "reader", writer=False), stray_limit=None)
-    vault.search_sync(texts[0], 10)
-    ready.put(True)
-    times: list[float] = []
-    i = 0
-    while not stop.is_set():
-        t = time.perf_counter()
-        vault.search_sync(texts[i % len(texts)], 10)
-        times.append((time.perf_counter() - t) * 1000)
-        i += 1
-    vault.close()
-    out.put(times)
-
-
-def concurrency(url: str, root: Path, queries: list, readers: list[int], sqlite_index_s: float,
-                sqlite_bytes: int) -> None:
-    print("\nN readers querying while one indexer rebuilds the shared index (PostgreSQL)")
-    print(f"{'N':>3} {'p50 ms':>7} {'p95 ms':>7} {'queries':>8} {'index s':>8} {'chunks/s':>9}"
-          f" {'N SQLite vaults: index s':>25} {'disk MB':>8}")
-    texts = [q.text for q in queries]
-    ctx = multiprocessing.get_context("spawn")
-    for n in readers:
-        stop, out, ready = ctx.Event(), ctx.Queue(), ctx.Queue()
-        procs = [ctx.Process(target=_reader, args=(url, str(root), texts, ready, stop, out)) for _ in range(n)]
-        for p in procs:
-            p.start()
-        for _ in procs:  # every reader is querying before the rebuild starts
-            ready.get(timeout=300)
-        indexer = Vault.open(root, settings_for(url, "indexer"), stray_limit=None)
-        indexer.store.set_meta("lexical", "force-a-rebuild")
-        indexer.close()
-        indexer = Vault.open(root, settings_for(url, "indexer"), stray_limit=None)
-        t = time.perf_counter()
-        report = asyncio.run(indexer.index())
-        secs = time.perf_counter() - t
-        indexer.close()
-        stop.set()
-        times = [x for _ in procs for x in out.get()]
-        for p in procs:
-            p.join()
-        print(f"{n:>3} {percentile(times, 0.5):7.1f} {percentile(times, 0.95):7.1f} {len(times):>8} {secs:8.1f}"
-              f" {report.chunks / secs:9.0f} {sqlite_index_s * n:25.1f} {sqlite_bytes * n / 1e6:8.0f}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", type=int, default=300, help="queries (the corpus is the whole test split)")
     ap.add_argument("--url", default="", help="a PostgreSQL to use (default: start one with pgserver)")
-    ap.add_argument("--readers", default="", help="comma-separated reader counts for the concurrency run")
     ap.add_argument("--skip-variants", action="store_true")
     args = ap.parse_args()
     stop_pg: Callable[[], None] = lambda: None  # noqa: E731
@@ -256,10 +205,6 @@ def main() -> None:
             fts_variant(pg, data.queries)
         for vault in vaults.values():
             vault.close()
-        if args.readers:
-            sqlite_dir = root / ".mycoder"
-            concurrency(url, root, data.queries, [int(n) for n in args.readers.split(",")], figures["sqlite"][0],
-                        dir_bytes(sqlite_dir))
         print(f"load at the end {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -6,7 +6,8 @@ of such a brain (:mod:`mycoder_lsp.brains.backends`) runs on one of them:
 
 - **the least busy healthy one**: busy is our own count of calls in flight
   there, raised to what the server says where that is cheap to ask
-  (llama.cpp ``GET /slots``: the slots processing, which counts other users'
+  (llama.cpp ``GET /slots``: the slots processing; vLLM ``GET /metrics``:
+  ``vllm:num_requests_running`` + ``_waiting``; both count other users'
   requests too); healthy is its breaker closed and the server ready
   (llama.cpp and vLLM ``GET /health``; Ollama ``GET /api/ps`` also says
   whether the model is loaded there, and a loaded one is preferred, since a
@@ -32,11 +33,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
+import re
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -62,9 +66,12 @@ class Health:
 
     # Answered, and ready to serve (llama.cpp and vLLM /health 200; Ollama /api/ps 200).
     ready: bool = True
-    # llama.cpp /slots: the slots processing a request, and how many there are.
+    # llama.cpp /slots: the slots processing a request, and how many there are;
+    # vLLM /metrics: the requests running plus those waiting (of every user).
     busy: int | None = None
     slots: int | None = None
+    # vLLM /metrics: vllm:num_requests_waiting (busy - waiting are running).
+    waiting: int | None = None
     # Ollama /api/ps: the models in memory.
     loaded: tuple[str, ...] | None = None
     # Why it is not ready, or what it runs: for doctor and the logs.
@@ -74,6 +81,8 @@ class Health:
         parts = [("ready" if self.ready else "not ready") + (f" ({self.note})" if self.note else "")]
         if self.slots is not None:
             parts.append(f"{self.busy or 0}/{self.slots} slots busy")
+        elif self.waiting is not None:
+            parts.append(f"{(self.busy or 0) - self.waiting} running, {self.waiting} waiting")
         if self.loaded is not None:
             parts.append("loaded: " + (", ".join(self.loaded) or "no model"))
         return ", ".join(parts)
@@ -227,11 +236,14 @@ class Pools:
                 task = asyncio.get_running_loop().create_task(self._poll(endpoint, brain),
                                                               name=f"poll:{endpoint.url}")
                 self._polls[endpoint.url] = task
-                task.add_done_callback(lambda t, url=endpoint.url: self._polls.pop(url, None))
+                task.add_done_callback(functools.partial(self._poll_done, endpoint.url))
         pending = [self._polls[e.url] for e in endpoints if e.url in self._polls]
         if pending:
             # shield: a poll that takes longer still lands for the next pick.
             await asyncio.wait([asyncio.shield(t) for t in pending], timeout=self.poll_timeout)
+
+    def _poll_done(self, url: str, task: asyncio.Task[None]) -> None:
+        self._polls.pop(url, None)
 
     async def _poll(self, endpoint: Endpoint, brain: Brain) -> None:
         if self._client is None:
@@ -290,7 +302,8 @@ async def ask_health(client: httpx.AsyncClient, url: str, backend: str, *, heade
                      timeout: float = POLL_INTERVAL) -> Health:
     """Ask the server at ``url`` how it is: Ollama ``/api/ps``; an
     OpenAI-compatible server ``/health`` (llama.cpp, vLLM) and, when it is
-    llama.cpp's (its /health answers ``{"status": ...}``), ``/slots``. A
+    llama.cpp's (its /health answers ``{"status": ...}``), ``/slots``, else
+    (vLLM's is an empty 200) ``/metrics``. A
     server without those endpoints (404) is taken as ready. Connection
     errors and timeouts are raised (httpx's)."""
     base = server_base(url)
@@ -310,7 +323,8 @@ async def ask_health(client: httpx.AsyncClient, url: str, backend: str, *, heade
     if response.status_code != 200:
         return Health(ready=False, note=f"/health answered HTTP {response.status_code}")
     if "status" not in _json(response):
-        return Health()  # vLLM: an empty 200
+        # vLLM: an empty 200; its load is on /metrics.
+        return await _vllm_health(client, base, headers, timeout)
     slots = await client.get(base + "/slots", headers=headers, timeout=timeout)
     if slots.status_code != 200:
         return Health()  # llama-server --no-slots
@@ -324,6 +338,42 @@ async def ask_health(client: httpx.AsyncClient, url: str, backend: str, *, heade
     return Health(busy=busy, slots=len(listed))
 
 
+# One sample of the Prometheus text format: name, optional {labels}, value (a timestamp may follow).
+_SAMPLE = re.compile(r'(?P<name>[A-Za-z_:][A-Za-z0-9_:]*)(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(?P<value>\S+)')
+# vLLM's gauges (Prometheus text on GET /metrics), one series per model served.
+_VLLM_RUNNING = "vllm:num_requests_running"
+_VLLM_WAITING = "vllm:num_requests_waiting"
+
+
+async def _vllm_health(client: httpx.AsyncClient, base: str, headers: dict[str, str], timeout: float) -> Health:
+    """A server whose /health is an empty 200: vLLM says how busy it is (every
+    user's requests, running and queued) on ``/metrics``; another server, or a
+    vLLM without metrics, is taken as ready with no load of its own to tell."""
+    response = await client.get(base + "/metrics", headers=headers, timeout=timeout)
+    if response.status_code != 200:
+        return Health()
+    gauges = prometheus_gauges(response.text, (_VLLM_RUNNING, _VLLM_WAITING))
+    if _VLLM_RUNNING not in gauges:
+        return Health()
+    running, waiting = int(gauges[_VLLM_RUNNING]), int(gauges.get(_VLLM_WAITING, 0))
+    return Health(busy=running + waiting, waiting=waiting)
+
+
+def prometheus_gauges(text: str, names: tuple[str, ...]) -> dict[str, float]:
+    """The sum over every series (label set) of each of ``names`` in a
+    Prometheus text exposition; a name with no series is absent."""
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        sample = _SAMPLE.match(line)
+        if sample is None or sample["name"] not in names:
+            continue
+        try:
+            found[sample["name"]] = found.get(sample["name"], 0.0) + float(sample["value"])
+        except ValueError:
+            continue
+    return found
+
+
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
@@ -332,4 +382,5 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-__all__ = ["Endpoint", "Health", "POLL_INTERVAL", "POLL_TIMEOUT", "Pools", "ask_health", "pooled_client"]
+__all__ = ["Endpoint", "Health", "POLL_INTERVAL", "POLL_TIMEOUT", "Pools", "ask_health", "pooled_client",
+           "prometheus_gauges"]

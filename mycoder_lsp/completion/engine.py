@@ -25,9 +25,10 @@ import logging
 import re
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import httpx
 
@@ -41,6 +42,9 @@ from mycoder_lsp.brains.backends import (
     fill_in_middle,
 )
 from mycoder_lsp.brains.context import ContextProvider, ContextRequest
+from mycoder_lsp.brains.pool import Pools
+from mycoder_lsp.code.languages import language as language_record
+from mycoder_lsp.code.symbols import Symbol, document_symbols, symbol_at
 from mycoder_lsp.completion import checks
 from mycoder_lsp.completion.context import (
     SUFFIX_SHARE,
@@ -52,7 +56,6 @@ from mycoder_lsp.completion.context import (
 from mycoder_lsp.completion.templates import FimTemplate, as_comments, strip_special, template_for
 from mycoder_lsp.config import Settings
 from mycoder_lsp.memory.redaction import Redactor
-from mycoder_lsp.symbols import Symbol, document_symbols, symbol_at
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,6 @@ CACHE_PER_DOCUMENT = 8
 # get this many tokens of the prompt.
 PATTERN_SCOPES_KEPT = 64
 PATTERN_BUDGET_TOKENS = 200
-_COMMENTS = {"python": "#"}
 # What stands for a secret in a prompt (ours, or the vault's).
 _MARKER = re.compile(r"<redacted:\d+>|\[REDACTED\]")
 
@@ -124,7 +126,7 @@ class Completer:
     def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None,
                  context_provider: ContextProvider | None = None,
                  run_in_thread: Callable[..., Awaitable[Any]] | None = None,
-                 workspace_root: Path | None = None) -> None:
+                 workspace_root: Path | None = None, pools: Pools | None = None) -> None:
         self.settings = settings
         self.root = workspace_root
         # Learned patterns come from the vault; the definitions come from the
@@ -134,7 +136,10 @@ class Completer:
         self._run = run_in_thread or _to_thread
         brain_settings = settings.brains.completion
         cls = OpenAIBrain if brain_settings.backend == "openai" else OllamaBrain
-        self.brain: Brain = cls("completion", brain_settings, max_tokens=brain_settings.max_tokens, client=client)
+        # ``pools``: the entry point's (brains/pool.py), so that completion's
+        # calls count in the same load and breakers as every other brain's.
+        self.brain: Brain = cls("completion", brain_settings, max_tokens=brain_settings.max_tokens, client=client,
+                                pools=pools)
         self.template: FimTemplate | None = template_for(brain_settings.model, settings.completion.fim_template)
         self.wire = _wire(brain_settings.backend, self.template)
         self.snippets = CrossFileSnippets(workspace_root)
@@ -265,7 +270,8 @@ class Completer:
         stop = ["\n"] if mid_line or max_lines <= 1 else ["\n\n"]
         if self.template is not None:
             stop += list(self.template.stops)
-        comment = _COMMENTS.get(language or "", "//")
+        record = language_record(language)
+        comment = record.line_comment if record else "//"
         prefix = window.prefix
         if self.template is not None:
             full = self.template.render(prefix, window.suffix, path=rel, extra=extra,

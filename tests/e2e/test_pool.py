@@ -81,3 +81,44 @@ async def test_requests_spread_over_the_pool_and_a_server_stopped_mid_run_loses_
             after = await asyncio.gather(*(explain(client, editor, s) for s in SYMBOLS))
             assert [r["kind"] for r in after] == ["explanation"] * 3
             assert len(told()) == 1
+
+
+async def test_inline_completion_shares_the_servers_breakers_with_the_other_brains(tmp_path):
+    """A completion pool's server that is down opens the server's own breaker
+    for it (the user is told once, that the pool goes on), not a private one."""
+    from lsprotocol import types
+
+    from tests.e2e.lsp_session import capabilities_for, open_document
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    model = "qwen2.5-coder:1.5b"
+    down = FakeOllama.down_url()
+    caps = capabilities_for("vscode")
+    caps.text_document.inline_completion = types.InlineCompletionClientCapabilities(dynamic_registration=False)
+    with FakeOllama() as b:
+        b.reply("a + b", model=model)
+        options = brains_options(b.url, brains={"completion": {"url": [down, b.url], "model": model}},
+                                 completion={"debounce_ms": 0})
+        async with lsp_session(root, capabilities=caps, initialization_options=options) as client:
+            uri = open_document(client, root / "m.py", "def add(a, b):\n    return \n\n\ndef sub(a, b):\n"
+                                                       "    return \n")
+
+            async def complete(line: int) -> list[str]:
+                params = types.InlineCompletionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    position=types.Position(line=line, character=11),
+                    context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked))
+                result = await asyncio.wait_for(client.text_document_inline_completion_async(params), 30)
+                return [item.insert_text for item in result.items] if result else []
+
+            assert await complete(1) == ["a + b"]
+
+            def told() -> list[str]:
+                return [m for m in messages(client) if "is not answering" in m]
+
+            await wait_until(lambda: told(), timeout=10)
+            assert down in told()[0] and "Meanwhile the other servers of its pool answer." in told()[0]
+            assert await complete(5) == ["a + b"]
+            fims = [r for r in b.requests if r.method == "POST" and r.path == "/api/generate"]
+            assert len(fims) == 2 and len(told()) == 1

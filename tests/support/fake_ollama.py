@@ -21,6 +21,10 @@ Script (a dict, or a JSON file on the command line)::
                                         # 2 slots, as llama-server does; as many are is_processing as
                                         # generations are streaming now (omit: both 404)
       "health": 503,                    # GET /health answers this status (llama-server loading)
+      "vllm": 1,                        # be vLLM: GET /health answers an empty 200 and GET /metrics
+                                        # (Prometheus text) vllm:num_requests_running, at most 1
+                                        # (the max_num_seqs), of the generations streaming now, the
+                                        # rest vllm:num_requests_waiting (omit: both 404)
       "loaded": ["codellama:7b"],       # GET /api/ps lists these models in memory (omit: 404)
       "rules": [                        # first matching rule with uses left
         {"model": "codellama:7b",       # optional: exact model name
@@ -307,6 +311,11 @@ class FakeOllama:
                                                           "fake.context_length": int(context_length)}})
         elif method == "GET" and path == "/props" and n_ctx:
             await _send_json(writer, 200, {"default_generation_settings": {"n_ctx": int(n_ctx)}, "total_slots": 1})
+        elif method == "GET" and path == "/health" and self.script.get("vllm") and not self.script.get("health"):
+            await _send_text(writer, 200, "")  # vLLM: an empty 200
+        elif method == "GET" and path == "/metrics" and self.script.get("vllm"):
+            running = min(self.generating, int(self.script["vllm"]))
+            await _send_text(writer, 200, _vllm_metrics(running, self.generating - running, CODING_MODEL_HINT))
         elif method == "GET" and path == "/health" and (self.script.get("slots") or self.script.get("health")):
             status = int(self.script.get("health") or 200)
             await _send_json(writer, status, {"status": "ok"} if status == 200 else
@@ -616,6 +625,36 @@ async def _send_json(writer: asyncio.StreamWriter, status: int, data: Any,
         "\r\n".encode() + body
     )
     await writer.drain()
+
+
+async def _send_text(writer: asyncio.StreamWriter, status: int, text: str,
+                     content_type: str = "text/plain; version=0.0.4; charset=utf-8") -> None:
+    body = text.encode()
+    writer.write(f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\nContent-Type: {content_type}\r\n"
+                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    await writer.drain()
+
+
+# The model name vLLM puts in its metrics' labels (any: the pool reads every series).
+CODING_MODEL_HINT = "codellama/CodeLlama-7b-hf"
+
+
+def _vllm_metrics(running: int, waiting: int, model: str) -> str:
+    """A vLLM /metrics page, cut down to the series around the two we read."""
+    label = f'{{model_name="{model}"}}'
+    return (
+        "# HELP vllm:num_requests_running Number of requests currently running on GPU.\n"
+        "# TYPE vllm:num_requests_running gauge\n"
+        f"vllm:num_requests_running{label} {float(running)}\n"
+        "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.\n"
+        "# TYPE vllm:num_requests_waiting gauge\n"
+        f"vllm:num_requests_waiting{label} {float(waiting)}\n"
+        "# HELP vllm:gpu_cache_usage_perc GPU KV-cache usage. 1 means 100 percent usage.\n"
+        "# TYPE vllm:gpu_cache_usage_perc gauge\n"
+        f"vllm:gpu_cache_usage_perc{label} 0.0\n"
+        "# HELP vllm:num_requests_swapped Number of requests swapped to CPU.\n"
+        f"vllm:num_requests_swapped{label} 0.0\n"
+    )
 
 
 async def _start_chunked(writer: asyncio.StreamWriter, content_type: str) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from mycoder_lsp.brains.backends import BrainError, FimRequest, fill_in_middle, make_brain, new_client
 from mycoder_lsp.brains.breaker import Breakers
-from mycoder_lsp.brains.pool import Pools, ask_health
+from mycoder_lsp.brains.pool import Pools, ask_health, prometheus_gauges
 from mycoder_lsp.config import REPOSITORY_MAY_NOT, Settings, apply_layer, load_settings
 from tests.support.fake_ollama import FakeOllama
 
@@ -129,6 +129,42 @@ async def test_a_server_busy_with_other_users_is_avoided_by_its_own_slots(two):
             assert [r.body.get("stream") for r in a.chats()] == [True] and served(b) == 2
             assert (await ask_health(colleague, a.url, "openai")).busy == 1
             await pools.close()
+
+
+async def test_a_vllm_server_busy_with_other_users_is_avoided_by_its_metrics(two):
+    """vLLM's /health is an empty 200; /metrics counts every client's requests,
+    running and queued."""
+    a, b = two
+    for server in two:
+        server.set_script({"api": "openai", "vllm": 1, "rules": [{"reply": "ok " * 50, "pieces": 100,
+                                                                   "delay": 0.1}]})
+    body = {"model": CODING, "messages": MSG, "stream": True}
+    async with new_client() as colleague:  # another user's editor: two streams from a, one of them queued
+        async with colleague.stream("POST", a.url + "/v1/chat/completions", json=body) as first, \
+                colleague.stream("POST", a.url + "/v1/chat/completions", json=body) as second:
+            streams = first.aiter_lines(), second.aiter_lines()  # kept: a dropped iterator closes its stream
+            for lines in streams:
+                await lines.__anext__()
+            health = await ask_health(colleague, a.url, "openai")
+            assert (health.busy, health.waiting, health.slots) == (2, 1, None)
+            assert health.describe() == "ready, 1 running, 1 waiting"
+            pools = Pools()
+            settings = pool_settings(a.url, b.url, backend="openai")
+            for _ in range(2):  # no tie to go round: b each time
+                b.set_script({**b.script, "rules": [{"reply": "ok"}]})
+                assert await make_brain("coding", settings, pools=pools).complete(MSG) == "ok"
+            assert [r.body.get("stream") for r in a.chats()] == [True, True] and served(b) == 2
+            assert [r.path for r in a.requests if r.method == "GET"][-2:] == ["/health", "/metrics"]
+            await pools.close()
+
+
+def test_prometheus_gauges_sum_every_series_of_a_name():
+    text = ('# HELP vllm:num_requests_running Number of requests currently running on GPU.\n'
+            'vllm:num_requests_running{model_name="a",note="x}\\"y"} 2.0\n'
+            'vllm:num_requests_running{model_name="b"} 1 1700000000000\n'
+            'vllm:num_requests_running_total 9\nvllm:num_requests_waiting NaN-ish\nnot a sample\n')
+    assert prometheus_gauges(text, ("vllm:num_requests_running", "vllm:num_requests_waiting")) == {
+        "vllm:num_requests_running": 3.0}
 
 
 async def test_a_loading_server_and_a_cold_model_are_passed_over(two):
@@ -276,6 +312,47 @@ async def test_doctor_lists_each_server_of_a_pool_with_its_health(two):
     assert checks["coding brain (pool 1/2)"].ok and "coding brain (pool 2/2)" not in checks  # no server to ask
 
 
+def doctor(root, config: str, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    (root / "xdg" / "mycoder").mkdir(parents=True, exist_ok=True)
+    (root / "xdg" / "mycoder" / "config.toml").write_text(config + "[vault]\nenabled = false\n")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(root / "xdg"), "HOME": str(root)}
+    return subprocess.run([sys.executable, "-m", "mycoder_lsp", "doctor", *args, "--root", str(root)], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_doctor_passes_while_a_pool_has_a_server_that_answers_and_warns_about_the_one_down(tmp_path, two):
+    import json
+
+    a, b = two
+    models = ["codellama:7b", "llama3.2:3b-instruct-q8_0", "llama3.2:1b-instruct-q4_K_M", "qwen2.5-coder:1.5b"]
+    a.set_script({"models": models})
+    b.set_script({"models": models[1:]})  # the coding model is not on b
+    down, other_down = FakeOllama.down_url(), FakeOllama.down_url()
+    alone = "".join(f'[brains.{n}]\nurl = "{a.url}"\n' for n in ("organizer", "reasoning", "completion"))
+
+    out = doctor(tmp_path, alone + f'[brains.coding]\nurl = ["{down}", "{a.url}", "{b.url}"]\n')
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"warn server {down}: " in out.stdout and "the other servers of the pool (coding brain) answer" \
+        in out.stdout and "All good." in out.stdout
+    assert "warn coding brain (pool 3/3): codellama:7b is not on" in out.stdout
+    assert "ok   coding brain (pool 2/3)" in out.stdout
+
+    # No server of the pool has the model: a failure, as for a brain on one server.
+    out = doctor(tmp_path, alone + f'[brains.coding]\nurl = ["{down}", "{other_down}"]\n', "--json")
+    checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
+    assert out.returncode == 1 and checks[f"server {down}"]["required"] and checks[f"server {other_down}"]["required"]
+    # A server down that another brain needs alone stays a failure too.
+    single = "".join(f'[brains.{n}]\nurl = "{a.url}"\n' for n in ("organizer", "completion"))
+    out = doctor(tmp_path, single + f'[brains.reasoning]\nurl = "{down}"\n'
+                 f'[brains.coding]\nurl = ["{down}", "{a.url}"]\n', "--json")
+    checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
+    assert out.returncode == 1 and checks[f"server {down}"]["required"] and not checks[f"server {down}"]["ok"]
+
+
 def test_ask_from_the_command_line_fails_over_like_the_server(tmp_path, two):
     import os
     import subprocess
@@ -297,7 +374,7 @@ def test_ask_from_the_command_line_fails_over_like_the_server(tmp_path, two):
 
 
 async def test_inline_completion_on_a_pool_fails_over_too(two):
-    from mycoder_lsp.completion import CompletionRequest, Completer
+    from mycoder_lsp.completion import Completer, CompletionRequest
 
     a, b = two
     b.reply("result.append(name)")

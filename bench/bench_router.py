@@ -90,7 +90,8 @@ def main() -> int:
                 acc = sum(d.intent == c["intent"] for d, c in zip(ds, sub)) / len(sub)
                 both = sum(d.intent == c["intent"] and d.target == c["target"] for d, c in zip(ds, sub)) / len(sub)
                 share = sum(d.via == "rules" for d in ds) / len(sub)
-                print(f"    batch {batch:5} {len(sub):3} requests: intent {acc:6.1%}, intent+target {both:6.1%}, fast path {share:6.1%}")
+                print(f"    batch {batch:5} {len(sub):3} requests: intent {acc:6.1%}, "
+                      f"intent+target {both:6.1%}, fast path {share:6.1%}")
     return 0
 
 

@@ -32,10 +32,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.retrieval_dataset import (MAX_QUERY_CHARS, MIN_QUERY_WORDS, SKIP_DIRS, _file_units,  # noqa: E402
-                                     _read_source, first_sentence, iter_stdlib_files,
-                                     load_corpus_and_queries)
 from bench.bench_embedders import evaluate, unit_text  # noqa: E402
+from bench.retrieval_dataset import (  # noqa: E402
+    MAX_QUERY_CHARS,
+    MIN_QUERY_WORDS,
+    SKIP_DIRS,
+    _file_units,
+    _read_source,
+    first_sentence,
+    iter_stdlib_files,
+    load_corpus_and_queries,
+)
 from mycoder_lsp.memory.embedders import STATIC_TABLE, StaticEmbedder, StaticTable, WordPieceTokenizer  # noqa: E402
 
 TRAIN_ROOTS = [Path("/tmp/st-venv/lib/python3.11/site-packages"), REPO / ".venv/lib/python3.11/site-packages"]

@@ -15,7 +15,8 @@ Sources, merged and written sorted with a header that names them:
   ``*.dist-info`` metadata there.
 
     .venv/bin/python scripts/build_pypi_import_names.py
-    .venv/bin/python scripts/build_pypi_import_names.py --wheels ~/wheels --site-packages .venv/lib/python3.11/site-packages
+    .venv/bin/python scripts/build_pypi_import_names.py --wheels ~/wheels \
+        --site-packages .venv/lib/python3.11/site-packages
 """
 
 from __future__ import annotations
@@ -67,12 +68,15 @@ def from_wheels(directory: Path) -> dict[str, str]:
     return found
 
 
+def _lines(path: Path) -> list[str]:
+    return path.read_text("utf-8", "replace").splitlines() if path.is_file() else []
+
+
 def from_site_packages(directory: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for info in sorted(directory.glob("*.dist-info")):
         dist = info.name.split("-", 1)[0]
-        read = (lambda n: (info / n).read_text("utf-8", "replace").splitlines() if (info / n).is_file() else [])
-        for name in top_level(read("top_level.txt"), read("RECORD")):
+        for name in top_level(_lines(info / "top_level.txt"), _lines(info / "RECORD")):
             if not name.startswith("_"):
                 found.setdefault(name, dist)
     return found

@@ -42,9 +42,9 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 PROVISION_COMMAND = "bash scripts/provision_models.sh"

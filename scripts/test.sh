@@ -21,4 +21,9 @@ bash editors/vscode/test/setup.sh
 if [ "${MYCODER_REALMODEL:-1}" != "0" ]; then
   bash scripts/provision_models.sh || echo "warning: the real-model tier is not provisioned; its tests will skip" >&2
 fi
-.venv/bin/python -m pytest "$@"
+# The suite always runs; the quality gate (ruff + mypy) runs after it, and
+# either failing fails the command.
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+bash scripts/quality.sh || status=$((status ? status : 1))
+exit "$status"

@@ -101,7 +101,7 @@ def _segments(raw: str) -> list[tuple[str | None, str]]:
             prose = []
         if m:
             fence, tag = m.group(1), m.group(2).lower()
-        else:
+        elif tag_open:
             fence, tag = f"[/{tag_open.group(1)}]", tag_open.group(1).lower()
         body: list[str] = []
         i += 1

@@ -13,8 +13,8 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from mycoder_lsp import __version__
 from mycoder_lsp.errors import UserError

@@ -8,6 +8,6 @@ pass. No pygls in this package.
 
 from __future__ import annotations
 
-from mycoder_lsp.completion.engine import CompletionRequest, Completer, Prompt, Suggestion
+from mycoder_lsp.completion.engine import Completer, CompletionRequest, Prompt, Suggestion
 
 __all__ = ["CompletionRequest", "Completer", "Prompt", "Suggestion"]

@@ -28,12 +28,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from mycoder_lsp.errors import UserError
+
 # Bumped whenever the rules find more: a vault whose chunks were redacted by
 # older rules is rebuilt (see Vault._check_lexical), so no secret they missed
 # stays stored.
 VERSION = "2"
 
-from mycoder_lsp.errors import UserError
 
 REDACTED = "[REDACTED]"
 

@@ -33,8 +33,8 @@ _GUARD_WORDS = re.compile(
     r"has_\w+|HAS_\w+|\w*supports?_\w*|_?WIN\w*|is_?win\w*|IS_WIN\w*|is_android|is_apple\w*|requires_\w+)\b"
 )
 # ``PY2``, ``PY3``, ``PY310``, ``PY_3_14_PLUS``, ``IS_PY311``, ``PYTHON_3_12_OR_LATER``: flags named for a version.
-_VERSION_FLAG = re.compile(r"_?(?:IS_)?PY(?:THON)?_?(\d)(?:_?(\d{1,2}))?(?:_?PLUS|_OR_(?:LATER|NEWER|GREATER|ABOVE)|_?UP)?",
-                           re.IGNORECASE)
+_VERSION_FLAG = re.compile(
+    r"_?(?:IS_)?PY(?:THON)?_?(\d)(?:_?(\d{1,2}))?(?:_?PLUS|_OR_(?:LATER|NEWER|GREATER|ABOVE)|_?UP)?", re.IGNORECASE)
 _SKIPS = ("skipif", "skipIf", "skipUnless")
 
 

@@ -25,7 +25,7 @@ from mycoder_lsp.validation.source import PythonSource
 
 log = logging.getLogger(__name__)
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFORMATION
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFORMATION
 
 # pyflakes message class -> (code, severity, what to do)
 PYFLAKES_CODES: dict[str, tuple[str, Severity, str]] = {
@@ -37,7 +37,7 @@ PYFLAKES_CODES: dict[str, tuple[str, Severity, str]] = {
     "UnusedVariable": ("MC314", W, "Remove the assignment or use the value."),
     "RedefinedWhileUnused": ("MC315", W, "Remove or rename one of the two definitions."),
     "ImportShadowedByLoopVar": ("MC316", W, "Rename the loop variable."),
-    "ImportStarUsage": ("MC317", I, "Import the name explicitly."),
+    "ImportStarUsage": ("MC317", INFO, "Import the name explicitly."),
     "ImportStarNotPermitted": ("MC318", E, "Move the wildcard import to module level or import names explicitly."),
     "DuplicateArgument": ("MC319", E, "Rename one of the arguments."),
     "ReturnOutsideFunction": ("MC320", E, "Move it into a function."),
@@ -50,16 +50,16 @@ PYFLAKES_CODES: dict[str, tuple[str, Severity, str]] = {
     "TwoStarredExpressions": ("MC327", E, "Keep one starred target."),
     "TooManyExpressionsInStarredAssignment": ("MC328", E, "Use fewer targets."),
     "IsLiteral": ("MC329", W, "Compare with '==' / '!=' instead of 'is'."),
-    "FStringMissingPlaceholders": ("MC330", I, "Drop the 'f' prefix or add a placeholder."),
-    "TStringMissingPlaceholders": ("MC331", I, "Drop the 't' prefix or add a placeholder."),
+    "FStringMissingPlaceholders": ("MC330", INFO, "Drop the 'f' prefix or add a placeholder."),
+    "TStringMissingPlaceholders": ("MC331", INFO, "Drop the 't' prefix or add a placeholder."),
     "MultiValueRepeatedKeyLiteral": ("MC332", W, "Remove the duplicate key."),
     "MultiValueRepeatedKeyVariable": ("MC333", W, "Remove the duplicate key."),
     "AssertTuple": ("MC334", W, "Remove the parentheses: a non-empty tuple is always true."),
     "IfTuple": ("MC335", W, "Remove the parentheses: a non-empty tuple is always true."),
     "RaiseNotImplemented": ("MC336", W, "Raise NotImplementedError instead."),
     "ForwardAnnotationSyntaxError": ("MC337", W, "Fix the string annotation."),
-    "UnusedAnnotation": ("MC338", I, "Assign a value or remove the annotation."),
-    "UnusedIndirectAssignment": ("MC339", I, "Remove the global/nonlocal declaration or use the name."),
+    "UnusedAnnotation": ("MC338", INFO, "Assign a value or remove the annotation."),
+    "UnusedIndirectAssignment": ("MC339", INFO, "Remove the global/nonlocal declaration or use the name."),
     "InvalidPrintSyntax": ("MC340", E, "Call print() as a function."),
     "PercentFormatInvalidFormat": ("MC350", W, "Fix the % format string."),
     "PercentFormatMixedPositionalAndNamed": ("MC351", W, "Use either positional or named placeholders."),

@@ -38,7 +38,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 # .mycoder counts with its settings file only: the vault creates the directory
-# itself wherever it indexes (as in walk.PROJECT_MARKERS).
+# itself wherever it indexes (as in code.workspace.PROJECT_MARKERS).
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", "ruff.toml", ".ruff.toml",
            ".mycoder/config.toml", ".git")
 # The files whose content (not only existence) we read: their mtimes key the cache.

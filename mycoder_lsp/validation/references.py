@@ -512,7 +512,8 @@ def _judge_name(src: PythonSource, context: Guards, node: ast.AST, module: str, 
             return None
         severity, where = _attribute_severity(module, name)
         if present and RUNNING in present:
-            severity, where = Severity.WARNING, f" on this platform ({sys.platform}); guard it if it is platform-specific"
+            severity = Severity.WARNING
+            where = f" on this platform ({sys.platform}); guard it if it is platform-specific"
         return _missing_finding(src, node, module, name, written, severity, where)
     if runtime_has is False and present is not None and not present and RUNNING not in minors:
         if context.attribute_guarded(line):

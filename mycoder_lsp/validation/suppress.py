@@ -26,9 +26,9 @@ import fnmatch
 import io
 import re
 import tokenize
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Mapping
 
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding

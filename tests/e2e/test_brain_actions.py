@@ -46,7 +46,8 @@ def parse_code_actions_like_an_editor(client) -> None:
             return converter.structure(obj, types.Command)
         return converter.structure(obj, types.CodeAction)
 
-    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)
+    # The typing.Union object is what lsprotocol's converter looks the hook up by.
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
 
 
 async def actions(client, uri: str, r: types.Range, diagnostics=(), only=None) -> list[types.CodeAction]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from mycoder_lsp.completion import CompletionRequest, Completer
+from mycoder_lsp.completion import Completer, CompletionRequest
 from mycoder_lsp.config import Settings
 from tests.realmodel.llama_server import DEADLINE, LlamaServer
 

@@ -22,7 +22,7 @@ import itertools
 import os
 import tempfile
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

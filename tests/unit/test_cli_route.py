@@ -65,7 +65,7 @@ def test_batch_offline_keeps_order_and_reports_bad_lines(workspace, tmp_path):
     ]
     proc = run_route(["--offline"], root=workspace, stdin="\n".join(lines) + "\n", env_home=tmp_path)
     assert proc.returncode == 1  # bad lines were reported
-    out = [json.loads(l) for l in proc.stdout.splitlines()]
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", None, "c", "d", 5]
     assert (out[0]["intent"], out[0]["target"], out[0]["via"]) == ("fix", "retry", "rules")
     assert "error" in out[1] and "line 2" in out[1]["error"]
@@ -85,7 +85,7 @@ def test_batch_asks_the_organizer_only_when_unsure(workspace, tmp_path, fake_oll
     ]
     proc = run_route([], root=workspace, stdin="\n".join(lines) + "\n", env_home=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    out = [json.loads(l) for l in proc.stdout.splitlines()]
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert out[0]["via"] == "rules"
     assert (out[1]["intent"], out[1]["target"], out[1]["via"]) == ("review", "slugify", "organizer")
     chats = fake_ollama.chats()
@@ -99,7 +99,7 @@ def test_organizer_down_means_fallback_and_the_batch_goes_on(workspace, tmp_path
     lines = [json.dumps({"id": i, "text": "the thing from yesterday, again"}) for i in range(4)]
     proc = run_route([], root=workspace, stdin="\n".join(lines) + "\n", env_home=tmp_path)
     assert proc.returncode == 0
-    out = [json.loads(l) for l in proc.stdout.splitlines()]
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["via"] for o in out] == ["fallback"] * 4
     assert "organizer" in proc.stderr
 

@@ -4,8 +4,8 @@ server itself, against the scripted server over real HTTP."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path

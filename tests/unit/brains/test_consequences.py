@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from mycoder_lsp.brains.consequences import (ModuleResolver, Params, caller_findings, consequences_of, find_uses,
-                                             own_renames, symbol_changes)
+from mycoder_lsp.brains.consequences import (
+    ModuleResolver,
+    Params,
+    caller_findings,
+    consequences_of,
+    find_uses,
+    own_renames,
+    symbol_changes,
+)
 
 API = '''def fetch_user(uid):
     return {"id": uid}

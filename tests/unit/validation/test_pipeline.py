@@ -100,7 +100,7 @@ def test_never_raises_on_random_input():
     rng = random.Random(1234)
     alphabet = "def class ( ) [ ] { } : ; = + - * / \\ \" ' # \n \t  x y 1 0 é ✓ import from eval TODO pass ..."
     tokens = alphabet.split(" ") + ["\n", "    ", "\r\n", "\x0c", "\0", "\udcff"]
-    for i in range(300):
+    for _ in range(300):
         text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 80)))
         for path in ("f.py", "f.js", "f.ts", "f.tsx", "f.go", "f.rs", "f.pyi"):
             result = validate_text(text, path=path)

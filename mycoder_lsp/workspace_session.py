@@ -11,6 +11,14 @@ the editor's server uses. It lives above ``code``, ``memory`` and
 Opening is cheap: the vault, the symbol index and the brains' modules are
 loaded when first asked for, so ``route --offline`` never pays for the
 vault and ``doctor`` never opens one.
+
+``serve`` makes one at ``initialize`` for its workspace folder, with the
+settings the server layers itself (``initializationOptions``, then
+``workspace/configuration``: it sets :attr:`Workspace.settings` on every
+change), and opens the vault through it. The server keeps its own HTTP
+client, breakers and request flow (server/features/models.py): its breakers
+tell the user when a model server goes down and comes back, and its
+requests read the editor's open documents and run in the server's threads.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from mycoder_lsp.server.diagnostics_store import DiagnosticsStore
 from mycoder_lsp.server.documents import LspWorkspace
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.server.protocol import MyCoderProtocol
+from mycoder_lsp.workspace_session import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ class MyCoderServer(LanguageServer):
         )
         self.settings = Settings()
         self.root: Path | None = None
+        # The workspace folder as every entry point opens it (workspace_session.py),
+        # with the server's own settings layers; None without a folder.
+        self.session: Workspace | None = None
         self.initialization_options: Any = None
         # Settings problems found during initialize, shown once the client is ready.
         self.initial_problems: list[SettingsProblem] = []
@@ -63,7 +67,7 @@ class MyCoderServer(LanguageServer):
 
     # -- features -----------------------------------------------------------
 
-    def add_feature(self, feature: Feature) -> Feature:
+    def add_feature(self, feature: F) -> F:
         self.features.append(feature)
         return feature
 
@@ -204,6 +208,8 @@ class MyCoderServer(LanguageServer):
             workspace_configuration=workspace_config if isinstance(workspace_config, dict) else None,
         )
         self.settings = settings
+        if self.session is not None:
+            self.session.settings = settings
         logging.getLogger("mycoder_lsp").setLevel(settings.log_level.upper())
         self.report_settings_problems(problems)
         await self.dispatch("settings_changed", lambda f: f.settings_changed())
@@ -226,11 +232,32 @@ def _root_from(params: types.InitializeParams) -> Path | None:
 def create_server() -> MyCoderServer:
     """Build the server with every feature registered."""
     # Imported here: the feature modules import this one for MyCoderServer.
-    from mycoder_lsp.server import brain_features, completion_feature, diagnostics, vault_features
+    from mycoder_lsp.server.features import (
+        code_actions,
+        commands,
+        diagnostics,
+        hover,
+        models,
+        symbols,
+        vault,
+    )
+    from mycoder_lsp.server.features import (
+        completion as completion_feature,
+    )
 
     server = MyCoderServer()
-    for module in (diagnostics, brain_features, vault_features, completion_feature):
-        module.register(server)
+    # Each feature is handed what it uses of another. Hooks run in this
+    # order: the model servers come after the features that call them, so
+    # at shutdown their calls are cancelled before the client closes.
+    diagnostics.register(server)
+    document_symbols = symbols.register(server)
+    code_actions.register(server, document_symbols)
+    model_servers = models.ModelServers(server)
+    hover.register(server, model_servers, document_symbols)
+    commands.register(server, model_servers)
+    models.register(server, model_servers)
+    vault.register(server)
+    completion_feature.register(server, model_servers)
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: MyCoderServer, params: types.InitializeParams) -> None:
@@ -241,6 +268,7 @@ def create_server() -> MyCoderServer:
         ls.initialization_options = params.initialization_options
         settings, problems = load_settings(ls.root, initialization_options=params.initialization_options)
         ls.settings = settings
+        ls.session = Workspace(ls.root, settings, list(problems)) if ls.root is not None else None
         # Shown once the client is ready (initialized), never before.
         ls.initial_problems = problems
         for feature in ls.features:

@@ -31,8 +31,8 @@ from mycoder_lsp.brains.consequences import SOURCE, caller_findings
 from mycoder_lsp.brains.orchestrator import Edit, Result
 from mycoder_lsp.code.workspace import read_source
 from mycoder_lsp.server.app import MyCoderServer
-from mycoder_lsp.server.diagnostics import to_diagnostic, validate_document
 from mycoder_lsp.server.documents import LspWorkspace
+from mycoder_lsp.server.features.diagnostics import to_diagnostic, validate_document
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ class CrossFile:
         self._pending: OrderedDict[int, tuple[Any, Edit, str]] = OrderedDict()
 
     # -- before: the question, the related edits -----------------------------
-
-    def open_texts(self) -> dict[str, str]:
-        """path -> text of the documents the editor holds."""
-        return {self.server.path_of(uri): doc.source for uri, doc in self.server.workspace.text_documents.items()}
 
     async def confirm(self, result: Result) -> str | None:
         """Ask before applying an edit with warnings; None to go on, else why

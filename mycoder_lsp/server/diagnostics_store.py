@@ -3,7 +3,7 @@
 Validation, a review and the cross-file check each set their own list for a
 document under their own source name (``server.diagnostics.set(source, uri,
 ...)``); what reaches the client is all of them together, validation first.
-One feature publishes (:class:`~mycoder_lsp.server.diagnostics.DiagnosticsFeature`,
+One feature publishes (:class:`~mycoder_lsp.server.features.diagnostics.DiagnosticsFeature`,
 push or pull): it listens here, so no feature reads another's state or calls
 another to have its findings shown. The esbonio design
 (``set_diagnostics``/``sync_diagnostics``).

@@ -42,7 +42,7 @@ class Proposal:
     warnings: list[str] = field(default_factory=list)
     related: list[dict[str, Any]] = field(default_factory=list)
     # What the command would have answered had the edit been applied at once,
-    # and what to do once it is (both opaque here: see brain_features).
+    # and what to do once it is (both opaque here: see features/commands.py).
     data: dict[str, Any] = field(default_factory=dict)
     on_applied: Any = None
 

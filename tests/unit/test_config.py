@@ -109,6 +109,8 @@ USER_ONLY_KEYS = {
     "vault.user": "alice",
     "vault.repository": "another-repo",
     "vault.index_shared": True,
+    # How many commit indexes the team's shared vault keeps: a repository must not prune them.
+    "vault.keep_indexes": 1,
     # The user's review of edits: a repository may not switch it off.
     "edits.preview": False,
 }

@@ -21,7 +21,7 @@ local has_inline = vim.lsp.inline_completion ~= nil
 local shown = {}
 
 --- The identifier being typed before the cursor starts here (0-based byte
---- column); the server's edits start at the same place (completion_feature.py).
+--- column); the server's edits start at the same place (server/features/completion.py).
 ---@param line string
 ---@param col integer cursor column, 0-based bytes
 ---@return integer

@@ -1,6 +1,7 @@
 """The vault in the editor: index in the background, follow saves and file
 operations, answer ``workspace/symbol`` and the ``mycoder.*`` vault commands,
-hand the request flow its context, and record accepted edits.
+hand the request flow its context, and record accepted edits. The commands'
+arguments are typed records (:mod:`mycoder_lsp.server.arguments`).
 
 Glue only: every decision lives in :mod:`mycoder_lsp.memory`; blocking work
 goes through ``server.run_in_thread``, long work through ``server.spawn``.
@@ -27,6 +28,13 @@ from mycoder_lsp.memory.embedders import make_embedder_or_stand_in
 from mycoder_lsp.memory.store import VaultRefused
 from mycoder_lsp.memory.vault import SearchResult, Vault
 from mycoder_lsp.server.app import MyCoderServer
+from mycoder_lsp.server.arguments import (
+    FeatureCreateArguments,
+    FeatureIdArguments,
+    PatternsArguments,
+    SearchArguments,
+    vault_arguments,
+)
 from mycoder_lsp.server.feature import Feature
 
 log = logging.getLogger(__name__)
@@ -73,7 +81,7 @@ class VaultFeature(Feature):
     # -- lifecycle ---------------------------------------------------------------
 
     async def initialized(self) -> None:
-        if not self.server.settings.vault.enabled or self.server.root is None:
+        if not self.server.settings.vault.enabled or self.server.session is None:
             return
         self.server.spawn(self._open(), "vault-open")
         self.server.spawn(self._register_watchers(), "vault-watchers")
@@ -100,14 +108,18 @@ class VaultFeature(Feature):
             self.indexing = server.spawn(self.index(), "vault-index")
 
     def _open_blocking(self) -> Vault:
-        assert self.server.root is not None
+        session = self.server.session
+        assert session is not None  # initialized() checked
         # Refused embedder settings must not cost the vault: it opens and is searched by words.
         embedder, why = make_embedder_or_stand_in(self.server.settings)
         if why:
             log.warning("%s", why)
             self.embedder_refused = why
-        return Vault.open(self.server.root, self.server.settings, embedder=embedder,
-                          run_in_thread=self.server.run_in_thread)
+        # The vault the CLI's entry points open for this folder (workspace_session.py);
+        # "create": opened or made, VaultRefused where its location is unsafe.
+        vault = session.open_vault("create", embedder=embedder, run_in_thread=self.server.run_in_thread)
+        assert vault is not None
+        return vault
 
     def _show_embed_error(self, error: str) -> None:
         if error == self.embed_error_shown:
@@ -193,7 +205,9 @@ class VaultFeature(Feature):
             vault, self.vault = self.vault, None
             if self.server.context_provider is vault:
                 self.server.context_provider = None
-            await self.server.run_in_thread(vault.close)
+            session = self.server.session
+            await self.server.run_in_thread(session.close if session is not None and session.vault is vault
+                                            else vault.close)
 
     # -- documents ---------------------------------------------------------------
 
@@ -290,15 +304,6 @@ class VaultFeature(Feature):
         return data
 
 
-def _args(args: tuple[Any, ...], command: str) -> dict[str, Any]:
-    if not args:
-        return {}
-    first = args[0]
-    if not isinstance(first, dict):
-        raise UserError(f"{command} takes one object argument, e.g. [{{\"query\": \"...\"}}]; got {first!r}.")
-    return first
-
-
 def register(server: MyCoderServer) -> None:
     feature = VaultFeature(server)
     server.add_feature(feature)
@@ -340,16 +345,11 @@ def register(server: MyCoderServer) -> None:
     @server.command("mycoder.search")
     async def search(ls: MyCoderServer, *args: Any) -> Any:
         async def run() -> Any:
-            opts = _args(args, "mycoder.search")
-            query = opts.get("query")
-            if not isinstance(query, str) or not query.strip():
-                raise UserError("mycoder.search needs a query: [{\"query\": \"where are settings loaded\"}].")
-            k = opts.get("k", 10)
-            if not isinstance(k, int) or isinstance(k, bool) or not 0 < k <= 200:
-                raise UserError(f"mycoder.search: k must be a whole number from 1 to 200, got {k!r}.")
+            opts = vault_arguments("mycoder.search", args, SearchArguments)
+            opts.check()
             vault = await vault_or_error("mycoder.search")
             await feature.buffers_settled()
-            return [feature.result_json(r) for r in await vault.search(query, k)]
+            return [feature.result_json(r) for r in await vault.search(opts.query, opts.k)]
 
         return await guarded("mycoder.search", run())
 
@@ -369,19 +369,19 @@ def register(server: MyCoderServer) -> None:
     @server.command("mycoder.feature.create")
     async def feature_create(ls: MyCoderServer, *args: Any) -> Any:
         async def run() -> Any:
-            title = _args(args, "mycoder.feature.create").get("title", "")
+            title = vault_arguments("mycoder.feature.create", args, FeatureCreateArguments).title
             vault = await vault_or_error("mycoder.feature.create")
-            return (await ls.run_in_thread(vault.session.create_feature, str(title))).to_json()
+            return (await ls.run_in_thread(vault.session.create_feature, title)).to_json()
 
         return await guarded("mycoder.feature.create", run())
 
     def _by_id(name: str, action: str) -> Any:
         async def handler(ls: MyCoderServer, *args: Any) -> Any:
             async def run() -> Any:
-                fid = _args(args, name).get("id", "")
+                fid = vault_arguments(name, args, FeatureIdArguments).id
                 vault = await vault_or_error(name)
                 method = getattr(vault.session, action)
-                return (await ls.run_in_thread(method, str(fid))).to_json()
+                return (await ls.run_in_thread(method, fid)).to_json()
 
             return await guarded(name, run())
 
@@ -405,16 +405,13 @@ def register(server: MyCoderServer) -> None:
         """The learning log: all of it, or the patterns of one symbol (``{"symbol", "k"?}``)."""
 
         async def run() -> Any:
-            opts = _args(args, "mycoder.patterns")
+            opts = vault_arguments("mycoder.patterns", args, PatternsArguments)
+            opts.check()
             vault = await vault_or_error("mycoder.patterns")
-            symbol = opts.get("symbol")
-            k = opts.get("k", 100)
-            if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
-                raise UserError(f"mycoder.patterns: k must be a positive whole number, got {k!r}.")
-            if isinstance(symbol, str) and symbol:
-                found = await ls.run_in_thread(vault.related_patterns, symbol, k)
+            if opts.symbol:
+                found = await ls.run_in_thread(vault.related_patterns, opts.symbol, opts.k)
             else:
-                found = (await ls.run_in_thread(patterns.all_patterns, vault.store))[-k:]
+                found = (await ls.run_in_thread(patterns.all_patterns, vault.store))[-opts.k:]
             return [p.to_json() for p in found]
 
         return await guarded("mycoder.patterns", run())

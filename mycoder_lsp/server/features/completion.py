@@ -25,18 +25,17 @@ import logging
 import re
 from typing import Any
 
-import httpx
 from lsprotocol import types
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
-from mycoder_lsp.brains.backends import BrainError, new_client
+from mycoder_lsp.brains.wire.http import BrainError
 from mycoder_lsp.code.languages import language_of_document
 from mycoder_lsp.completion import Completer, CompletionRequest, Suggestion
 from mycoder_lsp.server.app import MyCoderServer
-from mycoder_lsp.server.brain_features import BrainFeature
-from mycoder_lsp.server.diagnostics import over_size_limit
 from mycoder_lsp.server.feature import Feature
+from mycoder_lsp.server.features.diagnostics import over_size_limit
+from mycoder_lsp.server.features.models import ModelServers
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +48,10 @@ _WORD_BEFORE = re.compile(r"[A-Za-z0-9_$]*$")
 
 
 class CompletionFeature(Feature):
-    def __init__(self, server: MyCoderServer) -> None:
+    def __init__(self, server: MyCoderServer, models: ModelServers) -> None:
         super().__init__(server)
+        self.models = models
         self.inline = False
-        self._client: httpx.AsyncClient | None = None
         self._completer: Completer | None = None
         # The newest request per document: an older one still debouncing answers nothing.
         self._latest: dict[str, int] = {}
@@ -82,28 +81,16 @@ class CompletionFeature(Feature):
         if self._completer is not None:
             self._completer.forget(uri)
 
-    async def shutdown(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
     # -- the engine ---------------------------------------------------------------
 
     @property
     def completer(self) -> Completer:
         server = self.server
         if self._completer is None:
-            # The brain features' client and pools: the same breaker per model
+            # The model servers' client and pools: the same breaker per model
             # server (one opened by a hover's call makes completion skip that
             # server too, and the user is told once) and the same load count.
-            brains = server.get_feature(BrainFeature)
-            if brains is not None:
-                client, pools = brains.client, brains.pools
-            else:
-                if self._client is None:
-                    self._client = new_client()
-                client, pools = self._client, None
-            self._completer = Completer(server.settings, client=client, pools=pools,
+            self._completer = Completer(server.settings, client=self.models.client, pools=self.models.pools,
                                         context_provider=server.context_provider,
                                         run_in_thread=server.run_in_thread, workspace_root=server.root)
         return self._completer
@@ -242,5 +229,5 @@ def _register_fallback(server: MyCoderServer, feature: CompletionFeature) -> Non
         return await feature.completion(params)
 
 
-def register(server: MyCoderServer) -> None:
-    server.add_feature(CompletionFeature(server))
+def register(server: MyCoderServer, models: ModelServers) -> CompletionFeature:
+    return server.add_feature(CompletionFeature(server, models))

@@ -95,7 +95,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mycoder_lsp.brains.backends import BrainError, FimRequest, OpenAIBrain, fill_in_middle  # noqa: E402
+from mycoder_lsp.brains.backends import Brain, fill_in_middle  # noqa: E402
+from mycoder_lsp.brains.wire.base import FimRequest  # noqa: E402
+from mycoder_lsp.brains.wire.http import BrainError  # noqa: E402
 from mycoder_lsp.completion import Completer, CompletionRequest  # noqa: E402
 from mycoder_lsp.completion.templates import TEMPLATES  # noqa: E402
 from mycoder_lsp.config import BrainSettings, Settings  # noqa: E402
@@ -724,7 +726,7 @@ async def _run_wires(url: str, model: str, points: list[Point], variants: list[s
                              timeout=300.0)
     outcomes: list[Outcome] = []
     async with httpx.AsyncClient(trust_env=False, timeout=300.0) as client:
-        brain = OpenAIBrain("completion", settings, max_tokens=max_tokens, client=client)
+        brain = Brain("completion", settings, max_tokens=max_tokens, client=client)
         # Point by point, the variants in turn, so that a run cut short still
         # compares them on the same points. No two requests in a row share the
         # start of their prompt (the repo-level one starts with other files),
@@ -749,7 +751,7 @@ async def _run_wires(url: str, model: str, points: list[Point], variants: list[s
     return outcomes
 
 
-async def _one(brain: OpenAIBrain, point: Point, variant: str, source: Source, max_tokens: int) -> Outcome:
+async def _one(brain: Brain, point: Point, variant: str, source: Source, max_tokens: int) -> Outcome:
     wire, request = request_for(point, variant.split("/")[0], max_tokens)
     started = time.perf_counter()
     first: list[float] = []

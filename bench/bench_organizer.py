@@ -43,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mycoder_lsp.brains.backends import Choice, make_brain  # noqa: E402
+from mycoder_lsp.brains.backends import make_brain  # noqa: E402
 from mycoder_lsp.brains.router import (  # noqa: E402
     ORGANIZER_LABELS,
     ORGANIZER_MIN_CONFIDENCE,
@@ -51,6 +51,7 @@ from mycoder_lsp.brains.router import (  # noqa: E402
     SymbolIndex,
     organizer_messages,
 )
+from mycoder_lsp.brains.wire.base import Choice  # noqa: E402
 from mycoder_lsp.code.symbol_index import workspace_symbol_names  # noqa: E402
 from mycoder_lsp.config import Settings  # noqa: E402
 

@@ -47,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lsprotocol import types  # noqa: E402
 
-from mycoder_lsp.brains.backends import make_brain, new_client  # noqa: E402
+from mycoder_lsp.brains.backends import make_brain  # noqa: E402
+from mycoder_lsp.brains.wire.http import new_client  # noqa: E402
 from mycoder_lsp.config import Settings  # noqa: E402
 from tests.e2e.lsp_session import lsp_session  # noqa: E402
 from tests.support.brain_lsp import CODING, REASONING, Editor, attach, brains_options, command  # noqa: E402

@@ -42,9 +42,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mycoder_lsp.brains.backends import BrainError, make_brain, new_client  # noqa: E402
+from mycoder_lsp.brains.backends import make_brain  # noqa: E402
 from mycoder_lsp.brains.breaker import Breakers  # noqa: E402
 from mycoder_lsp.brains.pool import Pools  # noqa: E402
+from mycoder_lsp.brains.wire.http import BrainError, new_client  # noqa: E402
 from mycoder_lsp.config import Settings  # noqa: E402
 
 MODEL = "qwen2.5-coder-0.5b"

@@ -64,7 +64,8 @@ sys.path.insert(0, str(CHECKOUT))
 import httpx  # noqa: E402
 from lsprotocol import types  # noqa: E402
 
-from mycoder_lsp.brains.backends import BrainError, make_brain, new_client  # noqa: E402
+from mycoder_lsp.brains.backends import make_brain  # noqa: E402
+from mycoder_lsp.brains.wire.http import BrainError, new_client  # noqa: E402
 from mycoder_lsp.config import Settings, apply_layer  # noqa: E402
 from tests.e2e.lsp_session import lsp_session  # noqa: E402
 from tests.realmodel.llama_server import DEADLINE, THREADS, run_llama_server  # noqa: E402

@@ -32,7 +32,7 @@ from typing import Literal
 
 import httpx
 
-from mycoder_lsp.brains.backends import new_client
+from mycoder_lsp.brains.wire.http import new_client, server_base
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,6 @@ RETRY_FIRST = 1.0
 RETRY_MAX = 15.0
 
 State = Literal["closed", "open", "half-open"]
-
-
-def server_base(url: str) -> str:
-    """The server a brain URL names: ``http://h:p`` for both ``http://h:p/`` and ``http://h:p/v1``."""
-    base = url.strip().rstrip("/")
-    return base[:-3] if base.endswith("/v1") else base
 
 
 @dataclass(eq=False)
@@ -208,4 +202,4 @@ class Breakers:
                 await client.aclose()
 
 
-__all__ = ["Breaker", "Breakers", "PROBE_TIMEOUT", "server_base"]
+__all__ = ["Breaker", "Breakers", "PROBE_TIMEOUT"]

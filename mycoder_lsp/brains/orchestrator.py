@@ -35,7 +35,7 @@ from typing import Any, Literal, TypeAlias
 import httpx
 
 from mycoder_lsp.brains import edits
-from mycoder_lsp.brains.backends import Brain, BrainError, estimate_tokens, make_brain
+from mycoder_lsp.brains.backends import Brain, estimate_tokens, make_brain
 from mycoder_lsp.brains.consequences import Consequences, RelatedEdit, consequences_of, own_renames
 from mycoder_lsp.brains.context import ContextPiece, ContextProvider, ContextRequest
 from mycoder_lsp.brains.governance import clean_output
@@ -50,6 +50,7 @@ from mycoder_lsp.brains.prompts import (
     verify_messages,
 )
 from mycoder_lsp.brains.router import IntentRouter, RouteDecision
+from mycoder_lsp.brains.wire.http import BrainError
 from mycoder_lsp.code.languages import language_for_path
 from mycoder_lsp.code.symbols import Symbol, document_symbols, find_symbol, symbol_at
 from mycoder_lsp.config import Settings

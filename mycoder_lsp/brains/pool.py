@@ -14,7 +14,7 @@ of such a brain (:mod:`mycoder_lsp.brains.backends`) runs on one of them:
   load takes seconds). The servers are asked at most every ``poll_interval``
   seconds, and a pick waits at most ``poll_timeout`` for them. Ties go round.
 - **failover**: a call that fails before its answer began (no connection,
-  the connection broke, HTTP 503: :class:`~mycoder_lsp.brains.backends.ServerFault`)
+  the connection broke, HTTP 503: :class:`~mycoder_lsp.brains.wire.http.ServerFault`)
   runs again on the next server; one that broke off mid-answer is reported
   with a message that says so, never repeated elsewhere, so no part of an
   answer arrives twice.
@@ -44,8 +44,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from mycoder_lsp.brains.backends import Brain, BrainError, ServerFault, new_client
-from mycoder_lsp.brains.breaker import Breaker, Breakers, server_base
+from mycoder_lsp.brains.backends import Brain
+from mycoder_lsp.brains.breaker import Breaker, Breakers
+from mycoder_lsp.brains.wire.http import BrainError, ServerFault, new_client, server_base
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ class Pools:
                 self.breakers.guard(self._client)
         try:
             endpoint.health = await ask_health(self._client, endpoint.url, endpoint.backend,
-                                               headers=brain._headers(), timeout=self.poll_interval)
+                                               headers=brain.wire.headers, timeout=self.poll_interval)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             endpoint.health = Health(ready=False, note="no connection")
             self.fault(endpoint, str(exc))

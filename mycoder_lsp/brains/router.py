@@ -42,7 +42,7 @@ from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.vocabulary import INTENTS
 
 if TYPE_CHECKING:
-    from mycoder_lsp.brains.backends import Choice
+    from mycoder_lsp.brains.wire.base import Choice
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mycoder_lsp.brains.backends import new_client
+    from mycoder_lsp.brains.wire.http import new_client
     from mycoder_lsp.code.languages import language_for_path
     from mycoder_lsp.completion import Completer, CompletionRequest
     from mycoder_lsp.config import load_settings

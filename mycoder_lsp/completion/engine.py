@@ -32,17 +32,11 @@ from typing import Any
 
 import httpx
 
-from mycoder_lsp.brains.backends import (
-    Brain,
-    BrainError,
-    FimRequest,
-    OllamaBrain,
-    OpenAIBrain,
-    check_endpoint,
-    fill_in_middle,
-)
+from mycoder_lsp.brains.backends import Brain, fill_in_middle
 from mycoder_lsp.brains.context import ContextProvider, ContextRequest
 from mycoder_lsp.brains.pool import Pools
+from mycoder_lsp.brains.wire.base import FimRequest
+from mycoder_lsp.brains.wire.http import BrainError, check_endpoint
 from mycoder_lsp.code.languages import language as language_record
 from mycoder_lsp.code.symbols import Symbol, document_symbols, symbol_at
 from mycoder_lsp.completion import checks
@@ -135,10 +129,9 @@ class Completer:
         self._patterns: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
         self._run = run_in_thread or _to_thread
         brain_settings = settings.brains.completion
-        cls = OpenAIBrain if brain_settings.backend == "openai" else OllamaBrain
         # ``pools``: the entry point's (brains/pool.py), so that completion's
         # calls count in the same load and breakers as every other brain's.
-        self.brain: Brain = cls("completion", brain_settings, max_tokens=brain_settings.max_tokens, client=client,
+        self.brain = Brain("completion", brain_settings, max_tokens=brain_settings.max_tokens, client=client,
                                 pools=pools)
         self.template: FimTemplate | None = template_for(brain_settings.model, settings.completion.fim_template)
         self.wire = _wire(brain_settings.backend, self.template)

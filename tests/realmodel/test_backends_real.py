@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mycoder_lsp.brains.backends import BrainError, embed, make_brain
+from mycoder_lsp.brains.backends import embed, make_brain
+from mycoder_lsp.brains.wire.http import BrainError
 from mycoder_lsp.config import BrainSettings, Settings
 from tests.realmodel.llama_server import CONTEXT, LlamaServer
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from mycoder_lsp.brains.backends import BrainError, make_brain, new_client
+from mycoder_lsp.brains.backends import make_brain
 from mycoder_lsp.brains.breaker import Breakers
 from mycoder_lsp.brains.pool import Pools
+from mycoder_lsp.brains.wire.http import BrainError, new_client
 from mycoder_lsp.config import Settings
 from tests.realmodel.llama_server import DEADLINE, LlamaServer, run_llama_server
 from tests.support.llama_servers import provisioned

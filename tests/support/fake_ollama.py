@@ -165,6 +165,8 @@ class FakeOllama:
         # and the answer pieces sent so far (a test waits for an answer to begin).
         self.generating = 0
         self.pieces_sent = 0
+        # TCP connections accepted: a client that is reused keeps one alive.
+        self.connections = 0
 
     # -- script -------------------------------------------------------------
 
@@ -268,6 +270,8 @@ class FakeOllama:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        with self._lock:
+            self.connections += 1
         try:
             while True:
                 request = await _read_request(reader)

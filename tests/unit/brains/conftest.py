@@ -6,15 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from mycoder_lsp.brains import backends
+from mycoder_lsp.brains.wire import base
 
 
 @pytest.fixture(autouse=True)
 def no_cached_server_facts() -> Iterator[None]:
     # Context windows (and servers without /tokenize) are cached per URL for
     # the process, and a scripted server's port may be reused by a later test.
-    backends._WINDOWS.clear()
-    backends._NO_TOKENIZER.clear()
+    base.WINDOWS.clear()
+    base.NO_TOKENIZER.clear()
     yield
-    backends._WINDOWS.clear()
-    backends._NO_TOKENIZER.clear()
+    base.WINDOWS.clear()
+    base.NO_TOKENIZER.clear()

@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from typing import Any
 
+import httpx
 import pytest
 
 from mycoder_lsp.brains import backends
-from mycoder_lsp.brains.backends import BrainError, Completion, embed, make_brain, probe
+from mycoder_lsp.brains.backends import embed, fill_in_middle, make_brain, probe
+from mycoder_lsp.brains.wire import base
+from mycoder_lsp.brains.wire.base import Completion, FimRequest
+from mycoder_lsp.brains.wire.http import BrainError, new_client
 from mycoder_lsp.config import Settings
 from tests.support.fake_ollama import FakeOllama
 
@@ -41,7 +46,7 @@ async def test_streams_pieces_and_sends_the_documented_payload(fake_ollama: Fake
     assert body["messages"] == MSG
     assert body["options"]["num_predict"] == 2048
     assert body["options"]["temperature"] == 0.4
-    assert body["options"]["num_ctx"] == backends.DEFAULT_NUM_CTX  # /api/show does not say
+    assert body["options"]["num_ctx"] == base.DEFAULT_NUM_CTX  # /api/show does not say
     assert body["keep_alive"] == "30m"
     assert "format" not in body
     assert brain.last.output_tokens == 4 and brain.last.done_reason == "stop"
@@ -99,7 +104,7 @@ async def test_prompt_window_of_an_openai_server_is_its_own_or_a_smaller_setting
     assert await window("q", num_ctx=512) == 512
     assert await window("q", num_ctx=9999) == 1024
     fake_ollama.set_script({"rules": []})  # /props and /v1/models say nothing
-    assert await window("r") == backends.DEFAULT_NUM_CTX
+    assert await window("r") == base.DEFAULT_NUM_CTX
 
 
 async def test_openai_compatible_server_sent_events(fake_ollama: FakeOllama):
@@ -302,7 +307,7 @@ async def test_a_redirect_is_reported_and_never_followed(fake_ollama: FakeOllama
     assert f"redirected the request to {elsewhere} (HTTP 307)" in message
     assert "does not follow redirects" in message and "broke off" not in message
     asked = [r.path for r in fake_ollama.requests]
-    assert asked == (["/api/show", brain.chat_path] if backend == "ollama" else [brain.chat_path])
+    assert asked == (["/api/show", brain.wire.chat_path] if backend == "ollama" else [brain.wire.chat_path])
 
 
 async def test_an_embedding_redirect_is_reported_and_never_followed(fake_ollama: FakeOllama):
@@ -388,7 +393,7 @@ async def test_context_window_from_ollama_show_is_cached_and_capped(fake_ollama:
     assert len(shows) == 1 and shows[0].body == {"model": "codellama:7b"}
     fake_ollama.set_script({"context_length": 131072, "rules": []})
     other = make_brain("coding", settings_for(fake_ollama.url, model="big"))
-    assert await other.context_window() == backends.MAX_NUM_CTX
+    assert await other.context_window() == base.MAX_NUM_CTX
 
 
 async def test_context_window_from_llama_server_props_sizes_the_result(fake_ollama: FakeOllama):
@@ -416,3 +421,107 @@ async def test_a_prompt_longer_than_llama_servers_window_says_so_and_learns_the_
         await brain.complete(MSG)
     assert await brain.context_window() == 512  # learnt from the refusal, not asked
     assert not [r for r in fake_ollama.requests if r.path == "/props"]
+
+
+# -- one client per endpoint, the /v1 stripping and the auth header once ----------
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_a_call_without_a_shared_client_sends_all_its_requests_over_one_connection(fake_ollama: FakeOllama,
+                                                                                         backend: str):
+    # Ollama asks /api/show for the window and then /api/chat: every request
+    # of a call reuses one client.
+    fake_ollama.set_script({"rules": [{"reply": "hi"}], "n_ctx": 4096, "tokenize": True})
+    brain = make_brain("coding", settings_for(fake_ollama.url, backend=backend))
+    if backend == "openai":
+        assert await brain.count_tokens(MSG)
+    assert (await brain.generate(MSG)).text == "hi"
+    asked = [r.path for r in fake_ollama.requests]
+    assert asked == (["/api/show", "/api/chat"] if backend == "ollama"
+                     else ["/tokenize", "/v1/chat/completions"])
+    # One connection per call (the token count is a call of its own).
+    assert fake_ollama.connections == (1 if backend == "ollama" else 2)
+
+
+def count_clients(monkeypatch: pytest.MonkeyPatch) -> list[httpx.AsyncClient]:
+    """Every httpx client made from now on (httpx's constructor, observed, not replaced)."""
+    made: list[httpx.AsyncClient] = []
+    init = httpx.AsyncClient.__init__
+
+    def counted(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "__init__", counted)
+    return made
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_one_client_per_call_without_a_shared_client(fake_ollama: FakeOllama, backend: str,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    fake_ollama.set_script({"rules": [{"reply": "hi"}, {"reply": '{"choice": "fix"}', "contains": "pick"}],
+                            "n_ctx": 4096, "tokenize": True})
+    brain = make_brain("coding", settings_for(fake_ollama.url, backend=backend))
+    made = count_clients(monkeypatch)
+    assert (await brain.generate(MSG)).text == "hi"  # Ollama: /api/show, then /api/chat
+    assert len(made) == 1
+    await brain.prompt_window()
+    await brain.count_tokens(MSG)
+    await brain.choose([{"role": "user", "content": "pick"}], ("fix", "explain"))
+    assert len(made) <= 4  # one per call at most, each closed after it
+    assert all(client.is_closed for client in made)
+
+
+async def test_a_shared_client_is_the_only_client_across_calls(fake_ollama: FakeOllama,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    fake_ollama.set_script({"rules": [{"reply": "hi"}], "n_ctx": 4096, "tokenize": True})
+    async with new_client() as client:
+        made = count_clients(monkeypatch)
+        for backend in ("ollama", "openai"):
+            settings = settings_for(fake_ollama.url, backend=backend)
+            for name in ("organizer", "coding"):
+                brain = make_brain(name, settings, client=client)
+                assert await brain.complete(MSG) == "hi"
+                await brain.context_window()
+                await brain.count_tokens(MSG)
+            await embed(["a", "b", "c"], model="nomic-embed-text", url=fake_ollama.url, backend=backend,
+                        batch_size=1, client=client)
+            assert (await probe(fake_ollama.url, backend=backend, client=client)).reachable
+            assert (await fill_in_middle(make_brain("coding", settings, client=client),
+                                         FimRequest(prefix="a", suffix="b", prompt="ab"),
+                                         "ollama-suffix" if backend == "ollama" else "completions")).text == "hi"
+    assert made == []
+    assert len(fake_ollama.requests) >= 20
+
+
+async def test_embedding_batches_share_one_connection_without_a_shared_client(fake_ollama: FakeOllama):
+    vectors = await embed([f"text {i}" for i in range(5)], model="nomic-embed-text", url=fake_ollama.url,
+                          batch_size=2)
+    assert len(vectors) == 5
+    assert [r.path for r in fake_ollama.requests] == ["/api/embed"] * 3
+    assert fake_ollama.connections == 1
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/v1", "/v1/"])
+async def test_an_openai_url_with_or_without_v1_reaches_the_same_paths_with_the_key(fake_ollama: FakeOllama,
+                                                                                    suffix: str):
+    fake_ollama.set_script({"rules": [{"reply": "hi"}], "n_ctx": 2048})
+    url = fake_ollama.url + suffix
+    brain = make_brain("coding", settings_for(url, backend="openai", api_key="sekrit"))
+    assert brain.url == fake_ollama.url
+    assert await brain.complete(MSG) == "hi"
+    await embed(["x"], model="e", url=url, backend="openai", api_key="sekrit")
+    info = await probe(url, backend="openai", api_key="sekrit")
+    assert info.url == fake_ollama.url
+    assert await brain.context_window() == 2048
+    paths = [r.path for r in fake_ollama.requests]
+    assert paths == ["/v1/chat/completions", "/v1/embeddings", "/v1/models", "/props"]
+    assert {r.headers.get("authorization") for r in fake_ollama.requests} == {"Bearer sekrit"}
+
+
+async def test_an_ollama_url_keeps_its_path_and_sends_no_key_when_none_is_set(fake_ollama: FakeOllama):
+    fake_ollama.set_script({"rules": [{"reply": "hi"}]})
+    brain = make_brain("coding", settings_for(fake_ollama.url + "/"))
+    assert brain.url == fake_ollama.url
+    assert await brain.complete(MSG) == "hi"
+    assert all("authorization" not in r.headers for r in fake_ollama.requests)

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mycoder_lsp.brains import backends
 from mycoder_lsp.brains.context import ContextPiece, ContextRequest
 from mycoder_lsp.brains.orchestrator import Orchestrator, Request
+from mycoder_lsp.brains.wire import base
 from mycoder_lsp.config import Settings
 from tests.support.connect_trace import read_trace, trace_env
 from tests.support.fake_ollama import FakeOllama
@@ -354,7 +354,7 @@ async def test_where_the_server_counts_tokens_its_count_decides_what_fits(fake_o
     by_estimate = await _explained_with(fake_ollama, tokenize=False)
     assert len([r for r in fake_ollama.requests if r.path == "/tokenize"]) == 1  # a 404: not asked again
     fake_ollama.reset()
-    backends._NO_TOKENIZER.clear()  # the same URL is now a server that counts
+    base.NO_TOKENIZER.clear()  # the same URL is now a server that counts
     counted = await _explained_with(fake_ollama, tokenize=True)
     assert counted.count("(source: retrieved") > by_estimate.count("(source: retrieved")
     sent = fake_ollama.chats()[0].body["messages"]
@@ -383,7 +383,7 @@ async def test_code_the_estimate_refuses_is_sent_when_the_server_counts_it_fits(
     assert refused.kind == "refused" and "Not sent" in refused.message and fake_ollama.chats() == []
     fake_ollama.set_script({"n_ctx": 1024, "tokenize": True, "rules": [
         {"reply": doc(lines).replace("):\n", '):\n    """Add."""\n', 1)}]})
-    backends._NO_TOKENIZER.clear()
+    base.NO_TOKENIZER.clear()
     result = await Orchestrator(settings).run(request(symbol="big", text=doc(lines)))
     assert result.kind == "edit", result.message
     assert len(fake_ollama.chats()) == 1

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mycoder_lsp.brains.backends import BrainError, FimRequest, fill_in_middle, make_brain, new_client
+from mycoder_lsp.brains.backends import fill_in_middle, make_brain
 from mycoder_lsp.brains.breaker import Breakers
 from mycoder_lsp.brains.pool import Pools, ask_health, prometheus_gauges
+from mycoder_lsp.brains.wire.base import FimRequest
+from mycoder_lsp.brains.wire.http import BrainError, new_client
 from mycoder_lsp.config import REPOSITORY_MAY_NOT, Settings, apply_layer, load_settings
 from tests.support.fake_ollama import FakeOllama
 

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from mycoder_lsp.brains import backends
+from mycoder_lsp.brains.wire import base
 
 
 @pytest.fixture(autouse=True)
 def no_cached_server_facts() -> Iterator[None]:
     # Context windows are cached per URL for the process, and a scripted
     # server's port may be reused by a later test.
-    backends._WINDOWS.clear()
+    base.WINDOWS.clear()
     yield
-    backends._WINDOWS.clear()
+    base.WINDOWS.clear()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mycoder_lsp.brains.backends import BrainError
+from mycoder_lsp.brains.wire.http import BrainError
 from mycoder_lsp.completion import Completer, CompletionRequest
 from mycoder_lsp.config import Settings
 from tests.support.fake_ollama import FakeOllama

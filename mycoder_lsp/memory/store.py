@@ -1,10 +1,12 @@
 """The vault's storage: one SQLite database (standard library) in WAL mode.
 
 Everything the vault keeps lives in ``<vault>/vault.db``: files and chunks
-(metadata), the lexical index (an FTS5 table over pre-split tokens, see
-:mod:`.lexical`), embeddings as float32 blobs keyed by content hash (loaded
-into one numpy matrix when the vault opens), the learning log, session state
-and the feature list. Why one SQLite file: a write is one transaction, so a
+(metadata; the chunk texts of a file as one zlib blob), the lexical index (a
+contentless FTS5 table over pre-split tokens, see :mod:`.lexical`: postings
+only, no second copy of the text), embeddings as int8 blobs with a scale keyed
+by content hash (see :func:`~.embedders.encode_vectors`; decoded into one
+float32 numpy matrix when the vault opens), the learning log, session state
+and the feature list: about 2x the size of the source it indexes. Why one SQLite file: a write is one transaction, so a
 ``kill -9`` at any moment loses at most the transaction in flight, and two
 processes on one workspace are serialised by SQLite's own locking (WAL:
 readers never wait for the writer). Files are created 0600 in a 0700
@@ -35,12 +37,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import logging
 import os
 import sqlite3
 import stat
 import threading
 import time
+import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +54,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from mycoder_lsp.errors import UserError
+from mycoder_lsp.memory import lexical
+from mycoder_lsp.memory.embedders import decode_vectors, encode_vectors
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +65,83 @@ IGNORE_NAME = ".gitignore"
 # Every name the vault (or SQLite on its behalf) creates or writes in its directory.
 OWN_FILES = (IGNORE_NAME, IGNORE_NAME + ".tmp", DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal",
              LOCK_NAME)
-# Each migration moves the schema from version n-1 to n; never edit one that
-# shipped, add the next.
-MIGRATIONS: list[tuple[int, str, str]] = [
+# Version 2: the vault was 7x the source it indexes. Vectors are int8 with a
+# scale (see embedders.encode_vectors) in a WITHOUT ROWID table (no second
+# index of the hash); the lexical index keeps postings only (contentless: a
+# deleted chunk's columns are recomputed from its stored text, see
+# _delete_file); the chunk texts of a file are kept once, together, as one
+# zlib blob (``texts``; a chunk holds its span in it): compressed together,
+# overlapping and similar chunks cost half what they do one by one; the
+# unused index on chunk names is gone (a LIKE '%x%' cannot use it). Chunks,
+# files and the lexical index are dropped (the next index run reads every file
+# again, in seconds); vectors are converted, not re-embedded (an embedding
+# server may take minutes for them); patterns, history and features are kept.
+_COMPACT_SQL = """
+    DROP TABLE lexical_vocab;
+    DROP TABLE lexical;
+    DROP TABLE chunks;
+    DELETE FROM files;
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        importance REAL NOT NULL,
+        text_at INTEGER NOT NULL,
+        text_len INTEGER NOT NULL
+    );
+    CREATE INDEX chunks_path ON chunks(path);
+    CREATE INDEX chunks_hash ON chunks(hash);
+    CREATE TABLE texts (path TEXT PRIMARY KEY, body BLOB NOT NULL);
+    CREATE VIRTUAL TABLE lexical USING fts5(
+        name, path, body, content = '', tokenize = "unicode61 remove_diacritics 0 tokenchars '_'"
+    );
+    CREATE VIRTUAL TABLE lexical_vocab USING fts5vocab(lexical, 'row');
+    CREATE TABLE vectors_compact (hash TEXT PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID;
+"""
+
+
+def _compact_schema(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_COMPACT_SQL):
+        conn.execute(statement)
+    rows = conn.execute("SELECT hash, vec FROM vectors").fetchall()
+    by_width: dict[int, list[tuple[str, bytes]]] = {}
+    for h, vec in rows:
+        by_width.setdefault(len(vec), []).append((h, vec))
+    for group in by_width.values():
+        matrix = np.frombuffer(b"".join(v for _, v in group), dtype=np.float32).reshape(len(group), -1)
+        conn.executemany("INSERT INTO vectors_compact VALUES (?, ?)",
+                         zip([h for h, _ in group], encode_vectors(matrix), strict=True))
+    conn.execute("DROP TABLE vectors")
+    conn.execute("ALTER TABLE vectors_compact RENAME TO vectors")
+    _bump_dense_generation(conn)
+
+
+def pack_texts(texts: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
+    """One file's chunk texts as stored: one zlib blob of them all (each
+    distinct text once) and the (offset, length) of each in its text."""
+    at: dict[str, tuple[int, int]] = {}
+    parts: list[str] = []
+    end = 0
+    for text in texts:
+        if text not in at:
+            at[text] = (end, len(text))
+            parts.append(text)
+            end += len(text)
+    return zlib.compress("".join(parts).encode("utf-8"), 6), [at[t] for t in texts]
+
+
+def unpack_texts(body: bytes) -> str:
+    return zlib.decompress(body).decode("utf-8")
+
+
+# Each migration moves the schema from version n-1 to n (SQL, or a function run
+# in the migration's transaction); never edit one that shipped, add the next.
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = [
     (
         1,
         "initial schema",
@@ -121,8 +202,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (2, "compact vault: int8 vectors, contentless lexical index, compressed chunk text", _compact_schema),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+WAL_LIMIT = 4 * 1024 * 1024
+BUSY_TIMEOUT_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -381,6 +465,7 @@ class Store:
         self.commit: str | None = None  # one vault per working tree, of no commit
         self.lock = threading.RLock()
         self._dense = _DenseMatrix()
+        self._unpacked = _TextCache()
         prepare_dir(vault_dir)
         try:
             self.conn = self._connect()
@@ -408,7 +493,7 @@ class Store:
                 raise VaultUnreadable(f"the database file is damaged ({damage})")
         conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         try:
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise VaultUnreadable(f"the database refused WAL mode ({mode})")
@@ -418,6 +503,9 @@ class Store:
             # Deleted rows are overwritten, not left in free pages: a chunk
             # dropped for a missed secret must not linger in vault.db.
             conn.execute("PRAGMA secure_delete = ON")
+            # The write-ahead log shrinks back after a checkpoint: a full index
+            # would otherwise leave it at its largest (tens of MB) for good.
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
             self._migrate(conn)
             if unclean:
                 # A structural check of the tables we are about to trust.
@@ -450,8 +538,11 @@ class Store:
             try:
                 again = conn.execute("SELECT COALESCE(MAX(version), 0) FROM migrations").fetchone()[0]
                 if again < version:
-                    for statement in _statements(sql):
-                        conn.execute(statement)
+                    if callable(sql):
+                        sql(conn)
+                    else:
+                        for statement in _statements(sql):
+                            conn.execute(statement)
                     conn.execute("INSERT INTO migrations VALUES (?, ?, ?)", (version, name, time.time()))
                 conn.execute("COMMIT")
             except BaseException:
@@ -525,7 +616,11 @@ class Store:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
             if row is None or row[0] != value:
                 for table in _RESETS[what]:
-                    conn.execute(f"DELETE FROM {table}")
+                    if table == "lexical":
+                        # A contentless FTS5 table is emptied by its own command.
+                        conn.execute("INSERT INTO lexical(lexical) VALUES ('delete-all')")
+                    else:
+                        conn.execute(f"DELETE FROM {table}")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
                 _bump_dense_generation(conn)  # the matrix is reloaded whole
 
@@ -533,7 +628,17 @@ class Store:
         return IndexLock(self.dir)
 
     def index_done(self) -> list[str]:
-        """One vault per workspace, no commits kept apart: nothing to prune."""
+        """One vault per workspace, no commits kept apart: nothing to prune.
+        The write-ahead log an index run filled is folded into the database
+        and emptied, unless another process is reading or writing just now
+        (then it stays, at most WAL_LIMIT, until a later checkpoint)."""
+        with self.lock:
+            self.conn.execute("PRAGMA busy_timeout = 0")  # never wait for it
+            try:
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return []
 
     # -- files and chunks --------------------------------------------------------
@@ -563,11 +668,14 @@ class Store:
                     conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?", (w.mtime_ns, w.size, w.path))
                     continue
                 gone += self._delete_file(conn, w.path)
-                for c in w.chunks:
+                body, spans = pack_texts([c.content for c in w.chunks])
+                if w.chunks:
+                    conn.execute("INSERT INTO texts VALUES (?, ?)", (w.path, body))
+                for c, (text_at, text_len) in zip(w.chunks, spans, strict=True):
                     cur = conn.execute(
-                        "INSERT INTO chunks (path, name, kind, start_line, end_line, hash, importance, content)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, c.content),
+                        "INSERT INTO chunks (path, name, kind, start_line, end_line, hash, importance, text_at,"
+                        " text_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (c.path, c.name, c.kind, c.start_line, c.end_line, c.hash, c.importance, text_at, text_len),
                     )
                     cid = cur.lastrowid
                     assert cid is not None  # an INSERT into a rowid table
@@ -585,12 +693,20 @@ class Store:
     @staticmethod
     def _delete_file(conn: sqlite3.Connection, rel: str) -> list[int]:
         """Delete one file's rows; the ids of the chunks it had."""
-        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE path = ?", (rel,))]
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            conn.execute(f"DELETE FROM lexical WHERE rowid IN ({','.join('?' * len(part))})", part)
+        rows = conn.execute("SELECT id, name, path, text_at, text_len FROM chunks WHERE path = ?", (rel,)).fetchall()
+        ids = [r[0] for r in rows]
+        body = conn.execute("SELECT body FROM texts WHERE path = ?", (rel,)).fetchone()
+        text = unpack_texts(body[0]) if body else ""
+        # The lexical index keeps no copy of its columns: a row is deleted by
+        # giving them again, recomputed from the stored chunk exactly as the
+        # indexer made them (lexical.document of the same text; a change of
+        # tokenizer rebuilds the whole index, see Vault._check_lexical).
+        conn.executemany("INSERT INTO lexical(lexical, rowid, name, path, body) VALUES ('delete', ?, ?, ?, ?)",
+                         [(cid, *lexical.document(name, path, text[at : at + n]))
+                          for cid, name, path, at, n in rows])
         if ids:
             conn.execute("DELETE FROM chunks WHERE path = ?", (rel,))
+        conn.execute("DELETE FROM texts WHERE path = ?", (rel,))
         conn.execute("DELETE FROM files WHERE path = ?", (rel,))
         # Vectors are kept by hash: a chunk that comes back (undo, rename) costs nothing.
         return ids
@@ -612,13 +728,30 @@ class Store:
     def chunk_contents(self, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
             return {}
-        rows = self.query(f"SELECT id, content FROM chunks WHERE id IN ({','.join('?' * len(ids))})", list(ids))
-        return {int(cid): content for cid, content in rows}
+        with self.lock:
+            rows = self.conn.execute(f"SELECT id, path, text_at, text_len FROM chunks WHERE id IN"
+                                     f" ({','.join('?' * len(ids))})", list(ids)).fetchall()
+            texts = self._texts({r[1] for r in rows})
+        return {int(cid): texts.get(path, "")[at : at + n] for cid, path, at, n in rows}
+
+    def _texts(self, paths: set[str]) -> dict[str, str]:
+        """The chunk texts of these files, decompressed (each file once)."""
+        out: dict[str, str] = {}
+        ordered = sorted(paths)
+        for start in range(0, len(ordered), 500):
+            part = ordered[start : start + 500]
+            for path, body in self.conn.execute(
+                    f"SELECT path, body FROM texts WHERE path IN ({','.join('?' * len(part))})", part):
+                out[path] = self._unpacked.get(body)
+        return out
 
     def chunks_of(self, path: str) -> list[tuple]:
         """(path, name, kind, start, end, importance, content) of one file, in file order."""
-        return self.query("SELECT path, name, kind, start_line, end_line, importance, content FROM chunks"
-                          " WHERE path = ? ORDER BY start_line, -end_line", (path,))
+        with self.lock:
+            rows = self.conn.execute("SELECT path, name, kind, start_line, end_line, importance, text_at, text_len"
+                                     " FROM chunks WHERE path = ? ORDER BY start_line, -end_line", (path,)).fetchall()
+            text = self._texts({path}).get(path, "")
+        return [(*row[:6], text[row[6] : row[6] + row[7]]) for row in rows]
 
     def symbol_rows(self, substring: str, limit: int) -> list[tuple]:
         """(path, name, kind, start, end, importance) of definitions whose name contains ``substring``."""
@@ -631,19 +764,22 @@ class Store:
     def missing_vectors(self, limit: int, path: str | None = None) -> list[tuple[str, str, str, str]]:
         """(hash, path, name, content) of chunks (of one file, if given) without a vector."""
         where = "v.hash IS NULL" + (" AND c.path = ?" if path is not None else "")
-        return self.query(
-            "SELECT c.hash, MIN(c.path), MIN(c.name), MIN(c.content)"
+        # In file order, so that one batch decompresses few files' texts (in
+        # hash order each batch would touch most files of the workspace).
+        rows = self.query(
+            "SELECT c.hash, MIN(c.path), MIN(c.name), MIN(c.id)"
             " FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash"
-            f" WHERE {where} GROUP BY c.hash LIMIT ?",
+            f" WHERE {where} GROUP BY c.hash ORDER BY MIN(c.path), MIN(c.id) LIMIT ?",
             (path, limit) if path is not None else (limit,),
         )
+        # Chunks with one hash have one text: any of them gives it.
+        texts = self.chunk_contents([r[3] for r in rows])
+        return [(h, p, n, texts.get(cid, "")) for h, p, n, cid in rows]
 
     def put_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        blobs = dict(zip(hashes, encode_vectors(vectors), strict=True))
         with self.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                             [(h, vectors[i].tobytes()) for i, h in enumerate(hashes)])
-            blobs = {h: vectors[i].tobytes() for i, h in enumerate(hashes)}
+            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", list(blobs.items()))
             rows = [(cid, blobs[h]) for cid, h in _chunks_with_hashes(conn, list(blobs))]
             change = (_bump_dense_generation(conn), [cid for cid, _ in rows], rows)
         self._dense.apply(*change)
@@ -798,6 +934,32 @@ class Store:
         return total
 
 
+class _TextCache:
+    """Recently decompressed file texts, keyed by a digest of the stored blob
+    itself (so another process's write can never serve a stale text): a search
+    reads the texts of its short list, and successive searches meet the same
+    files again."""
+
+    LIMIT = 4_000_000  # characters kept
+
+    def __init__(self) -> None:
+        self._texts: OrderedDict[bytes, str] = OrderedDict()
+        self._size = 0
+
+    def get(self, body: bytes) -> str:
+        key = hashlib.blake2b(body, digest_size=16).digest()
+        text = self._texts.get(key)
+        if text is not None:
+            self._texts.move_to_end(key)
+            return text
+        text = unpack_texts(body)
+        self._texts[key] = text
+        self._size += len(text)
+        while self._size > self.LIMIT and len(self._texts) > 1:
+            self._size -= len(self._texts.popitem(last=False)[1])
+        return text
+
+
 class _DenseMatrix:
     """The vectors of every chunk as one matrix, with the chunk ids (sorted) and
     the ``dense_generation`` (meta) it holds. Every commit that changes chunks or
@@ -845,8 +1007,7 @@ def _as_matrix(rows: Sequence[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarra
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-    return ids, matrix
+    return ids, decode_vectors([r[1] for r in rows])
 
 
 def _dense_generation(conn: sqlite3.Connection) -> int:
@@ -905,7 +1066,7 @@ class IndexLock:
 
 
 # What reset_if_changed drops.
-_RESETS = {"index": ("lexical", "chunks", "files"), "vectors": ("vectors",)}
+_RESETS = {"index": ("lexical", "chunks", "texts", "files"), "vectors": ("vectors",)}
 
 
 def like_escape(text: str) -> str:

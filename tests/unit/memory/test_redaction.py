@@ -199,6 +199,7 @@ def test_a_vault_redacted_by_older_rules_is_rebuilt_and_the_missed_secret_leaves
     # rows are overwritten on disk.
     import asyncio
     import sqlite3
+    import zlib
 
     from mycoder_lsp.config import Settings
     from mycoder_lsp.memory import lexical
@@ -217,15 +218,18 @@ def test_a_vault_redacted_by_older_rules_is_rebuilt_and_the_missed_secret_leaves
     db = root / ".mycoder" / "vault.db"
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'lexical'", (lexical.VERSION,))
-        conn.execute("UPDATE chunks SET content = content || ?", (f"\n# password = {missed}\n",))
+        # The chunk texts of a file are one zlib blob (see store.pack_texts).
+        body = conn.execute("SELECT body FROM texts WHERE path = 'app.py'").fetchone()[0]
+        planted = zlib.compress(zlib.decompress(body) + f"\n# password = {missed}\n".encode())
+        conn.execute("UPDATE texts SET body = ? WHERE path = 'app.py'", (planted,))
     conn.close()
     vault = Vault.open(root, Settings())
     asyncio.run(vault.index())
     vault.close()
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        contents = [row[0] for row in conn.execute("SELECT content FROM chunks")]
+        contents = [zlib.decompress(row[0]).decode() for row in conn.execute("SELECT body FROM texts")]
     conn.close()
     assert contents and not any(missed in c for c in contents)
     stored = b"".join(p.read_bytes() for p in (root / ".mycoder").iterdir() if p.is_file())
-    assert missed.encode() not in stored
+    assert missed.encode() not in stored and planted not in stored

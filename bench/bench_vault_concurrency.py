@@ -20,6 +20,9 @@ quick check.
    the re-index's time, files/s and chunks/s; the same edits re-indexed by a SQLite vault
    (x N for N separate vaults).
 
+``--users 0`` stops after the index and the one-user figures (lexical, dense, hybrid on both
+backends): the quick check of query speed at a size.
+
 Queries are the first sentences of the corpus's function docstrings (hybrid search,
 k 10). Without ``--url`` a PostgreSQL is started with ``pgserver`` under ``--pgdata``
 (default: a new directory in the system temporary directory) and deleted at the end.
@@ -355,7 +358,8 @@ def run(args: argparse.Namespace) -> Figures:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--scale", type=float, default=1.0, help="share of the stdlib's files in each copy (0.1: quick)")
-    ap.add_argument("--users", default="1,5,20", help="comma-separated numbers of users, one round each")
+    ap.add_argument("--users", default="1,5,20",
+                    help="comma-separated numbers of users, one round each (0: only the one-user figures)")
     ap.add_argument("--changed", type=float, default=0.05, help="share of the files edited before each re-index")
     ap.add_argument("--think-ms", type=float, default=100.0, help="each user's pause between two queries")
     ap.add_argument("--quiet-s", type=float, default=5.0, help="seconds of queries before the re-index starts")
@@ -364,7 +368,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--workdir", default=None, help="where the corpus copies go (default: the temporary directory)")
     ap.add_argument("--json", default="", help="write the figures here as JSON")
     args = ap.parse_args(argv)
-    args.users = [int(n) for n in args.users.split(",") if n.strip()]
+    args.users = [int(n) for n in args.users.split(",") if n.strip() and int(n) > 0]  # 0: no rounds
     if not 0 < args.scale <= 1:
         ap.error("--scale must be in (0, 1]")
     return args

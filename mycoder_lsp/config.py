@@ -184,7 +184,10 @@ class VaultSettings:
     # --embeddings, vLLM, LM Studio) send every chunk of the workspace to embedding_url.
     embedder: Literal["offline", "ollama", "openai"] = field(default="offline", metadata=USER_ONLY)
     embedding_model: str = "nomic-embed-text"
-    embedding_url: str = field(default=DEFAULT_OLLAMA_URL, metadata=USER_ONLY)
+    # One server, or a pool of servers of the same model (a list): each batch goes to the least
+    # busy one that answers, the next one when it does not (mycoder_lsp/brains/pool.py).
+    embedding_url: str | list[str] = field(default=DEFAULT_OLLAMA_URL,
+                                           metadata={**USER_ONLY, "check": "server_urls"})
     # Bearer token for an "openai" embedding server that wants one.
     embedding_api_key: str = field(default="", metadata=USER_ONLY)
     max_patterns: int = 100
@@ -206,6 +209,11 @@ class VaultSettings:
     # The shared vault keeps one index per indexed commit; its indexer drops all but the
     # newest this many (readers use the newest whose commit is in their history).
     keep_indexes: int = field(default=3, metadata=USER_ONLY)
+
+    @property
+    def embedding_urls(self) -> list[str]:
+        """The embedding server, or the servers of its pool, in the order given."""
+        return [self.embedding_url] if isinstance(self.embedding_url, str) else list(self.embedding_url)
 
 
 @dataclass

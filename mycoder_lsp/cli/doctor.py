@@ -83,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _brain_checks(settings: object, timeout: float) -> list[Check]:
-    from mycoder_lsp.brains.backends import BRAIN_NAMES, BrainError, ServerInfo, check_endpoint, new_client, probe
+    from mycoder_lsp.brains.backends import probe
+    from mycoder_lsp.brains.governance import BRAIN_NAMES
+    from mycoder_lsp.brains.wire.base import ServerInfo
+    from mycoder_lsp.brains.wire.http import BrainError, check_endpoint, new_client, server_base
     from mycoder_lsp.config import Settings
 
     assert isinstance(settings, Settings)
@@ -109,11 +112,17 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
             wanted.append((named, url, brain.backend, brain.model, brain.api_key))
             brain_of[named] = label
             if len(urls) > 1:
-                pooled.add(url.rstrip("/").removesuffix("/v1"))
+                pooled.add(server_base(url))
     vault = settings.vault
     if vault.enabled and vault.embedder in ("ollama", "openai"):
-        wanted.append(("embeddings", vault.embedding_url, vault.embedder, vault.embedding_model,
-                       vault.embedding_api_key))
+        urls = vault.embedding_urls
+        for number, url in enumerate(urls, 1):
+            named = "embeddings" if len(urls) == 1 else f"embeddings (pool {number}/{len(urls)})"
+            wanted.append((named, url, vault.embedder, vault.embedding_model, vault.embedding_api_key))
+            if len(urls) > 1:  # a pool like a brain's: one server down is a warning while another answers
+                pools.add("embeddings")
+                brain_of[named] = "embeddings"
+                pooled.add(server_base(url))
     servers: dict[tuple[str, str], ServerInfo] = {}
     async with new_client() as client:
         for label, url, backend, model, api_key in wanted:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -68,6 +68,35 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     # An empty text has no tokens and stays the zero vector: it matches nothing.
     return vectors / np.where(norms > 0, norms, 1.0)
+
+
+# -- stored form -------------------------------------------------------------
+
+# A stored vector is int8 (one byte a dimension) followed by its float32 scale
+# (little-endian): a quarter of float32's size, and a cosine within ~0.01 of
+# the float32 one, which moves no measured ranking (bench/bench_retrieval.py).
+VECTOR_FORMAT = "int8-scale-v1"
+
+
+def encode_vectors(vectors: np.ndarray) -> list[bytes]:
+    """One blob per row: each row scaled so its largest component is 127, rounded to int8."""
+    rows = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    if not len(rows):
+        return []
+    scale = np.abs(rows).max(axis=1) / 127.0
+    scale = np.where(scale > 0, scale, 1.0).astype("<f4")
+    q = np.clip(np.rint(rows / scale[:, None]), -127, 127).astype(np.int8)
+    return [q[i].tobytes() + scale[i : i + 1].tobytes() for i in range(len(rows))]
+
+
+def decode_vectors(blobs: Sequence[bytes]) -> np.ndarray:
+    """float32 rows (L2-normalised again, as they were before encoding) of blobs of one width."""
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), -1)
+    q = np.ascontiguousarray(raw[:, :-4]).view(np.int8).astype(np.float32)
+    scale = np.ascontiguousarray(raw[:, -4:]).view("<f4").astype(np.float32)
+    return normalise_rows(q * scale)
 
 
 # -- the tokenizer ----------------------------------------------------------
@@ -287,19 +316,27 @@ class ServerEmbedder:
     """Embeddings from a model server, through the brains' HTTP client (one
     egress path: the same endpoint check, no proxies, no redirects). Every
     failure is an :class:`EmbedderError` that names the server and the setting
-    to fix; the vault then searches by words until the server answers."""
+    to fix; the vault then searches by words until the server answers.
+
+    ``url`` may be a pool (a list of servers of one model, like a brain's): each
+    batch runs on the least busy one that answers, and on the next when one
+    fails before answering (:class:`~mycoder_lsp.brains.pool.Pools`)."""
 
     backend = ""
     label = ""
     hint = ""
 
-    def __init__(self, model: str, url: str, allowed_hosts: Sequence[str] = (), *, api_key: str = "",
-                 batch_size: int = OLLAMA_BATCH, timeout: float = OLLAMA_BATCH_TIMEOUT) -> None:
-        from mycoder_lsp.brains.backends import check_endpoint
+    def __init__(self, model: str, url: str | Sequence[str], allowed_hosts: Sequence[str] = (), *,
+                 api_key: str = "", batch_size: int = OLLAMA_BATCH, timeout: float = OLLAMA_BATCH_TIMEOUT) -> None:
+        from mycoder_lsp.brains.wire.http import check_endpoint
 
-        check_endpoint(url, allowed_hosts, what="embedding endpoint")
+        self.urls = [url] if isinstance(url, str) else list(url)
+        check_endpoint(self.urls, allowed_hosts, what="embedding endpoint")
         self.model = model
-        self.url = url
+        self.url = self.urls[0]
+        # A pool's servers (load, faults), per event loop: their HTTP client and polls belong to
+        # the loop that made them, and the CLI and the benches run one loop after another.
+        self._pools: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
         self.allowed_hosts = list(allowed_hosts)
         self.api_key = api_key
         self.batch_size = max(1, batch_size)
@@ -315,9 +352,32 @@ class ServerEmbedder:
             why = why.replace(brains, vault)
         return EmbedderError(f"The vault cannot embed with {self.model}: {why.rstrip('.')}. {self.hint}")
 
-    async def embed(self, texts: Sequence[str]) -> np.ndarray:
-        from mycoder_lsp.brains.backends import BrainError
+    async def _embed_batch(self, batch: list[str]) -> list[list[float]]:
         from mycoder_lsp.brains.backends import embed as embed_remote
+
+        async def on(url: str) -> list[list[float]]:
+            return await embed_remote(batch, model=self.model, url=url, backend=self.backend, api_key=self.api_key,
+                                      allowed_hosts=self.allowed_hosts, batch_size=self.batch_size,
+                                      timeout=self.timeout)
+
+        if len(self.urls) == 1:
+            return await on(self.url)
+        from mycoder_lsp.brains.backends import Brain
+        from mycoder_lsp.brains.pool import Pools
+        from mycoder_lsp.config import BrainSettings
+
+        loop = asyncio.get_running_loop()
+        if self._pools is None or self._pools[0] is not loop:
+            settings = BrainSettings(model=self.model, max_tokens=1, temperature=0.0, url=list(self.urls),
+                                     backend="openai" if self.backend == "openai" else "ollama",
+                                     timeout=self.timeout, api_key=self.api_key)
+            pools = Pools()
+            self._pools = (loop, pools, Brain("embedding", settings, max_tokens=1, pools=pools))
+        _, pools, brain = self._pools
+        return await pools.run(brain, lambda here: on(here.url))
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from mycoder_lsp.brains.wire.http import BrainError
 
         texts = list(texts)
         if not texts:
@@ -327,9 +387,7 @@ class ServerEmbedder:
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start:start + self.batch_size]
             try:
-                rows.extend(await embed_remote(batch, model=self.model, url=self.url, backend=self.backend,
-                                               api_key=self.api_key, allowed_hosts=self.allowed_hosts,
-                                               batch_size=self.batch_size, timeout=self.timeout))
+                rows.extend(await self._embed_batch(batch))
             except BrainError as exc:
                 raise self._failed(str(exc)) from None
             except (AttributeError, TypeError, ValueError):

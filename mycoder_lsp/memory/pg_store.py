@@ -12,9 +12,13 @@ reaches another's prompts (the memory quarantine, across users).
   an exact scan on the inner product (the vectors are unit length, so it is the cosine):
   see ``nearest`` for why exact.
 - Lexical: BM25 computed in SQL over a postings table (term, chunk, per-column term
-  frequencies) that the indexer fills from the same pre-split tokens FTS5 gets, with
-  FTS5's own formula (k1 1.2, b 0.75, per-column weights, IDF floor 1e-6): the ranking
-  is the SQLite vault's, not an approximation of it. The bundled engine (pgserver) has
+  frequencies, the chunk's length) that the indexer fills from the same pre-split tokens
+  FTS5 gets, with FTS5's own formula (k1 1.2, b 0.75, per-column weights, IDF floor 1e-6):
+  the ranking is the SQLite vault's, not an approximation of it. A query reads only its
+  terms' postings, from the primary key's index alone (the other columns are INCLUDEd and
+  the indexer vacuums, so no table page is visited), and the corpus figures from a
+  one-row ``lexical_stats`` that every write keeps current (a count over the documents
+  cost more than the rest of the query). The bundled engine (pgserver) has
   no ``pg_trgm``; ``ts_rank`` over a ``tsvector`` is no BM25 (no length normalisation by
   the average, no IDF) and ranked worse here (bench/bench_vault_backends.py).
 - Writes are transactions; the schema is versioned (``migrations``, applied under a
@@ -35,6 +39,7 @@ import contextlib
 import getpass
 import hashlib
 import logging
+import math
 import re
 import threading
 import time
@@ -45,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from mycoder_lsp.brains.backends import is_loopback
+from mycoder_lsp.brains.wire.http import is_loopback
 from mycoder_lsp.memory.store import (
     FEATURE_COLUMNS,
     PATTERN_COLUMNS,
@@ -123,6 +128,12 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DROP TABLE files
         """,
     ),
+    (
+        3,
+        "postings carry the chunk length, corpus figures kept",
+        # Nothing in the repository's schema: INDEX_UPGRADES[3] changes every commit index.
+        "",
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 # The tables of one commit's index, in a schema of their own (``index_schema_name``). Put
@@ -142,18 +153,38 @@ INDEX_TABLES = """
                                len INTEGER NOT NULL);
     CREATE TABLE lexical_terms (
         term TEXT NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
-        tf_name REAL NOT NULL, tf_path REAL NOT NULL, tf_body REAL NOT NULL,
-        PRIMARY KEY (term, chunk_id)
+        tf_name REAL NOT NULL, tf_path REAL NOT NULL, tf_body REAL NOT NULL, len INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (term, chunk_id) INCLUDE (tf_name, tf_path, tf_body, len)
     );
-    CREATE INDEX lexical_terms_chunk ON lexical_terms(chunk_id)
+    CREATE INDEX lexical_terms_chunk ON lexical_terms(chunk_id);
+    CREATE TABLE lexical_stats (one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one), docs BIGINT NOT NULL,
+                                total_len BIGINT NOT NULL)
 """
-INDEX_TABLE_NAMES = ("files", "chunks", "lexical_docs", "lexical_terms")  # in the order they are copied
+# What a migration changes in each commit index (and the empty one) that exists when it runs.
+# ``len`` is added last, so the upgraded table's columns are in INDEX_TABLES' order (an index
+# is seeded from its ancestor's with ``SELECT *``).
+INDEX_UPGRADES: dict[int, str] = {
+    3: """
+        ALTER TABLE lexical_terms ADD COLUMN len INTEGER NOT NULL DEFAULT 0;
+        UPDATE lexical_terms p SET len = d.len FROM lexical_docs d WHERE d.chunk_id = p.chunk_id;
+        ALTER TABLE lexical_terms DROP CONSTRAINT lexical_terms_pkey,
+            ADD PRIMARY KEY (term, chunk_id) INCLUDE (tf_name, tf_path, tf_body, len);
+        CREATE TABLE lexical_stats (one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one), docs BIGINT NOT NULL,
+                                    total_len BIGINT NOT NULL);
+        INSERT INTO lexical_stats SELECT TRUE, COUNT(*), COALESCE(SUM(len), 0) FROM lexical_docs
+    """,
+}
+# In the order they are copied.
+INDEX_TABLE_NAMES = ("files", "chunks", "lexical_docs", "lexical_terms", "lexical_stats")
 # The commit key of a workspace that is no git repository (or whose HEAD git cannot tell).
 NO_COMMIT = "worktree"
 DEFAULT_KEEP_INDEXES = 3
 # An index left unfinished this long (seconds) was abandoned (its indexer died): pruned like an old one.
 ABANDONED_AFTER = 86400.0
-_RESETS = {"index": ("lexical_terms", "lexical_docs", "chunks", "files"), "vectors": ("vectors",)}
+_RESETS = {"index": ("lexical_stats", "lexical_terms", "lexical_docs", "chunks", "files"), "vectors": ("vectors",)}
+# A query's postings are grouped by chunk in memory: PostgreSQL's default (4 MB) spills the
+# groups of a few common terms (10^5 postings) to disk.
+SESSION_WORK_MEM = "32MB"
 
 
 class VaultDatabaseError(VaultRefused):
@@ -293,6 +324,7 @@ class PgStore:
         check_url(url, vault_settings.allowed_hosts)
         try:
             conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            conn.execute(f"SET work_mem = '{SESSION_WORK_MEM}'")
         except psycopg.Error as exc:
             raise VaultDatabaseError(
                 f"The vault database at {redacted_url(url)} cannot be reached: {str(exc).strip().splitlines()[0]}. "
@@ -330,13 +362,15 @@ class PgStore:
                 raise VaultDatabaseError(
                     f"The vault {self.location} was written by a newer mycoder-lsp (schema {current}, this one knows "
                     f"{SCHEMA_VERSION}): upgrade mycoder-lsp to use it.")
+            empty = empty_schema_name(self.repository)
             for version, name, sql in MIGRATIONS:
                 if version > current:
                     for statement in (s.strip() for s in sql.split(";")):
                         if statement:
                             self.conn.execute(statement)
+                    if version in INDEX_UPGRADES and current >= 2:  # before 2 there were no commit indexes
+                        self._upgrade_indexes(INDEX_UPGRADES[version], empty)
                     self.conn.execute("INSERT INTO migrations VALUES (%s, %s, %s)", (version, name, time.time()))
-            empty = empty_schema_name(self.repository)
             if self.conn.execute("SELECT to_regclass(%s)", (f"{empty}.files",)).fetchone()[0] is None:
                 self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {empty}")
                 self.conn.execute(f"SET LOCAL search_path TO {empty}, public")
@@ -345,6 +379,21 @@ class PgStore:
                         self.conn.execute(statement)
                 self.conn.execute(f"SET search_path TO {self.schema}, public")
         # search_path set inside the transaction is kept: SET (not SET LOCAL) outlives it.
+
+    def _upgrade_indexes(self, sql: str, empty: str) -> None:
+        """Run one migration's INDEX_UPGRADES in every commit index and the empty one (inside
+        ``_migrate``'s transaction)."""
+        schemas = [str(s) for (s,) in self.conn.execute(f"SELECT schema FROM {self.schema}.indexes").fetchall()]
+        if self.conn.execute("SELECT to_regclass(%s)", (f"{empty}.files",)).fetchone()[0] is not None:
+            schemas.append(empty)
+        for schema in schemas:
+            if not _INDEX_SCHEMA.fullmatch(schema):
+                continue
+            self.conn.execute(f"SET LOCAL search_path TO {schema}, public")
+            for statement in (x.strip() for x in sql.split(";")):
+                if statement:
+                    self.conn.execute(statement)
+        self.conn.execute(f"SET search_path TO {self.schema}, public")
 
     # -- which commit's index ------------------------------------------------------
 
@@ -434,7 +483,21 @@ class PgStore:
         if dropped:
             log.info("shared vault %s: dropped the indexes of %s (keeping %d)", self.location,
                      ", ".join(c[:12] for c in dropped), self.keep_indexes)
+        self._vacuum()
         return dropped
+
+    def _vacuum(self) -> None:
+        """Mark the new postings' pages all-visible (a query then reads them from the index
+        alone, not from scattered table pages) and give the planner their statistics, now
+        rather than when autovacuum comes round. Outside a transaction, as VACUUM must be."""
+        import psycopg
+
+        with self.lock:
+            try:
+                self.conn.execute("VACUUM (ANALYZE) lexical_terms, lexical_docs")
+                self.conn.execute("ANALYZE chunks")
+            except psycopg.Error as exc:  # an optimisation: the index is complete without it
+                log.warning("shared vault %s: VACUUM after indexing failed: %s", self.location, exc)
 
     # -- use -------------------------------------------------------------------
 
@@ -447,6 +510,7 @@ class PgStore:
             self.conn.close()
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            conn.execute(f"SET work_mem = '{SESSION_WORK_MEM}'")
         except psycopg.Error as exc:
             raise VaultDatabaseError(f"The vault database at {redacted_url(self.url)} cannot be reached: "
                                      f"{str(exc).strip().splitlines()[0]}.") from None
@@ -548,6 +612,10 @@ class PgStore:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mycoder-write:{self.schema}",))
             gone = list(removed) + [w.path for w in changed]
             if gone:
+                # The corpus figures lose the documents that go (their rows go by cascade).
+                conn.execute("UPDATE lexical_stats s SET docs = s.docs - g.n, total_len = s.total_len - g.l FROM"
+                             " (SELECT COUNT(*) AS n, COALESCE(SUM(d.len), 0) AS l FROM lexical_docs d"
+                             "  JOIN chunks c ON c.id = d.chunk_id WHERE c.path = ANY(%s)) g", (gone,))
                 conn.execute("DELETE FROM chunks WHERE path = ANY(%s)", (gone,))
                 conn.execute("DELETE FROM files WHERE path = ANY(%s)", (gone,))
             for w in writes:
@@ -565,13 +633,18 @@ class PgStore:
                         for cid, c in zip(ids, rows, strict=True):
                             copy.write_row((cid, c.path, c.name, c.kind, c.start_line, c.end_line, c.hash,
                                             c.importance, c.content))
+                    lengths = [sum(len(col.split()) for col in c.lexical) for c in rows]
                     with cur.copy("COPY lexical_docs (chunk_id, len) FROM STDIN") as copy:
-                        for cid, c in zip(ids, rows, strict=True):
-                            copy.write_row((cid, sum(len(col.split()) for col in c.lexical)))
-                    with cur.copy("COPY lexical_terms (term, chunk_id, tf_name, tf_path, tf_body) FROM STDIN") as copy:
-                        for cid, c in zip(ids, rows, strict=True):
+                        for cid, length in zip(ids, lengths, strict=True):
+                            copy.write_row((cid, length))
+                    with cur.copy("COPY lexical_terms (term, chunk_id, tf_name, tf_path, tf_body, len)"
+                                  " FROM STDIN") as copy:
+                        for cid, c, length in zip(ids, rows, lengths, strict=True):
                             for term, tfs in _postings(c.lexical).items():
-                                copy.write_row((term, cid, *tfs))
+                                copy.write_row((term, cid, *tfs, length))
+                conn.execute("INSERT INTO lexical_stats VALUES (TRUE, %s, %s) ON CONFLICT (one) DO UPDATE SET"
+                             " docs = lexical_stats.docs + EXCLUDED.docs,"
+                             " total_len = lexical_stats.total_len + EXCLUDED.total_len", (len(rows), sum(lengths)))
             for w in changed:
                 conn.execute("INSERT INTO files VALUES (%s, %s, %s, %s)", (w.path, w.mtime_ns, w.size, w.hash))
 
@@ -602,8 +675,9 @@ class PgStore:
 
     def lexical_stats(self) -> tuple[int, float]:
         """(documents, their average length in tokens): BM25's corpus figures."""
-        n, avgdl = self._rows("SELECT COUNT(*), COALESCE(AVG(len), 1)::float8 FROM lexical_docs")[0]
-        return int(n), float(avgdl)
+        rows = self._rows("SELECT docs, total_len FROM lexical_stats")
+        n, total = (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
+        return n, (total / n if n else 1.0)
 
     def chunk_rows(self, ids: Sequence[int]) -> list[tuple]:
         if not ids:
@@ -695,23 +769,26 @@ class PgStore:
         paths in ``exclude`` (the corpus figures still count them)."""
         if not terms:
             return []
+        # Two short reads first (the corpus figures, each term's document count), so the one
+        # scan of the postings is planned with the IDFs as values, not as a join on a guess.
+        n, avgdl = self.lexical_stats()
+        counts = self.term_document_counts(terms)
+        found = [t for t in dict.fromkeys(terms) if counts.get(t)]
+        if not found:
+            return []
+        idf = [_idf(n, counts[t]) for t in found]
         without = " AND p.chunk_id NOT IN (SELECT id FROM chunks WHERE path = ANY(%(x)s))" if exclude else ""
         rows = self._rows(
             """
-            WITH st AS (SELECT COUNT(*)::float8 AS n, COALESCE(AVG(len), 1)::float8 AS avgdl FROM lexical_docs),
-            df AS (SELECT term, COUNT(*)::float8 AS hits FROM lexical_terms WHERE term = ANY(%(t)s) GROUP BY term),
-            idf AS (SELECT df.term, CASE WHEN ln((st.n - df.hits + 0.5) / (df.hits + 0.5)) <= 0 THEN 1e-6
-                                    ELSE ln((st.n - df.hits + 0.5) / (df.hits + 0.5)) END AS idf FROM df, st)
             SELECT p.chunk_id,
-                   SUM(idf.idf * (f.f * (%(k1)s + 1.0)) / (f.f + %(k1)s * (1 - %(b)s + %(b)s * d.len / st.avgdl))) AS s
-            FROM lexical_terms p JOIN idf ON idf.term = p.term JOIN lexical_docs d ON d.chunk_id = p.chunk_id
-            CROSS JOIN st
+                   SUM(q.idf * (f.f * (%(k1)s + 1.0)) / (f.f + %(k1)s * (1 - %(b)s + %(b)s * p.len / %(avgdl)s))) AS s
+            FROM unnest(%(t)s::text[], %(i)s::float8[]) AS q(term, idf) JOIN lexical_terms p ON p.term = q.term
             CROSS JOIN LATERAL (SELECT %(w1)s * p.tf_name + %(w2)s * p.tf_path + %(w3)s * p.tf_body AS f) f
-            WHERE p.term = ANY(%(t)s)""" + without + """
+            WHERE TRUE""" + without + """
             GROUP BY p.chunk_id ORDER BY s DESC, p.chunk_id LIMIT %(n)s
             """,
-            {"t": list(terms), "k1": BM25_K1, "b": BM25_B, "w1": float(weights[0]), "w2": float(weights[1]),
-             "w3": float(weights[2]), "n": limit, "x": list(exclude)})
+            {"t": found, "i": idf, "avgdl": float(avgdl), "k1": BM25_K1, "b": BM25_B, "w1": float(weights[0]),
+             "w2": float(weights[1]), "w3": float(weights[2]), "n": limit, "x": list(exclude)})
         return [(int(cid), float(s)) for cid, s in rows]
 
     def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
@@ -810,6 +887,12 @@ class PgStore:
     def current_feature_id(self) -> str | None:
         rows = self._rows("SELECT value FROM state WHERE user_id = %s AND key = 'current_feature_id'", (self.user,))
         return rows[0][0] if rows else None
+
+
+def _idf(documents: int, hits: int) -> float:
+    """FTS5's IDF: ln((N - n + 0.5) / (n + 0.5)), 1e-6 where that is not positive."""
+    ratio = (documents - hits + 0.5) / (hits + 0.5)
+    return math.log(ratio) if ratio > 1 else 1e-6
 
 
 def _postings(columns: tuple[str, str, str]) -> dict[str, list[int]]:

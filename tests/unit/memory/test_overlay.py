@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from mycoder_lsp.config import Settings
+from mycoder_lsp.memory import lexical
 from mycoder_lsp.memory.overlay import changed_paths, head_commit, is_ancestor
 from mycoder_lsp.memory.vault import Vault
 from tests.unit.memory.conftest import FILES, write_tree
@@ -235,10 +236,41 @@ def test_a_version_1_vault_migrates_to_commit_indexes(repo, pg_vault_url):
         conn.execute("INSERT INTO features (user_id, id, seq, title, status, created) "
                      "VALUES ('dev', 'A001', 1, 'kept across the migration', 'open', 0)")
     v = index(repo, pg_vault_url)
-    assert v.store.query("SELECT MAX(version) FROM migrations")[0][0] == SCHEMA_VERSION == 2
+    assert v.store.query("SELECT MAX(version) FROM migrations")[0][0] == SCHEMA_VERSION == 3
     assert "old.py" not in v.store.files() and v.stats()["files"] == 6
     assert [f.title for f in v.session.features()] == ["kept across the migration"]
     v.close()
+
+
+def test_a_version_2_vault_migrates_its_commit_indexes(repo, pg_vault_url):
+    """Version 3 puts each chunk's length in its postings and keeps the corpus figures in a
+    row: a version 2 vault's commit indexes are changed in place, their scores unchanged."""
+    import psycopg
+
+    v = index(repo, pg_vault_url)
+    terms = lexical.query_terms("compute the cart total")
+    before = v.store.lexical_search(terms, 10, lexical.FIELD_WEIGHTS)
+    v.close()
+    schema = schema_name("repo")
+    with psycopg.connect(pg_vault_url, autocommit=True) as conn:  # back to version 2's tables
+        for ix in [r[0] for r in conn.execute(f"SELECT schema FROM {schema}.indexes")] + [empty_schema_name("repo")]:
+            conn.execute(f"DROP TABLE {ix}.lexical_stats")
+            conn.execute(f"ALTER TABLE {ix}.lexical_terms DROP CONSTRAINT lexical_terms_pkey, "
+                         "ADD PRIMARY KEY (term, chunk_id)")
+            conn.execute(f"ALTER TABLE {ix}.lexical_terms DROP COLUMN len")
+        conn.execute(f"DELETE FROM {schema}.migrations WHERE version = 3")
+    again = reader(repo, pg_vault_url)
+    assert again.store.query("SELECT MAX(version) FROM migrations")[0][0] == SCHEMA_VERSION == 3
+    after = again.store.lexical_search(terms, 10, lexical.FIELD_WEIGHTS)
+    assert [c for c, _ in after] == [c for c, _ in before] and before
+    assert [x for _, x in after] == pytest.approx([x for _, x in before], rel=1e-9)
+    assert again.store.query("SELECT COUNT(*) FROM lexical_terms WHERE len = 0")[0][0] == 0
+    again.close()
+    (repo / "app/extra.py").write_text("def cart_total_again(cart):\n    return sum(cart)\n")
+    commit(repo, "extra")
+    newer = index(repo, pg_vault_url)  # seeded from the upgraded index
+    assert newer.store.lexical_stats()[0] == newer.store.query("SELECT COUNT(*) FROM lexical_docs")[0][0]
+    newer.close()
 
 
 def test_without_git_the_newest_index_is_read(workspace, pg_vault_url):

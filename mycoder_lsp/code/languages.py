@@ -55,7 +55,7 @@ RECORDS: tuple[Language, ...] = (
              method_wrapper=_CLASS, query="typescript.scm"),
     Language("tsx", "TypeScript (TSX)", (".tsx",), ("typescriptreact",),
              ("tree_sitter_typescript", "language_tsx"), frozenset({"tsx", "typescript", "ts", "jsx"}), "//",
-             method_wrapper=_CLASS, query="tsx.scm"),
+             method_wrapper=_CLASS, query="typescript.scm"),
     Language("go", "Go", (".go",), ("go",), ("tree_sitter_go", "language"), frozenset({"go", "golang"}), "//",
              query="go.scm"),
     Language("rust", "Rust", (".rs",), ("rust",), ("tree_sitter_rust", "language"), frozenset({"rust", "rs"}), "//",

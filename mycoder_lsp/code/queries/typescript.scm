@@ -1,6 +1,6 @@
 ; TypeScript symbols, read by mycoder_lsp.code.symbols (the chunks of the vault come from them too):
-; the shapes of JavaScript plus namespaces and the type-level declarations. (tsx.scm is the same file
-; for the TSX grammar.) @definition.<kind> is the definition's node, @name its name. @scope with @name
+; the shapes of JavaScript plus namespaces and the type-level declarations. (The TSX grammar reads
+; this file too: its node types are TypeScript's plus JSX.) @definition.<kind> is the definition's node, @name its name. @scope with @name
 ; is a node that qualifies the definitions inside it (`api.get`) without being a symbol itself: an
 ; object literal. When several patterns match one node, the first one here wins.
 

@@ -59,14 +59,20 @@ async def lsp_session(
     env: dict[str, str] | None = None,
     home: Path | None = None,
     capabilities: types.ClientCapabilities | None = None,
+    cwd: Path | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """``configuration`` is what the client answers to workspace/configuration
     (section ``mycoder``); ``None`` answers nothing. ``capabilities``
-    replaces the profile's (e.g. a profile plus ``experimental``)."""
+    replaces the profile's (e.g. a profile plus ``experimental``). ``cwd``
+    starts the server in that directory, as an editor starts it in the
+    workspace (pytest-lsp has no option for it: a shell changes directory)."""
     home = home or root.parent / f"{root.name}-home"
     home.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "mycoder_lsp", "--stdio"]
+    if cwd is not None:
+        command = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', str(cwd), *command]
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "mycoder_lsp", "--stdio"],
+        server_command=command,
         server_env=server_env(home, env),
     )
     client = await config.start()

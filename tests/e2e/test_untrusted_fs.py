@@ -122,3 +122,29 @@ async def test_a_directory_that_is_no_project_gets_a_capped_vault(tmp_path):
         again = await command(client, "mycoder.index")
         assert again["files"] == STRAY_FILE_LIMIT
     assert sum("is not a project" in m.message for m in client.messages) == 1  # shown once, not per index
+
+
+# Modules the server imports after it starts; a repository's file of the same name must not be run.
+SHADOWS = ("numbers", "json", "decimal", "fractions", "sqlite3", "httpx", "numpy")
+
+
+async def test_a_repositorys_module_named_like_a_library_is_not_run(tmp_path):
+    """An editor runs ``python -m mycoder_lsp`` in the workspace (VS Code's
+    ``mycoder.server.python``), and ``-m`` puts that directory first on
+    ``sys.path``: a repository's ``numbers.py`` would replace the standard
+    library's inside the server and run there."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / ".git").mkdir()
+    ran = tmp_path / "ran"
+    for name in SHADOWS:
+        (root / f"{name}.py").write_text(
+            f"import pathlib\npathlib.Path({str(ran)!r}).write_text({name!r})\nraise SystemExit(3)\n")
+    async with lsp_session(root, cwd=root) as client:
+        uri = open_document(client, root / "app.py", BROKEN)
+        diagnostics = await wait_for_diagnostics(client, uri, timeout=30)
+        assert any(d.code == "MC101" for d in diagnostics), diagnostics
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="mycoder.search", arguments=[{"query": "f"}]))
+        assert result is not None
+    assert not ran.exists(), f"the repository's {ran.read_text()}.py ran in the server"

@@ -582,10 +582,6 @@ class Consequences:
     bytes_scanned: int = 0
     complete: bool = True  # False: the scan stopped at a limit
 
-    @property
-    def broken_count(self) -> int:
-        return sum(len(v) for v in self.broken.values())
-
     def warnings(self, root: Path | None) -> list[str]:
         """One line per changed symbol whose uses this edit leaves broken:
         ``fetch_user was removed but is still used in 3 places: a.py:3, …``."""

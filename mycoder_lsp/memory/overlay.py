@@ -429,9 +429,6 @@ class OverlayStore:
     def unlock_feature(self, feature_id: str) -> None:
         self.shared.unlock_feature(feature_id)
 
-    def set_feature_status(self, feature_id: str, status: str) -> None:
-        self.shared.set_feature_status(feature_id, status)
-
     def update_feature(self, feature_id: str, fields: dict[str, str]) -> None:
         self.shared.update_feature(feature_id, fields)
 

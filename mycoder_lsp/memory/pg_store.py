@@ -866,13 +866,6 @@ class PgStore:
             conn.execute("DELETE FROM state WHERE user_id = %s AND key = 'current_feature_id' AND value = %s",
                          (self.user, feature_id))
 
-    def set_feature_status(self, feature_id: str, status: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("UPDATE features SET status = %s WHERE user_id = %s AND id = %s",
-                         (status, self.user, feature_id))
-            conn.execute("DELETE FROM state WHERE user_id = %s AND key = 'current_feature_id' AND value = %s",
-                         (self.user, feature_id))
-
     def update_feature(self, feature_id: str, fields: dict[str, str]) -> None:
         unknown = set(fields) - set(SCRATCHPAD_FIELDS)
         if unknown:

@@ -99,15 +99,6 @@ class Session:
         self.store.unlock_feature(fid)
         return self.feature(fid)  # type: ignore[return-value]
 
-    def set_status(self, feature_id: str, status: str) -> FeatureRecord:
-        fid = self._require(feature_id)
-        if status not in ("open", "locked", "done"):
-            raise UserError(f"A feature's status is open, locked or done, not {status!r}.")
-        if status == "locked":
-            return self.lock(fid)
-        self.store.set_feature_status(fid, status)
-        return self.feature(fid)  # type: ignore[return-value]
-
     @property
     def current_feature_id(self) -> str | None:
         return self.store.current_feature_id()

@@ -306,7 +306,6 @@ class VaultStore(Protocol):
     def feature_rows(self) -> list[tuple]: ...
     def lock_feature(self, feature_id: str) -> None: ...
     def unlock_feature(self, feature_id: str) -> None: ...
-    def set_feature_status(self, feature_id: str, status: str) -> None: ...
     def update_feature(self, feature_id: str, fields: dict[str, str]) -> None: ...
     def current_feature_id(self) -> str | None: ...
 
@@ -904,11 +903,6 @@ class Store:
     def unlock_feature(self, feature_id: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE features SET status = 'open' WHERE id = ? AND status = 'locked'", (feature_id,))
-            conn.execute("DELETE FROM state WHERE key = 'current_feature_id' AND value = ?", (feature_id,))
-
-    def set_feature_status(self, feature_id: str, status: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("UPDATE features SET status = ? WHERE id = ?", (status, feature_id))
             conn.execute("DELETE FROM state WHERE key = 'current_feature_id' AND value = ?", (feature_id,))
 
     def update_feature(self, feature_id: str, fields: dict[str, str]) -> None:

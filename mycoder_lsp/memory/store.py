@@ -486,10 +486,10 @@ class Store:
         # whole-file check worth its cost: it reads every page, seconds on a
         # large vault, at every start of the server.
         unclean = os.path.lexists(self.path.with_name(self.path.name + "-wal"))
-        if not unclean:
-            damage = header_damage(self.path)
-            if damage:
-                raise VaultUnreadable(f"the database file is damaged ({damage})")
+        # The header probe reads no lock: another process creating the vault or
+        # switching it to WAL (a -journal, no -wal yet) can be caught mid-write.
+        # A mismatch is only a reason for SQLite's own check, which takes the locks.
+        damage = None if unclean else header_damage(self.path)
         conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -506,13 +506,16 @@ class Store:
             # would otherwise leave it at its largest (tens of MB) for good.
             conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
             self._migrate(conn)
-            if unclean:
+            if unclean or damage:
                 # A structural check of the tables we are about to trust.
                 row = conn.execute("PRAGMA quick_check(1)").fetchone()
                 if row is None or row[0] != "ok":
-                    raise VaultUnreadable(f"the integrity check failed ({row[0] if row else 'no answer'})")
+                    found = damage or f"the integrity check failed ({row[0] if row else 'no answer'})"
+                    raise VaultUnreadable(f"the database file is damaged ({found})")
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if damage:
+                raise VaultUnreadable(f"the database file is damaged ({damage})") from exc
             raise VaultUnreadable(f"the database cannot be read ({exc})") from exc
         except VaultUnreadable:
             conn.close()

@@ -61,10 +61,13 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "vault.db"
 LOCK_NAME = "index.lock"
+# Held (flock) while a process opens the vault: creating it, switching it to
+# WAL, migrating and moving a damaged one aside are one step for other openers.
+OPEN_LOCK_NAME = "open.lock"
 IGNORE_NAME = ".gitignore"
 # Every name the vault (or SQLite on its behalf) creates or writes in its directory.
 OWN_FILES = (IGNORE_NAME, IGNORE_NAME + ".tmp", DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal",
-             LOCK_NAME)
+             LOCK_NAME, OPEN_LOCK_NAME)
 # Version 2: the vault was 7x the source it indexes. Vectors are int8 with a
 # scale (see embedders.encode_vectors) in a WITHOUT ROWID table (no second
 # index of the hash); the lexical index keeps postings only (contentless: a
@@ -319,6 +322,27 @@ class VaultRefused(UserError):
     the workspace); the server works on without a vault and says why."""
 
 
+class VaultBusy(VaultRefused):
+    """The vault stayed locked, or the disk failed, while opening it: nothing
+    is wrong with the file, so nothing is moved aside; this session goes on
+    without a vault and says why."""
+
+
+# SQLite's primary result codes that mean the file itself is not a usable
+# database; every other error (busy, locked, I/O, full, read-only) is about
+# this moment or this disk, never a reason to move the user's vault aside.
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+_DAMAGE_WORDS = ("malformed", "not a database")
+
+
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether ``exc`` says the database file is damaged (not busy, not the disk)."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return any(word in str(exc) for word in _DAMAGE_WORDS)
+
+
 def _refuse(path: Path, why: str) -> VaultRefused:
     return VaultRefused(f"The vault at {path} is not used: {why}. MyCoder never follows links out of a workspace; "
                         "remove it (or set vault.path in your own settings) to get a vault. "
@@ -466,11 +490,12 @@ class Store:
         self._dense = _DenseMatrix()
         self._unpacked = _TextCache()
         prepare_dir(vault_dir)
-        try:
-            self.conn = self._connect()
-        except VaultUnreadable as exc:
-            self._move_aside(str(exc))
-            self.conn = self._connect()
+        with _OpenLock(vault_dir / OPEN_LOCK_NAME):
+            try:
+                self.conn = self._connect()
+            except VaultUnreadable as exc:
+                self._move_aside(str(exc))
+                self.conn = self._connect()
 
     # -- opening ---------------------------------------------------------------
 
@@ -514,6 +539,13 @@ class Store:
                     raise VaultUnreadable(f"the database file is damaged ({found})")
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if not is_damage(exc):
+                # Locked past the busy timeout by a process that has the vault open, or a
+                # failing disk: the file may be fine, and moving it aside would lose that
+                # process's writes.
+                raise VaultBusy(f"The vault at {self.dir} is not used in this session: opening it failed "
+                                f"({exc}); it was left as it is. Restart the server to try again. "
+                                "Everything else keeps working.") from exc
             if damage:
                 raise VaultUnreadable(f"the database file is damaged ({damage})") from exc
             raise VaultUnreadable(f"the database cannot be read ({exc})") from exc
@@ -1035,6 +1067,29 @@ def _chunks_with_hashes(conn: sqlite3.Connection, hashes: Sequence[str]) -> list
         out += conn.execute(f"SELECT id, hash FROM chunks WHERE hash IN ({','.join('?' * len(part))})",
                             part).fetchall()
     return out
+
+
+class _OpenLock:
+    """An exclusive flock on ``path`` for the duration of a ``with`` block."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> _OpenLock:
+        fd = _open_own(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = None
 
 
 class IndexLock:

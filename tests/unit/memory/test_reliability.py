@@ -19,6 +19,8 @@ import pytest
 
 from mycoder_lsp.config import Settings
 from mycoder_lsp.memory import patterns
+from mycoder_lsp.memory import store as store_module
+from mycoder_lsp.memory.store import VaultBusy
 from mycoder_lsp.memory.vault import Vault
 
 from .conftest import write_tree
@@ -162,3 +164,28 @@ def test_broken_vault_is_moved_aside_and_rebuilt(workspace, vault, damage):
     again = Vault.open(workspace, Settings())
     assert again.notice is None
     again.close()
+
+
+def test_a_locked_vault_is_left_as_it_is_not_moved_aside(workspace, vault, monkeypatch):
+    # Another process holds the database past the busy timeout (a long write, a
+    # stuck process): the file is fine, so opening fails with a clear reason and
+    # leaves it, its patterns and the other process's writes where they are.
+    vault.record_pattern(signature="def f():", user_intent="kept", old_code="", new_code="y")
+    vault.close()
+    db = workspace / ".mycoder/vault.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    try:
+        with pytest.raises(VaultBusy, match="left as it is") as caught:
+            Vault.open(workspace, Settings())
+        assert "locked" in str(caught.value)
+        assert not list((workspace / ".mycoder").glob("vault.db.broken-*"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    v = Vault.open(workspace, Settings())
+    assert v.notice is None
+    assert [p.user_intent for p in patterns.all_patterns(v.store)] == ["kept"]
+    v.close()

@@ -24,7 +24,6 @@ import asyncio
 import contextvars
 import dataclasses
 import functools
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -53,6 +52,7 @@ from mycoder_lsp.brains.router import IntentRouter, RouteDecision
 from mycoder_lsp.brains.wire.http import BrainError
 from mycoder_lsp.code.languages import language_for_path
 from mycoder_lsp.code.symbols import Symbol, document_symbols, find_symbol, symbol_at
+from mycoder_lsp.code.workspace import content_hash
 from mycoder_lsp.config import Settings
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory.redaction import Redactor, SecretInAnswer, redact
@@ -791,8 +791,4 @@ def _regressions(result: FileResult, baseline: FileResult) -> list[Finding]:
     return new_errors
 
 
-def content_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-
-
-__all__ = ["Baselines", "Edit", "Orchestrator", "Progress", "Request", "Result", "Target", "content_hash"]
+__all__ = ["Baselines", "Edit", "Orchestrator", "Progress", "Request", "Result", "Target"]

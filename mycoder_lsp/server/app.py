@@ -10,6 +10,8 @@ one broken feature never takes the others down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -34,6 +36,12 @@ from mycoder_lsp.workspace_session import Workspace
 log = logging.getLogger(__name__)
 
 CONFIG_SECTION = "mycoder"
+# What the start (open -> first diagnostics) does not need, imported in a thread
+# once the first diagnostics are out (or after WARM_UP_AFTER seconds, for a
+# client that pulls them or opens nothing): the first hover or command that needs
+# it then finds it loaded, and never imports it on the event loop.
+WARM_UP_MODULES = ("mycoder_lsp.brains.orchestrator",)
+WARM_UP_AFTER = 2.0
 F = TypeVar("F", bound=Feature)
 
 
@@ -62,6 +70,7 @@ class MyCoderServer(LanguageServer):
         # Set by the vault feature once the vault is open (see brains/context.py).
         self.context_provider: ContextProvider | None = None
         self._ready: asyncio.Event | None = None
+        self._published: asyncio.Event | None = None
         self._last_error_shown = -1e9
         self._problems_shown: set[SettingsProblem] = set()
 
@@ -97,6 +106,24 @@ class MyCoderServer(LanguageServer):
         if self._ready is None:
             self._ready = asyncio.Event()
         return self._ready
+
+    @property
+    def published(self) -> asyncio.Event:
+        """Set once the first diagnostics went to the client."""
+        if self._published is None:
+            self._published = asyncio.Event()
+        return self._published
+
+    def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
+        super().text_document_publish_diagnostics(params)
+        self.published.set()
+
+    async def warm_up(self) -> None:
+        """Import :data:`WARM_UP_MODULES` off the event loop, after the start's own work."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.published.wait(), timeout=WARM_UP_AFTER)
+        for name in WARM_UP_MODULES:
+            await self.run_in_thread(importlib.import_module, name)
 
     async def wait_ready(self) -> None:
         # A document opened while workspace/configuration is in flight must
@@ -287,6 +314,7 @@ def create_server() -> MyCoderServer:
             await ls.dispatch("settings_changed", lambda f: f.settings_changed())
         ls.ready.set()
         await ls.dispatch("initialized", lambda f: f.initialized())
+        ls.spawn(ls.warm_up(), "warm-up")
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def on_configuration(ls: MyCoderServer, params: types.DidChangeConfigurationParams) -> None:

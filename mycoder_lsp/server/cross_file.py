@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -28,11 +28,13 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from mycoder_lsp.brains.consequences import SOURCE, caller_findings
-from mycoder_lsp.brains.orchestrator import Edit, Result
 from mycoder_lsp.code.workspace import read_source
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.documents import LspWorkspace
 from mycoder_lsp.server.features.diagnostics import to_diagnostic, validate_document
+
+if TYPE_CHECKING:
+    from mycoder_lsp.brains.orchestrator import Edit, Result
 
 log = logging.getLogger(__name__)
 

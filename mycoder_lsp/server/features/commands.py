@@ -37,7 +37,7 @@ import asyncio
 import logging
 import os
 import stat
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -45,8 +45,8 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from mycoder_lsp.brains.context import AcceptedEdit
-from mycoder_lsp.brains.orchestrator import Request, Result, content_hash
 from mycoder_lsp.code.languages import language_of_document
+from mycoder_lsp.code.workspace import content_hash
 from mycoder_lsp.server import pygls_private
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.arguments import (
@@ -66,6 +66,9 @@ from mycoder_lsp.server.proposals import Proposal, Proposals
 from mycoder_lsp.server.proposals import new_id as new_proposal_id
 from mycoder_lsp.validation.findings import Finding, Severity
 from mycoder_lsp.vocabulary import COMMANDS, KINDS_WITH_INSTRUCTION, Kind
+
+if TYPE_CHECKING:
+    from mycoder_lsp.brains.orchestrator import Request, Result
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +161,8 @@ class CommandsFeature(Feature):
         instruction = target.instruction or ""
         if kind in KINDS_WITH_INSTRUCTION and not instruction.strip():
             raise BadArguments(f"mycoder.{kind} needs an instruction: say what to change.")
+        from mycoder_lsp.brains.orchestrator import Request  # loaded at start-up's end (app.warm_up)
+
         # Only the vocabulary's kinds are registered as commands.
         request = Request(kind=cast(Kind, kind), instruction=instruction, path=self.server.path_of(uri),
                           text=source, language=language_of_document(doc.language_id, self.server.path_of(doc.uri)),

@@ -14,16 +14,20 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from mycoder_lsp.brains.orchestrator import Request, Result, content_hash
 from mycoder_lsp.code.symbols import Symbol, find_symbol, symbol_at
+from mycoder_lsp.code.workspace import content_hash
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.server.features.models import ModelServers, cut_for_editor
 from mycoder_lsp.server.features.symbols import DocumentSymbols
+
+if TYPE_CHECKING:
+    from mycoder_lsp.brains.orchestrator import Result
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +108,8 @@ class HoverFeature(Feature):
             return None  # the server is not answering: what is known, at once
         task = self._explaining.get(key)
         if task is None:
+            from mycoder_lsp.brains.orchestrator import Request  # loaded at start-up's end (app.warm_up)
+
             request = Request(kind="explain", instruction="", path=self.server.path_of(doc.uri), text=doc.source,
                               language=self.symbols.language(doc), symbol=symbol.qualname, uri=doc.uri, record=False)
             task = self.server.spawn(self.models.orchestrator().run(request), f"explain:{symbol.qualname}")

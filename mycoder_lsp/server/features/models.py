@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import httpx
 from lsprotocol import types
 
 from mycoder_lsp.brains.breaker import Breaker, Breakers
-from mycoder_lsp.brains.orchestrator import Baselines, Orchestrator, Result
 from mycoder_lsp.brains.pool import Pools
 from mycoder_lsp.brains.wire.http import BrainError, check_endpoint, new_client
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.vocabulary import brains_of_kind
+
+if TYPE_CHECKING:
+    # Imported when the first request is made (or warmed up after the first
+    # diagnostics): the request flow is not needed to start the server.
+    from mycoder_lsp.brains.orchestrator import Baselines, Orchestrator, Result
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,7 @@ class ModelServers(Feature):
         # server counts in one load and one breaker per server.
         self.pools = Pools(self.breakers)
         # The originals' findings, kept across requests (one orchestrator per request).
-        self.baselines = Baselines()
+        self.baselines: Baselines | None = None
 
     # -- hooks ------------------------------------------------------------------
 
@@ -76,7 +81,11 @@ class ModelServers(Feature):
         return self._client
 
     def orchestrator(self) -> Orchestrator:
+        from mycoder_lsp.brains.orchestrator import Baselines, Orchestrator
+
         server = self.server
+        if self.baselines is None:
+            self.baselines = Baselines()
         return Orchestrator(server.settings, client=self.client, pools=self.pools,
                             context_provider=server.context_provider,
                             run_in_thread=server.run_in_thread, workspace_root=server.root,

@@ -12,12 +12,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from mycoder_lsp.brains.orchestrator import Progress
 from mycoder_lsp.server.app import MyCoderServer
+
+if TYPE_CHECKING:
+    from mycoder_lsp.brains.orchestrator import Progress
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from pygls.workspace import TextDocument
 
-from mycoder_lsp.brains.orchestrator import content_hash
 from mycoder_lsp.code.languages import language_of_document
 from mycoder_lsp.code.symbols import Symbol, document_symbols
+from mycoder_lsp.code.workspace import content_hash
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.server.features.diagnostics import over_size_limit

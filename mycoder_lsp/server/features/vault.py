@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -23,10 +23,6 @@ from pygls.uris import from_fs_path
 from mycoder_lsp.brains.context import AcceptedEdit
 from mycoder_lsp.code.workspace import read_source
 from mycoder_lsp.errors import UserError
-from mycoder_lsp.memory import patterns
-from mycoder_lsp.memory.embedders import make_embedder_or_stand_in
-from mycoder_lsp.memory.store import VaultRefused
-from mycoder_lsp.memory.vault import SearchResult, Vault
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.arguments import (
     FeatureCreateArguments,
@@ -36,6 +32,11 @@ from mycoder_lsp.server.arguments import (
     vault_arguments,
 )
 from mycoder_lsp.server.feature import Feature
+
+if TYPE_CHECKING:
+    # The vault (numpy, SQLite, the embedder) is imported by the thread that opens it,
+    # after start-up: the first diagnostics do not wait for it.
+    from mycoder_lsp.memory.vault import SearchResult, Vault
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,9 @@ class VaultFeature(Feature):
         server = self.server
         try:
             vault = await server.run_in_thread(self._open_blocking)
-        except VaultRefused as exc:
-            # A hostile or odd workspace: diagnostics and the brains work on, without a vault.
+        except UserError as exc:
+            # VaultRefused (VaultBusy, a PostgreSQL vault's errors): a hostile or odd
+            # workspace, a locked file. Diagnostics and the brains work on, without a vault.
             self.refused = str(exc)
             log.warning("%s", exc)
             server.show_message(str(exc), types.MessageType.Warning)
@@ -108,6 +110,8 @@ class VaultFeature(Feature):
             self.indexing = server.spawn(self.index(), "vault-index")
 
     def _open_blocking(self) -> Vault:
+        from mycoder_lsp.memory.embedders import make_embedder_or_stand_in
+
         session = self.server.session
         assert session is not None  # initialized() checked
         # Refused embedder settings must not cost the vault: it opens and is searched by words.
@@ -411,6 +415,8 @@ def register(server: MyCoderServer) -> None:
             if opts.symbol:
                 found = await ls.run_in_thread(vault.related_patterns, opts.symbol, opts.k)
             else:
+                from mycoder_lsp.memory import patterns  # loaded with the vault
+
                 found = (await ls.run_in_thread(patterns.all_patterns, vault.store))[-opts.k:]
             return [p.to_json() for p in found]
 

@@ -134,7 +134,7 @@ class Workspace:
         if self._symbol_index is None:
             from mycoder_lsp.brains.router import SymbolIndex
 
-            self._symbol_index = SymbolIndex.of(self.symbols.names())
+            self._symbol_index = SymbolIndex.from_sorted(*self.symbols.lookup())
         return self._symbol_index
 
     @property

@@ -29,6 +29,7 @@ None`` (a :class:`mycoder_lsp.brains.backends.Brain`).
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import time
@@ -36,13 +37,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mycoder_lsp.code.symbols import Symbol
+from mycoder_lsp.code.symbol_index import short_order
 from mycoder_lsp.config import BrainsSettings, Settings
-from mycoder_lsp.memory.redaction import redact
 from mycoder_lsp.vocabulary import INTENTS
 
 if TYPE_CHECKING:
     from mycoder_lsp.brains.wire.base import Choice
+    from mycoder_lsp.code.symbols import Symbol
 
 log = logging.getLogger(__name__)
 
@@ -577,55 +578,77 @@ def _is_camel(name: str) -> bool:
 class SymbolIndex:
     """Qualified and short names of the known symbols, for resolving what a
     request names. Short names that several symbols share are ambiguous.
-    Build it once per workspace (``SymbolIndex.of(names)``) and pass it as
-    ``symbols`` when routing many requests: a list is indexed per call."""
+    Build it once per workspace (``SymbolIndex.of(names)``, or
+    :meth:`from_sorted` with the lists a symbol cache keeps) and pass it as
+    ``symbols`` when routing many requests: a list is indexed per call.
 
-    __slots__ = ("qual", "short")
+    A sorted list and its order by last part, searched by bisection rather
+    than a set and a dict: a workspace's 70,000 names come from the cache as
+    they are, with nothing rebuilt per run (43 ms of each ``route`` before)."""
 
-    def __init__(self) -> None:
-        self.qual: set[str] = set()
-        self.short: dict[str, set[str]] = {}
+    __slots__ = ("order", "quals")
+
+    def __init__(self, quals: list[str], order: list[int]) -> None:
+        self.quals = quals  # sorted, unique
+        self.order = order  # positions in quals, sorted by (last part, name): short_order
 
     def __bool__(self) -> bool:
-        return bool(self.qual)
+        return bool(self.quals)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.qual)
+        return iter(self.quals)
 
     @classmethod
     def of(cls, symbols: Iterable[Symbol | str]) -> SymbolIndex:
         if isinstance(symbols, SymbolIndex):
             return symbols
-        index = cls()
-        for sym in symbols:
-            qual = sym.qualname if isinstance(sym, Symbol) else str(sym)
-            if not qual:
-                continue
-            index.qual.add(qual)
-            index.short.setdefault(qual.rsplit(".", 1)[-1], set()).add(qual)
-        return index
+        quals = sorted({q for q in (s if isinstance(s, str) else s.qualname for s in symbols) if q})
+        return cls(quals, short_order(quals))
+
+    @classmethod
+    def from_sorted(cls, quals: list[str], order: list[int]) -> SymbolIndex:
+        """From names already sorted and their :func:`~mycoder_lsp.code.symbol_index.short_order`."""
+        return cls(quals, order)
+
+    def known(self, qual: str) -> bool:
+        at = bisect.bisect_left(self.quals, qual)
+        return at < len(self.quals) and self.quals[at] == qual
+
+    def named(self, short: str) -> list[str]:
+        """The qualified names whose last part is ``short``."""
+        quals = self.quals
+
+        def last(i: int) -> str:
+            return quals[i].rsplit(".", 1)[-1]
+
+        at = bisect.bisect_left(self.order, short, key=last)
+        found = []
+        while at < len(self.order) and last(self.order[at]) == short:
+            found.append(quals[self.order[at]])
+            at += 1
+        return found
 
     def resolve(self, name: str) -> str | None:
         if not name:
             return None
         name = name.strip().strip("`").rstrip("()").replace("::", ".")
-        if name in self.qual:
+        if self.known(name):
             return name
         if "." in name:
             last = name.rsplit(".", 1)[-1]
-            cands = [q for q in self.short.get(last, ()) if q.endswith("." + name)]
+            cands = [q for q in self.named(last) if q.endswith("." + name)]
             if len(cands) == 1:
                 return cands[0]
             # `self.method` / `obj.method`: the last part may still be unique.
             if name.split(".", 1)[0] in ("self", "this", "cls"):
-                quals = self.short.get(last, set())
-                return next(iter(quals)) if len(quals) == 1 else None
+                quals = self.named(last)
+                return quals[0] if len(quals) == 1 else None
             # `Class.attribute`: an attribute is not a symbol, its owner is.
             owner = name.rsplit(".", 1)[0]
             return self.resolve(owner) if "." in name else None
-        quals = self.short.get(name, set())
+        quals = self.named(name)
         if len(quals) == 1:
-            return next(iter(quals))
+            return quals[0]
         return None
 
 
@@ -669,6 +692,8 @@ def organizer_messages(text: str) -> list[dict[str, str]]:
     messages = [{"role": "system", "content": ORGANIZER_SYSTEM}]
     for example, label in ORGANIZER_EXAMPLES:
         messages += [{"role": "user", "content": f"Request: {example}"}, {"role": "assistant", "content": label}]
+    from mycoder_lsp.memory.redaction import redact  # only when the organizer is asked
+
     messages.append({"role": "user", "content": f"Request: {redact(text.strip())}"})
     return messages
 

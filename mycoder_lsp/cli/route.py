@@ -15,7 +15,6 @@ This module only parses arguments and prints; routing lives in
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -47,25 +46,35 @@ def run(args: argparse.Namespace) -> int:
     for problem in workspace.problems:
         print(f"mycoder-lsp: {problem}", file=sys.stderr)
     names = workspace.symbol_index()
-    session = _Session(workspace, offline=args.offline)
+    if args.offline:
+        # The rules alone: no event loop and no client (neither asyncio nor httpx is imported).
+        def guess(text: str) -> RouteDecision:
+            return workspace.router.guess(text, names)
+
+        if args.text is not None:
+            _print(guess(args.text), args.json)
+            return 0
+        return _offline_batch(guess, sys.stdin, sys.stdout)
+    import asyncio
+
+    session = _Session(workspace)
     if args.text is not None:
-        decision = asyncio.run(session.connected(lambda: session.route(args.text, names)))
-        if args.json:
-            print(json.dumps(decision.to_json()))
-        else:
-            print(_human(decision))
+        _print(asyncio.run(session.connected(lambda: session.route(args.text, names))), args.json)
         return 0
     return asyncio.run(session.connected(lambda: _batch(session, names, sys.stdin, sys.stdout)))
+
+
+def _print(decision: RouteDecision, as_json: bool) -> None:
+    print(json.dumps(decision.to_json()) if as_json else _human(decision))
 
 
 class _Session:
     """One CLI run: the workspace (its router, client and pools), the
     organizer (made on first need) and how often it failed."""
 
-    def __init__(self, workspace: Workspace, *, offline: bool) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.settings = workspace.settings
-        self.offline = offline
         self.router = workspace.router
         self._organizer: Any = None
         self._organizer_error: str | None = None
@@ -73,8 +82,6 @@ class _Session:
 
     async def connected(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` with the workspace connected to its model servers, closed at the end."""
-        if self.offline:
-            return await work()  # no model is asked: no client (and no httpx to import)
         async with self.workspace.connected():
             try:
                 return await work()
@@ -82,7 +89,7 @@ class _Session:
                 self._organizer = None  # its client is closed
 
     def organizer(self) -> Any:
-        if self.offline or self._organizer_error is not None:
+        if self._organizer_error is not None:
             return None
         if self._organizer is None:
             from mycoder_lsp.brains.backends import make_brain
@@ -98,7 +105,7 @@ class _Session:
 
     async def route(self, text: str, names: SymbolIndex) -> RouteDecision:
         organizer = self.organizer() if self.failures < MAX_ORGANIZER_FAILURES else None
-        decision = await self.router.route(text, symbols=names, organizer=organizer, offline=self.offline)
+        decision = await self.router.route(text, symbols=names, organizer=organizer, )
         if organizer is not None:
             asked = self.router.guess(text, names).via != "rules"
             if asked and decision.via == "fallback":
@@ -122,22 +129,46 @@ async def _batch(session: _Session, names: SymbolIndex, stdin: TextIO, stdout: T
     for number, line in enumerate(stdin, 1):
         if not line.strip():
             continue
-        item: Any = None
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise ValueError('expected an object with a "text" string')
-        except ValueError as exc:
-            # One bad line costs one error line, never the rest of the batch.
-            print(f"mycoder-lsp: stdin line {number} skipped: {exc}", file=sys.stderr)
-            ident = item.get("id") if isinstance(item, dict) else None
-            stdout.write(json.dumps({"id": ident, "error": f"line {number}: {exc}"}) + "\n")
+        request = _read(number, line, stdout)
+        if request is None:
             status = 1
             continue
-        decision = await session.route(item["text"], names)
-        stdout.write(json.dumps({"id": item.get("id"), **decision.to_json()}) + "\n")
-        stdout.flush()
+        _write(stdout, request[0], await session.route(request[1], names))
     return status
+
+
+def _offline_batch(guess: Callable[[str], RouteDecision], stdin: TextIO, stdout: TextIO) -> int:
+    status = 0
+    for number, line in enumerate(stdin, 1):
+        if not line.strip():
+            continue
+        request = _read(number, line, stdout)
+        if request is None:
+            status = 1
+            continue
+        _write(stdout, request[0], guess(request[1]))
+    return status
+
+
+def _read(number: int, line: str, stdout: TextIO) -> tuple[Any, str] | None:
+    """``(id, text)`` of one JSONL line; None for a bad one, answered with an error line."""
+    item: Any = None
+    try:
+        item = json.loads(line)
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise ValueError('expected an object with a "text" string')
+    except ValueError as exc:
+        # One bad line costs one error line, never the rest of the batch.
+        print(f"mycoder-lsp: stdin line {number} skipped: {exc}", file=sys.stderr)
+        ident = item.get("id") if isinstance(item, dict) else None
+        stdout.write(json.dumps({"id": ident, "error": f"line {number}: {exc}"}) + "\n")
+        return None
+    return item.get("id"), item["text"]
+
+
+def _write(stdout: TextIO, ident: Any, decision: RouteDecision) -> None:
+    stdout.write(json.dumps({"id": ident, **decision.to_json()}) + "\n")
+    stdout.flush()
 
 
 def _human(decision: RouteDecision) -> str:

@@ -67,9 +67,12 @@ GIT_SAFE = ("-c", "core.fsmonitor=false")
 BINARY_SNIFF = 8192
 
 
+_SECRET_NAME = re.compile("|".join(fnmatch.translate(glob) for glob in SECRET_FILES))
+
+
 def is_secret_file(name: str) -> bool:
     """True for a file name that usually holds secrets (``.env``, ``id_rsa``, ``*.pem``)."""
-    return any(fnmatch.fnmatchcase(name, glob) for glob in SECRET_FILES)
+    return _SECRET_NAME.match(name) is not None
 
 
 def has_project_marker(directory: Path) -> bool:
@@ -260,7 +263,6 @@ def _walk(directory: Path, ignore: GitIgnore, excluded: frozenset[Path]) -> Iter
         return
     dirs = []
     for entry in entries:
-        path = Path(entry.path)
         try:
             # A link, to a file or a directory, may lead out of the workspace: never followed.
             if entry.is_symlink():
@@ -270,11 +272,14 @@ def _walk(directory: Path, ignore: GitIgnore, excluded: frozenset[Path]) -> Iter
         except OSError:
             continue
         if is_dir:
+            path = Path(entry.path)
             if path in excluded or skipped_dir(path) or ignore.ignored(path, True):
                 continue
             dirs.append(path)
-        elif is_file and not is_secret_file(entry.name) and not ignore.ignored(path, False):
-            yield path
+        elif is_file and not is_secret_file(entry.name):
+            path = Path(entry.path)
+            if not (ignore.files and ignore.ignored(path, False)):
+                yield path
     for sub in dirs:
         yield from _walk(sub, ignore.child(sub), excluded)
 

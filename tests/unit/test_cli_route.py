@@ -110,3 +110,23 @@ def test_offline_with_organizer_configured_sends_nothing(workspace, tmp_path, fa
     proc = run_route(["--offline", "--json", "the thing from yesterday"], root=workspace, env_home=tmp_path)
     assert json.loads(proc.stdout)["via"] == "fallback"
     assert fake_ollama.requests == []
+
+
+def test_offline_route_starts_no_event_loop_and_no_client(workspace, tmp_path):
+    # The rules alone need neither asyncio nor httpx: a third of the process's
+    # start went to importing them (bench/bench_route.py).
+    probe = ("import sys; from mycoder_lsp.cli import main; code = main(sys.argv[1:]); "
+             "print([m for m in ('asyncio', 'httpx', 'tree_sitter') if m in sys.modules], file=sys.stderr); "
+             "raise SystemExit(code)")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    args = ["route", "--root", str(workspace), "--offline", "--json", "add type hints to calculate_tax"]
+    first = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60,
+                           env=env, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["target"] == "calculate_tax"
+    # The first run parses the files (tree-sitter); the next finds them unchanged in the cache.
+    again = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60,
+                           env=env, cwd=ROOT)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) | {"ms": 0} == json.loads(first.stdout) | {"ms": 0}
+    assert again.stderr.strip().splitlines()[-1] == "[]"

@@ -167,9 +167,10 @@ def test_symbol_index_cache_is_trusted_by_mtime_and_size(tmp_path: Path):
     assert workspace_symbol_names(root, cache_file=cache) == ["A", "A.m"]
     # An entry whose stamp matches is not parsed again: what the cache says is what is returned
     # (a new file makes the index gather the names of every entry again).
-    data = json.loads(cache.read_text())
-    data["files"]["a.py"][2] = ["FromCache"]
-    cache.write_text(json.dumps(data))
+    names_file = cache.with_name("symbols.names.json")
+    data = json.loads(names_file.read_text())
+    data["files"]["a.py"] = "FromCache"
+    names_file.write_text(json.dumps(data))
     (root / "b.py").write_text("def b(): pass\n")
     assert workspace_symbol_names(root, cache_file=cache) == ["FromCache", "b"]
     # A changed file (its size changed) is parsed again; a deleted one leaves the cache.

@@ -45,6 +45,13 @@ def _strict(kind: type, what: str) -> Callable[[Any, type], Any]:
     return structure
 
 
+def _strings(value: Any, _: Any) -> list[str]:
+    """A list of strings, never a string taken apart into its letters."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError("must be a list of strings")
+    return list(value)
+
+
 def _code(value: Any, _: Any) -> int | str | None:
     """A diagnostic's code: a number, a string, or none (LSP's ``integer | string``)."""
     if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
@@ -62,6 +69,7 @@ def _converter() -> cattrs.Converter:
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(int | str | None, _code)
+    converter.register_structure_hook_func(lambda t: t == list[str], _strings)
     for lsp_type in (types.Range, types.Position):
         converter.register_structure_hook(lsp_type, lsp.structure)
         converter.register_unstructure_hook(lsp_type, lsp.unstructure)
@@ -244,16 +252,28 @@ def vault_arguments(command: str, args: tuple[Any, ...], cls: type[T]) -> T:
         raise BadArguments(f"{command}: {exc}.") from None
 
 
+# What one search may filter by: a glob is matched against every candidate's path.
+MAX_GLOBS = 32
+MAX_GLOB_LENGTH = 500
+
+
 @attrs.define
 class SearchArguments:
     query: str = ""
     k: int = 10
+    # Globs over workspace-relative paths, as ``search --include/--exclude``.
+    include: list[str] = attrs.Factory(list)
+    exclude: list[str] = attrs.Factory(list)
 
     def check(self) -> None:
         if not self.query.strip():
             raise BadArguments("mycoder.search needs a query: [{\"query\": \"where are settings loaded\"}].")
         if not 0 < self.k <= 200:
             raise BadArguments(f"mycoder.search: k must be a whole number from 1 to 200, got {self.k!r}.")
+        globs = [*self.include, *self.exclude]
+        if len(globs) > MAX_GLOBS or any(not g.strip() or len(g) > MAX_GLOB_LENGTH for g in globs):
+            raise BadArguments(f"mycoder.search: include and exclude take at most {MAX_GLOBS} globs in all, each "
+                               f"1 to {MAX_GLOB_LENGTH} characters, e.g. {{\"exclude\": [\"tests\", \"*.md\"]}}.")
 
 
 @attrs.define

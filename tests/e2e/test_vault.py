@@ -109,6 +109,16 @@ async def test_index_on_initialize_with_progress_search_and_symbols(root, vault_
         bad = await command(client, "mycoder.search", {"k": 3})
         assert "needs a query" in bad["error"]
         assert any("needs a query" in m.message for m in client.messages)
+
+        # include / exclude, as the CLI's --include / --exclude.
+        everywhere = await command(client, "mycoder.search", {"query": "total", "k": 10})
+        assert {r["path"] for r in everywhere} >= {"web/cart.ts", "app/http.py"}
+        only_web = await command(client, "mycoder.search", {"query": "total", "k": 10, "include": ["web"]})
+        assert only_web and {r["path"] for r in only_web} == {"web/cart.ts"}
+        no_ts = await command(client, "mycoder.search", {"query": "total", "k": 10, "exclude": ["*.ts"]})
+        assert no_ts and all(not r["path"].endswith(".ts") for r in no_ts)
+        letters = await command(client, "mycoder.search", {"query": "total", "include": "web"})
+        assert "include" in letters["error"] and "list of strings" in letters["error"]
     # A shared vault writes nothing into the workspace.
     assert (root / ".mycoder" / "vault.db").exists() == (backend == "sqlite")
 

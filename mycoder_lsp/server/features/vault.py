@@ -353,7 +353,10 @@ def register(server: MyCoderServer) -> None:
             opts.check()
             vault = await vault_or_error("mycoder.search")
             await feature.buffers_settled()
-            return [feature.result_json(r) for r in await vault.search(opts.query, opts.k)]
+            from mycoder_lsp.memory.ranking import PathFilter  # loaded with the vault
+
+            paths = PathFilter(tuple(opts.include), tuple(opts.exclude))
+            return [feature.result_json(r) for r in await vault.search(opts.query, opts.k, paths=paths)]
 
         return await guarded("mycoder.search", run())
 

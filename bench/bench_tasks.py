@@ -66,7 +66,7 @@ from lsprotocol import types  # noqa: E402
 
 from mycoder_lsp.brains.backends import make_brain  # noqa: E402
 from mycoder_lsp.brains.wire.http import BrainError, new_client  # noqa: E402
-from mycoder_lsp.config import Settings, apply_layer  # noqa: E402
+from mycoder_lsp.config import Settings, apply_layer, server_base  # noqa: E402
 from tests.e2e.lsp_session import lsp_session  # noqa: E402
 from tests.realmodel.llama_server import DEADLINE, THREADS, run_llama_server  # noqa: E402
 from tests.support.brain_lsp import Editor, attach, command, wait_until  # noqa: E402
@@ -242,7 +242,7 @@ def _provisioning() -> ModuleType:
 def model_server(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
     """(base URL, model name): the running server of ``--url``, or one started here."""
     if args.url:
-        url = args.url.rstrip("/").removesuffix("/v1")
+        url = server_base(args.url)
         models = httpx.get(url + "/v1/models", timeout=10, trust_env=False).json()
         yield url, models["data"][0]["id"]
         return

@@ -341,6 +341,13 @@ def _coerce(value: Any, tp: Any) -> Any:
     raise ValueError(f"must be {_describe(tp)}, got {value!r}")
 
 
+def server_base(url: str) -> str:
+    """The server a brain URL names: ``http://h:p`` for both ``http://h:p/`` and
+    ``http://h:p/v1`` (OpenAI-compatible URLs are given either way)."""
+    base = url.strip().rstrip("/")
+    return base[:-3] if base.endswith("/v1") else base
+
+
 def server_urls(value: str | list[str]) -> str | list[str]:
     """A brain's ``url``: one http(s) URL, or a non-empty list of distinct ones
     (a pool). Raises ValueError saying what is wrong."""
@@ -352,7 +359,7 @@ def server_urls(value: str | list[str]) -> str | list[str]:
         parts = urllib.parse.urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{url!r} is not an http(s) URL, e.g. \"http://127.0.0.1:11434\"")
-        base = url.strip().rstrip("/").removesuffix("/v1")
+        base = server_base(url)
         if base in seen:
             raise ValueError(f"names the server {base} twice")
         seen.add(base)

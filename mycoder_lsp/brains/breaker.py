@@ -32,7 +32,8 @@ from typing import Literal
 
 import httpx
 
-from mycoder_lsp.brains.wire.http import new_client, server_base
+from mycoder_lsp.brains.wire.http import new_client
+from mycoder_lsp.config import server_base
 
 log = logging.getLogger(__name__)
 

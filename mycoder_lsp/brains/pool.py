@@ -46,7 +46,8 @@ import httpx
 
 from mycoder_lsp.brains.backends import Brain
 from mycoder_lsp.brains.breaker import Breaker, Breakers
-from mycoder_lsp.brains.wire.http import BrainError, ServerFault, new_client, server_base
+from mycoder_lsp.brains.wire.http import BrainError, ServerFault, new_client
+from mycoder_lsp.config import server_base
 
 log = logging.getLogger(__name__)
 

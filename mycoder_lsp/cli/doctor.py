@@ -86,8 +86,8 @@ async def _brain_checks(settings: object, timeout: float) -> list[Check]:
     from mycoder_lsp.brains.backends import probe
     from mycoder_lsp.brains.governance import BRAIN_NAMES
     from mycoder_lsp.brains.wire.base import ServerInfo
-    from mycoder_lsp.brains.wire.http import BrainError, check_endpoint, new_client, server_base
-    from mycoder_lsp.config import Settings
+    from mycoder_lsp.brains.wire.http import BrainError, check_endpoint, new_client
+    from mycoder_lsp.config import Settings, server_base
 
     assert isinstance(settings, Settings)
     checks: list[Check] = []

@@ -83,13 +83,6 @@ def check_endpoint(url: str | Sequence[str], allowed_hosts: Iterable[str], *, wh
     )
 
 
-def server_base(url: str) -> str:
-    """The server a brain URL names: ``http://h:p`` for both ``http://h:p/`` and
-    ``http://h:p/v1`` (OpenAI-compatible URLs are given either way)."""
-    base = url.strip().rstrip("/")
-    return base[:-3] if base.endswith("/v1") else base
-
-
 # -- the client ---------------------------------------------------------------
 
 
@@ -136,4 +129,4 @@ def request_timeout(total: float) -> httpx.Timeout:
 
 
 __all__ = ["BrainError", "ServerFault", "check_endpoint", "is_localhost_name", "is_loopback", "new_client",
-           "request_timeout", "server_base"]
+           "request_timeout"]

@@ -26,7 +26,8 @@ from mycoder_lsp.brains.wire.base import (
     label_probabilities,
     seconds,
 )
-from mycoder_lsp.brains.wire.http import BrainError, ServerFault, request_timeout, server_base
+from mycoder_lsp.brains.wire.http import BrainError, ServerFault, request_timeout
+from mycoder_lsp.config import server_base
 
 # The event that ends a stream ("data: [DONE]").
 _SSE_DONE: dict[str, Any] = {}

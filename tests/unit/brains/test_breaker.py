@@ -8,7 +8,8 @@ import time
 import httpx
 
 from mycoder_lsp.brains.breaker import Breakers
-from mycoder_lsp.brains.wire.http import new_client, server_base
+from mycoder_lsp.brains.wire.http import new_client
+from mycoder_lsp.config import server_base
 from tests.support.fake_ollama import FakeOllama
 
 

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from mycoder_lsp.memory.vault import SearchResult, Vault
 
 log = logging.getLogger(__name__)
+
+# A vault command's body: the open vault and its structured arguments (see register).
+VaultCommand = Callable[[Any, Any], Awaitable[Any]]
 
 PROGRESS_EVERY = 0.25  # seconds between $/progress reports
 
@@ -319,13 +323,6 @@ def register(server: MyCoderServer) -> None:
             raise UserError(f"{command} needs a workspace folder: open a folder, not a single file.")
         return await feature._vault()
 
-    async def guarded(command: str, coro: Any) -> Any:
-        try:
-            return await coro
-        except UserError as exc:
-            server.show_message(str(exc), types.MessageType.Error)
-            return {"error": str(exc)}
-
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(ls: MyCoderServer, params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation]:
         vault = feature.vault
@@ -346,84 +343,73 @@ def register(server: MyCoderServer) -> None:
             ))
         return out
 
-    @server.command("mycoder.search")
-    async def search(ls: MyCoderServer, *args: Any) -> Any:
-        async def run() -> Any:
-            opts = vault_arguments("mycoder.search", args, SearchArguments)
-            opts.check()
-            vault = await vault_or_error("mycoder.search")
-            await feature.buffers_settled()
-            from mycoder_lsp.memory.ranking import PathFilter  # loaded with the vault
+    def vault_command(name: str, arguments: type[Any] | None = None) -> Callable[[VaultCommand], VaultCommand]:
+        """Register command ``name``: its one object argument structured as the
+        record ``arguments`` (and checked) first, then the vault it waits for; a
+        UserError on the way (bad arguments, no vault) is shown and answered as
+        ``{"error": ...}``. The handler gets ``(vault, arguments or None)``."""
 
-            paths = PathFilter(tuple(opts.include), tuple(opts.exclude))
-            return [feature.result_json(r) for r in await vault.search(opts.query, opts.k, paths=paths)]
+        def register_handler(handler: VaultCommand) -> VaultCommand:
+            async def command(ls: MyCoderServer, *args: Any) -> Any:
+                try:
+                    opts = vault_arguments(name, args, arguments) if arguments is not None else None
+                    if opts is not None and hasattr(opts, "check"):
+                        opts.check()
+                    return await handler(await vault_or_error(name), opts)
+                except UserError as exc:
+                    server.show_message(str(exc), types.MessageType.Error)
+                    return {"error": str(exc)}
 
-        return await guarded("mycoder.search", run())
+            server.command(name)(command)
+            return handler
 
-    @server.command("mycoder.index")
-    async def index(ls: MyCoderServer, *args: Any) -> Any:
-        async def run() -> Any:
-            await vault_or_error("mycoder.index")
-            if feature.indexing is not None and not feature.indexing.done():
-                await asyncio.shield(feature.indexing)
-            started = time.perf_counter()
-            report = await feature.index()
-            return {"files": report["files"], "chunks": report["chunks"], "embedded": report["embedded"],
-                    "embed_error": report["embed_error"], "seconds": round(time.perf_counter() - started, 3)}
+        return register_handler
 
-        return await guarded("mycoder.index", run())
+    @vault_command("mycoder.search", SearchArguments)
+    async def search(vault: Vault, opts: SearchArguments) -> Any:
+        await feature.buffers_settled()
+        from mycoder_lsp.memory.ranking import PathFilter  # loaded with the vault
 
-    @server.command("mycoder.feature.create")
-    async def feature_create(ls: MyCoderServer, *args: Any) -> Any:
-        async def run() -> Any:
-            title = vault_arguments("mycoder.feature.create", args, FeatureCreateArguments).title
-            vault = await vault_or_error("mycoder.feature.create")
-            return (await ls.run_in_thread(vault.session.create_feature, title)).to_json()
+        paths = PathFilter(tuple(opts.include), tuple(opts.exclude))
+        return [feature.result_json(r) for r in await vault.search(opts.query, opts.k, paths=paths)]
 
-        return await guarded("mycoder.feature.create", run())
+    @vault_command("mycoder.index")
+    async def index(vault: Vault, _: None) -> Any:
+        if feature.indexing is not None and not feature.indexing.done():
+            await asyncio.shield(feature.indexing)
+        started = time.perf_counter()
+        report = await feature.index()
+        return {"files": report["files"], "chunks": report["chunks"], "embedded": report["embedded"],
+                "embed_error": report["embed_error"], "seconds": round(time.perf_counter() - started, 3)}
 
-    def _by_id(name: str, action: str) -> Any:
-        async def handler(ls: MyCoderServer, *args: Any) -> Any:
-            async def run() -> Any:
-                fid = vault_arguments(name, args, FeatureIdArguments).id
-                vault = await vault_or_error(name)
-                method = getattr(vault.session, action)
-                return (await ls.run_in_thread(method, fid)).to_json()
+    @vault_command("mycoder.feature.create", FeatureCreateArguments)
+    async def feature_create(vault: Vault, opts: FeatureCreateArguments) -> Any:
+        return (await server.run_in_thread(vault.session.create_feature, opts.title)).to_json()
 
-            return await guarded(name, run())
+    @vault_command("mycoder.feature.lock", FeatureIdArguments)
+    async def feature_lock(vault: Vault, opts: FeatureIdArguments) -> Any:
+        return (await server.run_in_thread(vault.session.lock, opts.id)).to_json()
 
-        return handler
+    @vault_command("mycoder.feature.unlock", FeatureIdArguments)
+    async def feature_unlock(vault: Vault, opts: FeatureIdArguments) -> Any:
+        return (await server.run_in_thread(vault.session.unlock, opts.id)).to_json()
 
-    server.command("mycoder.feature.lock")(_by_id("mycoder.feature.lock", "lock"))
-    server.command("mycoder.feature.unlock")(_by_id("mycoder.feature.unlock", "unlock"))
+    @vault_command("mycoder.feature.list")
+    async def feature_list(vault: Vault, _: None) -> Any:
+        features = await server.run_in_thread(vault.session.features)
+        current = await server.run_in_thread(lambda: vault.session.current_feature_id)
+        return {"current_feature_id": current, "features": [f.to_json() for f in features]}
 
-    @server.command("mycoder.feature.list")
-    async def feature_list(ls: MyCoderServer, *args: Any) -> Any:
-        async def run() -> Any:
-            vault = await vault_or_error("mycoder.feature.list")
-            features = await ls.run_in_thread(vault.session.features)
-            current = await ls.run_in_thread(lambda: vault.session.current_feature_id)
-            return {"current_feature_id": current, "features": [f.to_json() for f in features]}
-
-        return await guarded("mycoder.feature.list", run())
-
-    @server.command("mycoder.patterns")
-    async def learned_patterns(ls: MyCoderServer, *args: Any) -> Any:
+    @vault_command("mycoder.patterns", PatternsArguments)
+    async def learned_patterns(vault: Vault, opts: PatternsArguments) -> Any:
         """The learning log: all of it, or the patterns of one symbol (``{"symbol", "k"?}``)."""
+        if opts.symbol:
+            found = await server.run_in_thread(vault.related_patterns, opts.symbol, opts.k)
+        else:
+            from mycoder_lsp.memory import patterns  # loaded with the vault
 
-        async def run() -> Any:
-            opts = vault_arguments("mycoder.patterns", args, PatternsArguments)
-            opts.check()
-            vault = await vault_or_error("mycoder.patterns")
-            if opts.symbol:
-                found = await ls.run_in_thread(vault.related_patterns, opts.symbol, opts.k)
-            else:
-                from mycoder_lsp.memory import patterns  # loaded with the vault
-
-                found = (await ls.run_in_thread(patterns.all_patterns, vault.store))[-opts.k:]
-            return [p.to_json() for p in found]
-
-        return await guarded("mycoder.patterns", run())
+            found = (await server.run_in_thread(patterns.all_patterns, vault.store))[-opts.k:]
+        return [p.to_json() for p in found]
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def watched(ls: MyCoderServer, params: types.DidChangeWatchedFilesParams) -> None:

@@ -18,7 +18,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -124,51 +124,49 @@ class _Session:
         return decision
 
 
+class _Batch:
+    """The JSONL requests on stdin, in order, and their answers on stdout. A bad
+    line costs one error line (and exit status 1), never the rest of the batch."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO) -> None:
+        self.stdin, self.stdout = stdin, stdout
+        self.status = 0
+
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
+        """``(id, text)`` of each good line."""
+        for number, line in enumerate(self.stdin, 1):
+            if not line.strip():
+                continue
+            item: Any = None
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError('expected an object with a "text" string')
+            except ValueError as exc:
+                print(f"mycoder-lsp: stdin line {number} skipped: {exc}", file=sys.stderr)
+                ident = item.get("id") if isinstance(item, dict) else None
+                self.stdout.write(json.dumps({"id": ident, "error": f"line {number}: {exc}"}) + "\n")
+                self.status = 1
+                continue
+            yield item.get("id"), item["text"]
+
+    def answer(self, ident: Any, decision: RouteDecision) -> None:
+        self.stdout.write(json.dumps({"id": ident, **decision.to_json()}) + "\n")
+        self.stdout.flush()
+
+
 async def _batch(session: _Session, names: SymbolIndex, stdin: TextIO, stdout: TextIO) -> int:
-    status = 0
-    for number, line in enumerate(stdin, 1):
-        if not line.strip():
-            continue
-        request = _read(number, line, stdout)
-        if request is None:
-            status = 1
-            continue
-        _write(stdout, request[0], await session.route(request[1], names))
-    return status
+    batch = _Batch(stdin, stdout)
+    for ident, text in batch:
+        batch.answer(ident, await session.route(text, names))
+    return batch.status
 
 
 def _offline_batch(guess: Callable[[str], RouteDecision], stdin: TextIO, stdout: TextIO) -> int:
-    status = 0
-    for number, line in enumerate(stdin, 1):
-        if not line.strip():
-            continue
-        request = _read(number, line, stdout)
-        if request is None:
-            status = 1
-            continue
-        _write(stdout, request[0], guess(request[1]))
-    return status
-
-
-def _read(number: int, line: str, stdout: TextIO) -> tuple[Any, str] | None:
-    """``(id, text)`` of one JSONL line; None for a bad one, answered with an error line."""
-    item: Any = None
-    try:
-        item = json.loads(line)
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise ValueError('expected an object with a "text" string')
-    except ValueError as exc:
-        # One bad line costs one error line, never the rest of the batch.
-        print(f"mycoder-lsp: stdin line {number} skipped: {exc}", file=sys.stderr)
-        ident = item.get("id") if isinstance(item, dict) else None
-        stdout.write(json.dumps({"id": ident, "error": f"line {number}: {exc}"}) + "\n")
-        return None
-    return item.get("id"), item["text"]
-
-
-def _write(stdout: TextIO, ident: Any, decision: RouteDecision) -> None:
-    stdout.write(json.dumps({"id": ident, **decision.to_json()}) + "\n")
-    stdout.flush()
+    batch = _Batch(stdin, stdout)
+    for ident, text in batch:
+        batch.answer(ident, guess(text))
+    return batch.status
 
 
 def _human(decision: RouteDecision) -> str:

@@ -151,7 +151,9 @@ class WorkspaceSymbols:
             files = {rel: _Entry(int(m), int(s), None) for rel, (m, s) in data["files"].items()}
             names = data["names"].split("\n") if data["names"] else []
             order = data["order"]
-            if not isinstance(order, list) or len(order) != len(names):
+            # Positions into names, or the cache is not used (a bad one must not break a lookup).
+            if not isinstance(order, list) or len(order) != len(names) or not all(type(i) is int for i in order) \
+                    or (order and not 0 <= min(order) <= max(order) < len(names)):
                 return {}
             self._all, self._order, self._generation = names, order, str(data["generation"])
             return files

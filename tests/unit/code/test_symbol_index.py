@@ -87,3 +87,18 @@ def test_an_unchanged_workspace_reads_only_the_stamps_and_the_union(tmp_path: Pa
     index = WorkspaceSymbols(root, cache)
     assert index.names() == ["a"]
     assert all(entry.packed is None for entry in index.files.values())
+
+
+def test_a_cache_with_a_bad_order_is_not_used(tmp_path: Path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "a.py").write_text("def a(): pass\n")
+    cache = tmp_path / "cache" / "symbols.json"
+    WorkspaceSymbols(root, cache).names()
+    good = json.loads(cache.read_text())
+    for order in (["x"], [5], [-1], [0.0], None):
+        cache.write_text(json.dumps({**good, "order": order}))
+        index = WorkspaceSymbols(root, cache)
+        names, got = index.lookup()
+        assert names == ["a"] and got == [0]
+        assert SymbolIndex.from_sorted(names, got).resolve("a") == "a"

@@ -12,7 +12,11 @@ field-boost, weight and prior variants, each a
 :class:`~mycoder_lsp.memory.ranking.RankingParams` given to the vault.
 ``--with-tests`` indexes the corpus a real vault holds (the stdlib's tests
 too) and adds the hand-written queries; their MRR is printed apart
-(``hand``). Variants are chosen on ``tune``; ``test`` is what gets reported.
+(``hand``), with two references: the default without test evidence, and the
+default with every test left out of the results (what perfect handling of
+tests could reach). Variants are chosen on ``tune``; ``test`` is what gets
+reported. ``--failures N`` prints the top 5 of the default's first N misses
+(answer not first) on each split, and what kind of chunk won each miss.
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from collections import Counter  # noqa: E402
 from dataclasses import replace  # noqa: E402
 
 from bench.retrieval_dataset import Split, load_corpus_and_queries  # noqa: E402
 from mycoder_lsp.config import Settings  # noqa: E402
-from mycoder_lsp.memory.ranking import RankingParams  # noqa: E402
+from mycoder_lsp.memory.ranking import ANY_PATH, CONTAINER_KINDS, PathFilter, RankingParams, is_test  # noqa: E402
 from mycoder_lsp.memory.vault import Vault  # noqa: E402
 
 
@@ -54,19 +59,48 @@ def build(split: Split, sample: int, workdir: Path, with_tests: bool) -> tuple[V
     return vault, data.queries, data.hand
 
 
-def evaluate(vault: Vault, queries: list, params: RankingParams) -> list[tuple[str, int | None]]:
-    """(query id, rank of its answer in the top 10 or None) under ``params``."""
+def evaluate(vault: Vault, queries: list, params: RankingParams, paths: PathFilter = ANY_PATH,
+             misses: list | None = None) -> list[tuple[str, int | None]]:
+    """(query id, rank of its answer in the top 10 or None) under ``params``;
+    (query, top 10) of each query not answered first appended to ``misses``."""
     vault.ranking = params
 
     async def run() -> list[tuple[str, int | None]]:
         out = []
         for q in queries:
-            results = await vault.search(q.text, 10)
+            results = await vault.search(q.text, 10, paths=paths)
             rank = next((i for i, r in enumerate(results, 1) if r.path == q.path and r.name == q.qualname), None)
             out.append((q.id, rank))
+            if misses is not None and rank != 1:
+                misses.append((q, results))
         return out
 
     return asyncio.run(run())
+
+
+def winner_kind(query, results: list) -> str:
+    """What kind of chunk ranked first instead of the answer."""
+    if not results:
+        return "nothing found"
+    w = results[0]
+    if is_test(w.path, w.name):
+        return "a test"
+    if w.kind in CONTAINER_KINDS:
+        return f"a container ({w.kind})"
+    same_name = w.name.rsplit(".", 1)[-1] == query.qualname.rsplit(".", 1)[-1]
+    if w.path == query.path:
+        return "same name, same file" if same_name else "another function of the same file"
+    return "same name, another file" if same_name else "another function elsewhere"
+
+
+def print_misses(misses: list, hand: set[str], limit: int) -> None:
+    print(f"misses of the default ({len(misses)}), by what won: "
+          + ", ".join(f"{kind} {n}" for kind, n in Counter(winner_kind(q, r) for q, r in misses).most_common()))
+    for q, results in misses[:limit]:
+        rank = next((i for i, r in enumerate(results, 1) if r.path == q.path and r.name == q.qualname), None)
+        print(f"  {'[hand] ' if q.id in hand else ''}{q.text!r} -> {q.path}::{q.qualname} (rank {rank})")
+        for i, r in enumerate(results[:5], 1):
+            print(f"     {i}. {r.score:6.3f} {r.kind:<9} {r.path}::{r.name}")
 
 
 def scores(ranks: list[int | None]) -> tuple[float, float, float]:
@@ -83,10 +117,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="only lexical, dense, the hybrid before and the default")
     ap.add_argument("--sweep", action="store_true", help="also the test-prior variants")
     ap.add_argument("--only-tune", action="store_true")
+    ap.add_argument("--failures", type=int, default=0, metavar="N",
+                    help="print the top 5 of the default's first N misses on each split")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mycoder-retrieval-"))
     default = RankingParams()
-    no_kind_priors = replace(default, test_prior=0.0, stub_prior=0.0, doc_prior=0.0)
+    no_kind_priors = replace(default, test_prior=0.0, stub_prior=0.0, doc_prior=0.0, test_evidence=0.0)
     # (label, parameters)
     variants: list[tuple[str, RankingParams]] = [
         ("lexical (BM25, name×4)", replace(default, mode="lexical")),
@@ -95,6 +131,8 @@ def main() -> None:
         (f"hybrid, default (test {default.test_prior}, stub {default.stub_prior}, doc {default.doc_prior})",
          default),
     ]
+    if args.with_tests:
+        variants[3:3] = [("hybrid, default without test evidence", replace(default, test_evidence=0.0))]
     if args.sweep:
         variants[3:3] = [
             (f"hybrid + test prior {p}", replace(no_kind_priors, test_prior=p)) for p in (-0.1, -0.2, -0.3, -0.5, -0.8)
@@ -112,14 +150,20 @@ def main() -> None:
     for split in splits:
         vault, queries, hand = build(split, args.sample, workdir, args.with_tests)
         print(f"{'variant':<44} {'MRR@10':>7} {'R@1':>6} {'R@10':>6} {'hand MRR':>8} {'docq MRR':>8} {'ms/q':>6}")
-        for label, params in variants:
+        runs: list[tuple[str, RankingParams, PathFilter]] = [(label, params, ANY_PATH) for label, params in variants]
+        if args.with_tests:
+            runs.append(("default, tests left out (upper bound)", default, PathFilter(exclude=("test",))))
+        misses: list = []
+        for label, params, paths in runs:
             t = time.perf_counter()
-            ranks = evaluate(vault, queries, params)
+            ranks = evaluate(vault, queries, params, paths, misses if params is default and not paths else None)
             ms = (time.perf_counter() - t) * 1000 / max(1, len(queries))
             mrr, r1, r10 = scores([r for _, r in ranks])
             hand_mrr = scores([r for qid, r in ranks if qid in hand])[0] if hand else float("nan")
             doc_mrr = scores([r for qid, r in ranks if qid not in hand])[0]
             print(f"{label:<44} {mrr:7.3f} {r1:6.3f} {r10:6.3f} {hand_mrr:8.3f} {doc_mrr:8.3f} {ms:6.1f}", flush=True)
+        if args.failures:
+            print_misses(misses, hand, args.failures)
         vault.close()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 

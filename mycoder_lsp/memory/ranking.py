@@ -18,6 +18,11 @@ kind of thing (:class:`QueryIntent`):
   above the function);
 - documentation describes the code in the words a query uses.
 
+A test is also evidence: one that matches the query names the code it
+exercises, so that code gains a share of the test's score
+(:meth:`Scorer.add_test_evidence`), which finds an implementation whose own
+name and body share no word with the query.
+
 This module is pure: it must not query a store, embed or read files.
 """
 
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mycoder_lsp.memory import lexical
@@ -67,6 +72,15 @@ class RankingParams:
     doc_prior: float = -0.3
     # Candidates re-scored with what needs a lookup per chunk (references, content).
     short_list_extra: int = 20
+    # A test among the best ``evidence_pool`` candidates (the first
+    # ``evidence_tests`` of them) gives every candidate it names this share of
+    # its fused score. With tests in the corpus, on tune: MRR@10 0.461 -> 0.466,
+    # hand-written queries 0.346 -> 0.433; held-out 0.449 -> 0.451 (hand 0.378 ->
+    # 0.392); nothing changes without tests. 0.05 and 0.2 were no better, fewer
+    # tests (3 of 30) lost most of it.
+    test_evidence: float = 0.1
+    evidence_tests: int = 5
+    evidence_pool: int = 50
 
 
 # First words of a noun-phrase description ("A parser for...", "Base class
@@ -80,8 +94,12 @@ _STUB_WORDS = frozenset({"overload", "overloads", "overloaded", "stub", "stubs",
 _DOC_WORDS = frozenset({"doc", "docs", "documentation", "documented", "readme", "guide", "tutorial", "changelog",
                         "manual", "howto"})
 
-_TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testsuite"})
-_TEST_FILE = re.compile(r"^(test_.*|.*_test|.*_tests|conftest|.*\.(test|spec)|.*_spec|.*Tests?)\.[A-Za-z0-9]+$")
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "__mocks__", "spec", "specs", "testsuite", "testdata"})
+# A directory such as ``test_utils``, ``integration_tests`` or ``idle_test``.
+_TEST_DIR = re.compile(r"^(tests?_.+|.+_tests?)$")
+# ``tests.py`` and ``test.py`` are Django's and many small projects' test modules.
+_TEST_FILE = re.compile(r"^(tests?|test_.*|.*_test|.*_tests|conftest|.*\.(test|spec)|.*_spec|.*Tests?)\.[A-Za-z0-9]+$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".adoc")
 _DOC_DIRS = frozenset({"doc", "docs", "documentation"})
 _STUB_SUFFIXES = (".pyi", ".d.ts")
@@ -113,7 +131,7 @@ def is_test(path: str, name: str) -> bool:
     """A test: a file in a test directory or named like a test file, or a
     function named ``test_...`` (pytest's and unittest's convention)."""
     parts = path.split("/")
-    if any(p.lower() in _TEST_DIRS for p in parts[:-1]) or _TEST_FILE.match(parts[-1]):
+    if any(p.lower() in _TEST_DIRS or _TEST_DIR.match(p.lower()) for p in parts[:-1]) or _TEST_FILE.match(parts[-1]):
         return True
     last = name.rsplit(".", 1)[-1]
     return last.startswith("test_") or last == "test"
@@ -160,6 +178,7 @@ class Scorer:
         self._lex_rank = {cid: i for i, (cid, _) in enumerate(self.lex)}
         self._dense_rank = {cid: i for i, cid in enumerate(self.dense)}
         self._top_bm25 = max(self._bm25.values(), default=1.0) or 1.0
+        self._evidence: dict[int, float] = {}
 
     def fused(self, c: Candidate) -> float:
         """The mode's score, before priors."""
@@ -196,8 +215,34 @@ class Scorer:
             total += p.stub_prior
         return total
 
+    def evidence_sources(self, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The tests among ``ranked`` (best first) whose text to read for
+        :meth:`add_test_evidence`: none when the query asks for tests, which
+        then compete as themselves."""
+        p = self.params
+        if p.mode != "hybrid" or not p.test_evidence or self.intent.tests:
+            return []
+        return [c for c in ranked[: p.evidence_pool] if is_test(c.path, c.name)][: p.evidence_tests]
+
+    def add_test_evidence(self, sources: Sequence[tuple[Candidate, str]], candidates: Iterable[Candidate]) -> None:
+        """Let each (test, its text) in ``sources`` lift the non-test
+        ``candidates`` it names: by ``test_evidence`` × the best fused score of
+        a test naming it. :meth:`score` includes it from then on."""
+        named: dict[str, float] = {}
+        for test, text in sources:
+            fused = self.fused(test)
+            for word in set(_IDENTIFIER.findall(text)):
+                named[word] = max(named.get(word, 0.0), fused)
+        if not named:
+            return
+        for c in candidates:
+            last = c.name.rsplit(".", 1)[-1]
+            # Two-letter names (``id``, ``os``) are named by nearly every test.
+            if len(last) > 2 and last in named and not c.name.startswith("<") and not is_test(c.path, c.name):
+                self._evidence[c.id] = self.params.test_evidence * named[last]
+
     def score(self, c: Candidate) -> float:
-        return self.fused(c) + self.prior(c)
+        return self.fused(c) + self.prior(c) + self._evidence.get(c.id, 0.0)
 
 
 def _glob_matches(path: str, glob: str) -> bool:

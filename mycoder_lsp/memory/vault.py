@@ -424,6 +424,12 @@ class Vault:
         scorer = Scorer(params, query, lex, dense_rank, cos)
         meta = {c.id: c for c in self._candidates(ids, with_references=False) if paths.allows(c.path)}
         scores = {cid: scorer.score(c) for cid, c in meta.items()}
+        # The best tests name the code they exercise: read them, lift that code.
+        sources = scorer.evidence_sources([meta[cid] for cid in sorted(scores, key=lambda cid: -scores[cid])])
+        if sources:
+            texts = self._contents([c.id for c in sources])
+            scorer.add_test_evidence([(c, texts.get(c.id, "")) for c in sources], meta.values())
+            scores = {cid: scorer.score(c) for cid, c in meta.items()}
         # References need a lookup per name and stub detection the text: only
         # for those that can still make the top k.
         short = sorted(scores, key=lambda cid: -scores[cid])[: k + params.short_list_extra]

@@ -19,15 +19,16 @@ chunks: what a search and the vector matrix cost grows with), indexed before
 anything is timed; every modify then gathers context from the vault and
 records the exchange in it (session writes), as in an editor.
 
-    python bench/bench_overhead.py [--n 200] [--lines 2000] [--no-vault] [--packages email json ...]
+    python bench/bench_overhead.py [--n 200] [--lines 2000] [--no-vault] [--packages email json ...] [--old DIR]
 
 ``--vault-only`` times just the vault's part of a request in this process,
 over a copy of the whole stdlib (~20,000 chunks): a session write (as each
 request records its exchange) followed by the context search, the pair that
 reloaded the whole vector matrix before round 7.
 
-To time another version of the server, run this file with that tree as the
-working directory (``python -m mycoder_lsp`` imports from there).
+``--old DIR`` also times a copy of the old code (``git archive HEAD | tar -x
+-C DIR``) in the same run, started with DIR first on its ``PYTHONPATH``, so
+before and after share the machine's load.
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ import asyncio
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The tree whose code runs in this process: this one, or (``--validation-only --old``'s child) the old copy.
+sys.path.insert(0, os.environ.get("MYCODER_BENCH_TREE") or str(Path(__file__).resolve().parent.parent))
 
 from lsprotocol import types  # noqa: E402
 
@@ -153,15 +156,54 @@ def vault_only(n: int) -> None:
     print(line("session write + context search (CPU)", cpu))
 
 
-async def main(n: int, lines: int, vault: bool, packages: list[str]) -> None:
+def validation_only(n: int, lines: int) -> None:
+    """The modify path's validations in this process, as the orchestrator
+    makes them for each modify: the original (its baseline: cached by text,
+    but validated whenever the document changed) and the candidate edit.
+    Whatever code is first on ``sys.path`` is timed (``--old`` runs this in a
+    child process with the old copy first)."""
+    from mycoder_lsp.brains.orchestrator import Orchestrator, Request
+
     doc = document(lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "m.py").write_text(doc)
+        orchestrator = Orchestrator(Settings(), workspace_root=root)
+        request = Request(kind="modify", instruction="add a docstring", path=str(root / "m.py"), text=doc,
+                          language="python")
+        old_parse = 'def parse(text):\n    return [line for line in text.splitlines() if line]'
+        candidate = doc.replace(old_parse, NEW_PARSE)
+        for _ in range(3):  # warm up: imports, the project's settings
+            orchestrator._validate(request, doc, None)
+            orchestrator._validate(request, candidate, request.instruction)
+        both = []
+        for i in range(n):
+            # A document edited since the last modify: its baseline is validated again.
+            text = doc.replace("y = 0\n", f"y = {i}\n", 1)
+            request.text = text
+            c0 = time.process_time()
+            orchestrator._validate(request, text, None)
+            orchestrator._validate(request, text.replace(old_parse, NEW_PARSE), request.instruction)
+            both.append((time.process_time() - c0) * 1000)
+    import mycoder_lsp
+    print(f"modify's validations (original + candidate), {len(doc.splitlines())} lines, code at "
+          f"{Path(mycoder_lsp.__file__).parent.parent}; load average {os.getloadavg()[0]:.1f}")
+    print(line("  original + candidate (CPU)", both))
+
+
+async def main(n: int, lines: int, vault: bool, packages: list[str], old: Path | None = None) -> None:
+    doc = document(lines)
+    # The old copy first on the server's sys.path, before the installed (editable) package.
+    env = {"PYTHONPATH": str(old)} if old is not None else None
+    label = f"old code at {old}" if old is not None else "this tree"
+    print(f"-- {label}")
     with FakeOllama({"rules": [{"model": CODING, "reply": NEW_PARSE, "pieces": 8},
                                {"model": REASONING, "reply": "It splits text into lines.", "pieces": 4}]}) as fake:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "ws"
             workspace(root, doc, packages if vault else [])
             options = brains_options(fake.url, vault={"enabled": vault}, hover={"wait_ms": 5000})
-            async with lsp_session(root, profile="vscode", initialization_options=options) as client:
+            async with lsp_session(root, profile="vscode", initialization_options=options, env=env) as client:
                 t_index = time.perf_counter()
                 if vault:
                     await wait_index_end(client, 600)
@@ -227,8 +269,19 @@ if __name__ == "__main__":
     parser.add_argument("--packages", nargs="*", default=list(PACKAGES),
                         help="stdlib packages copied into the workspace for the vault")
     parser.add_argument("--vault-only", action="store_true", help="only the vault's part, in process, over the stdlib")
+    parser.add_argument("--validation-only", action="store_true",
+                        help="only the modify path's validations (original + candidate), in process")
+    parser.add_argument("--old", type=Path, default=None,
+                        help="also time a copy of the old code (git archive HEAD | tar -x -C DIR) in the same run")
     args = parser.parse_args()
     if args.vault_only:
         vault_only(args.n)
+    elif args.validation_only:
+        validation_only(args.n, args.lines)
+        if args.old is not None:
+            subprocess.run([sys.executable, __file__, "--validation-only", "--n", str(args.n), "--lines",
+                            str(args.lines)], check=True, env={**os.environ, "MYCODER_BENCH_TREE": str(args.old)})
     else:
         asyncio.run(main(args.n, args.lines, not args.no_vault, args.packages))
+        if args.old is not None:
+            asyncio.run(main(args.n, args.lines, not args.no_vault, args.packages, old=args.old.resolve()))

@@ -25,6 +25,7 @@ import contextvars
 import dataclasses
 import functools
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from mycoder_lsp.errors import UserError
 from mycoder_lsp.memory.redaction import Redactor, SecretInAnswer, redact
 from mycoder_lsp.text import split_lines
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
+from mycoder_lsp.validation.incremental import DocumentParses
 from mycoder_lsp.validation.pipeline import validate_text
 from mycoder_lsp.vocabulary import EDIT_INTENTS, INTENT_OF_KIND, KINDS, ROUTED_KIND, Kind
 
@@ -79,12 +81,27 @@ _NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("mycod
 
 class Baselines:
     """The findings of the last few original documents, by text and settings
-    (:meth:`Orchestrator._baseline`). Used from the event loop only."""
+    (:meth:`Orchestrator._baseline`), and the parse history of each of their
+    paths (:meth:`parses`). Used from the event loop only, but for
+    :meth:`parses`, which the validations in worker threads call."""
 
     def __init__(self, keep: int = BASELINES_KEPT, seconds: float = BASELINE_SECONDS) -> None:
         self.keep = keep
         self.seconds = seconds
         self._results: dict[tuple[str, ...], tuple[float, FileResult]] = {}
+        self._parses: dict[str, DocumentParses] = {}
+        self._parses_lock = threading.Lock()
+
+    def parses(self, path: str) -> DocumentParses:
+        """The parse history of ``path`` (validation/incremental.py): the
+        original and each candidate differ in one region, and so do the
+        candidates of one request and the next, so each is parsed from the last."""
+        with self._parses_lock:
+            found = self._parses.pop(path, None) or DocumentParses()
+            self._parses[path] = found  # the most recent last
+            while len(self._parses) > self.keep:
+                del self._parses[next(iter(self._parses))]
+            return found
 
     def get(self, key: tuple[str, ...]) -> FileResult | None:
         found = self._results.get(key)
@@ -666,8 +683,10 @@ class Orchestrator:
 
     def _validate(self, request: Request, text: str, instruction: str | None) -> FileResult:
         original = request.text if instruction is not None else None
-        return validate_text(text, path=request.path or "untitled", language=request.language, settings=self.settings,
-                             original=original, instruction=instruction, workspace_root=self.workspace_root)
+        path = request.path or "untitled"
+        return validate_text(text, path=path, language=request.language, settings=self.settings,
+                             original=original, instruction=instruction, workspace_root=self.workspace_root,
+                             parses=self.baselines.parses(path))
 
     async def _verify(self, request: Request, intent: str, target: Target, edit: Edit, language: str | None,
                       count: Callable[[str], Callable[[str], None]], redactor: Redactor) -> str | None:

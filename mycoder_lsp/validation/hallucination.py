@@ -36,7 +36,6 @@ import ast
 import dataclasses
 import re
 
-from mycoder_lsp.code.parsing import parse_python
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation import references
 from mycoder_lsp.validation.findings import Finding, Severity
@@ -134,18 +133,27 @@ def check_hallucination(src: PythonSource) -> list[Finding]:
 def _changed_functions(src: PythonSource) -> set[str] | None:
     """Qualified names whose source differs from the original's (None when
     there is no original to compare with)."""
-    if src.original is None:
+    before = src.original_tree
+    if before is None:
         return None
-    try:
-        before = parse_python(src.original)
-    except (SyntaxError, ValueError, RecursionError):
-        return None
-    old = {name: ast.dump(node) for name, node, _ in _definitions(before)}
-    return {
-        name
-        for name, node, _ in _definitions(src.tree)  # type: ignore[arg-type]
-        if old.get(name) != ast.dump(node)
-    }
+    old = {name: node for name, node, _ in _definitions(before)}
+    old_lines = to_lf(src.original or "").split("\n")
+    changed = set()
+    for name, node, _ in _definitions(src.tree):  # type: ignore[arg-type]
+        prior = old.get(name)
+        # The same lines are the same tree: ast.dump, the costly comparison
+        # (most of a candidate's validation on a large file), only for the rest.
+        if prior is None or (_lines_of(src.lines, node) != _lines_of(old_lines, prior)
+                             and ast.dump(prior) != ast.dump(node)):
+            changed.add(name)
+    return changed
+
+
+def _lines_of(lines: list[str], node: ast.AST) -> list[str]:
+    """The whole lines of a definition, its decorators included (a ``def``
+    or ``class`` always starts its line and takes the rest of its last one)."""
+    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])  # type: ignore[attr-defined]
+    return lines[start - 1:node.end_lineno]  # type: ignore[attr-defined]
 
 
 def _definitions(tree: ast.Module):  # type: ignore[no-untyped-def]
@@ -550,9 +558,8 @@ def _elided_comments(src: PythonSource) -> list[Finding]:
 
 
 def _missing_definitions(src: PythonSource) -> list[Finding]:
-    try:
-        before = parse_python(src.original or "")
-    except (SyntaxError, ValueError, RecursionError):
+    before = src.original_tree
+    if before is None:
         return []
     now = {name: node for name, node, _ in _definitions(src.tree)}  # type: ignore[arg-type]
     old = list(_definitions(before))

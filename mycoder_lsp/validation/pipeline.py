@@ -12,6 +12,7 @@ module must not import pygls.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import logging
 import tokenize
@@ -22,6 +23,7 @@ from mycoder_lsp.code.languages import language_for_path
 from mycoder_lsp.config import Settings, ValidationSettings, was_set
 from mycoder_lsp.validation import hallucination, lint, security, style, syntax
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
+from mycoder_lsp.validation.incremental import DocumentParses
 from mycoder_lsp.validation.project import Project, parse_python_version, project_for
 from mycoder_lsp.validation.source import PythonSource
 from mycoder_lsp.validation.suppress import apply_suppressions, our_codes
@@ -53,10 +55,13 @@ def validate_text(
     instruction: str | None = None,
     workspace_root: Path | None = None,
     project: Project | None = None,
+    parses: DocumentParses | None = None,
 ) -> FileResult:
     """Validate ``text``; ``original`` and ``instruction`` enable the MC5xx
     comparison checks (dropped functions) for generated edits. ``project``
-    defaults to the project of ``path`` (:func:`project_for`)."""
+    defaults to the project of ``path`` (:func:`project_for`). ``parses``:
+    the document's parse history, to parse only what changed since the last
+    text validated with it (the findings are the same)."""
     settings = settings or Settings()
     language = language or language_for_path(path)
     result = FileResult(path=path, language=language)
@@ -69,8 +74,9 @@ def validate_text(
     project = _with_settings(project, settings.validation)
     config = effective_validation(settings.validation, project)
     findings: list[Finding] = []
+    tree: ast.Module | None = None
     if language == "python":
-        tree, error = syntax.parse_python(text, path)
+        tree, error = parses.parse(text, path) if parses is not None else syntax.parse_python(text, path)
         src = PythonSource(text, path, tree, workspace_root, original, instruction, project)
         if error is not None and config.syntax:
             findings.append(error)
@@ -113,6 +119,8 @@ def validate_text(
                                   src=src if language == "python" else None)
     result.findings = sorted(findings, key=lambda f: (f.line, f.column, f.code))
     result.confidence = min(result.confidence, score(result.findings))
+    if parses is not None:
+        parses.release(tree)  # the layers are done with it: the next parse may build on its nodes
     return result
 
 

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mycoder_lsp.code.parsing import char_column
+from mycoder_lsp.code.parsing import char_column, parse_python
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
 
@@ -88,6 +88,17 @@ class PythonSource:
             ):
                 inside.update(range(node.lineno - 1, end - 1))  # type: ignore[attr-defined]
         return inside
+
+    @cached_property
+    def original_tree(self) -> ast.Module | None:
+        """The tree of ``original``, parsed once for every check that
+        compares with it; None without an original or when it does not parse."""
+        if self.original is None:
+            return None
+        try:
+            return parse_python(self.original)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
 
     @cached_property
     def guards(self) -> Guards:

@@ -26,6 +26,7 @@ from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.diagnostics_store import VALIDATION
 from mycoder_lsp.server.feature import Feature
 from mycoder_lsp.validation.findings import FileResult, Finding, Severity
+from mycoder_lsp.validation.incremental import DocumentParses
 from mycoder_lsp.validation.pipeline import validate_text
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 # Validating or closing a document at least this large hands freed memory back
 # to the system (see trim_heap).
 TRIM_AFTER_BYTES = 256 * 1024
+# Open documents whose last tree is kept for incremental parsing (the ones being edited).
+PARSES_KEPT = 8
 
 
 @dataclass
@@ -80,8 +83,10 @@ def over_size_limit(source: str, limit: int) -> bool:
     return len(source.encode("utf-8", "surrogatepass")) > limit
 
 
-def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
-    """Run the pipeline over an open document (called in a worker thread)."""
+def validate_document(server: MyCoderServer, doc: TextDocument, parses: DocumentParses | None = None) -> FileResult:
+    """Run the pipeline over an open document (called in a worker thread);
+    ``parses``: the document's parse history, so an edit re-parses only
+    the statements it touched."""
     path = server.path_of(doc.uri)
     source = doc.source
     language = language_of_document(doc.language_id, path)
@@ -94,7 +99,7 @@ def validate_document(server: MyCoderServer, doc: TextDocument) -> FileResult:
         return _skipped(path, language, "it looks like a binary file (it contains NUL characters)")
     try:
         result = validate_text(source, path=path, language=language, settings=server.settings,
-                               workspace_root=server.root)
+                               workspace_root=server.root, parses=parses)
     except Exception as exc:  # noqa: BLE001 - a bug in one check must not lose this version's publish
         log.exception("validating %s failed", path)
         return _skipped(path, language, f"a check failed with an internal error ({type(exc).__name__}; "
@@ -131,6 +136,9 @@ class DiagnosticsFeature(Feature):
         super().__init__(server)
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._cache: dict[str, _Cached] = {}
+        # Per recently validated open document: its last tree, so the next
+        # edit parses only what it touched (a tree costs ~60 bytes per character).
+        self._parses: dict[str, DocumentParses] = {}
         self.store = server.diagnostics
         self.store.listen(self._set_elsewhere)
         self.pull_mode = False
@@ -161,6 +169,7 @@ class DiagnosticsFeature(Feature):
     async def document_closed(self, uri: str) -> None:
         self._cancel(uri)
         cached = self._cache.pop(uri, None)
+        self._parses.pop(uri, None)
         self.store.clear(uri)
         if not self.pull_mode:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -236,7 +245,8 @@ class DiagnosticsFeature(Feature):
             cached.version = version
             return cached
         generation = self._generation
-        result = await self.server.run_in_thread(validate_document, self.server, doc)
+        parses = self._parses_of(uri)
+        result = await self.server.run_in_thread(validate_document, self.server, doc, parses)
         current = self.server.workspace.text_documents.get(uri)
         if current is None or current.version != version or generation != self._generation:
             return None  # closed, edited or re-configured meanwhile: a newer run will publish
@@ -246,6 +256,14 @@ class DiagnosticsFeature(Feature):
         self._cache[uri] = cached
         self.store.set(VALIDATION, uri, [to_diagnostic(doc, f) for f in shown])
         return cached
+
+    def _parses_of(self, uri: str) -> DocumentParses:
+        """``uri``'s parse history, kept for the :data:`PARSES_KEPT` documents validated last."""
+        parses = self._parses.pop(uri, None) or DocumentParses()
+        self._parses[uri] = parses
+        while len(self._parses) > PARSES_KEPT:
+            del self._parses[next(iter(self._parses))]
+        return parses
 
     @property
     def _ignored(self) -> set[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from mycoder_lsp.code.languages import language_of_document
+from mycoder_lsp.code.workspace import content_hash
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.diagnostics_store import VALIDATION
 from mycoder_lsp.server.feature import Feature
@@ -239,7 +239,7 @@ class DiagnosticsFeature(Feature):
             # Its diagnostics are one MC001: not worth hashing megabytes on the event loop.
             digest = f"too-large:{len(source)}"
         else:
-            digest = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            digest = content_hash(source)
         cached = self._cache.get(uri)
         if cached is not None and cached.digest == digest:
             cached.version = version

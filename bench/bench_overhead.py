@@ -274,6 +274,12 @@ if __name__ == "__main__":
     parser.add_argument("--old", type=Path, default=None,
                         help="also time a copy of the old code (git archive HEAD | tar -x -C DIR) in the same run")
     args = parser.parse_args()
+    if not os.environ.get("MYCODER_BENCH_TREE"):  # the parent, not --old's child
+        from bench.bytecode import compile_tree
+
+        for tree in (Path(__file__).resolve().parent.parent, args.old):
+            if tree is not None:
+                compile_tree(tree)  # both timed from bytecode (bench/bytecode.py)
     if args.vault_only:
         vault_only(args.n)
     elif args.validation_only:

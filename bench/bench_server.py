@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from lsprotocol import types  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
+from bench.bytecode import compile_tree  # noqa: E402
 from tests.e2e.lsp_session import capabilities_for, server_env  # noqa: E402
 
 RUFF = ROOT / ".venv" / "bin" / "ruff"
@@ -345,6 +346,9 @@ def bare_server() -> None:
 
 async def main(args: argparse.Namespace) -> None:
     only = set(args.only.split(","))
+    for tree in (ROOT, args.old):
+        if tree is not None:
+            compile_tree(tree)  # both timed from bytecode (bench/bytecode.py)
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         work = Path(tmp)

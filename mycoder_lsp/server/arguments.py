@@ -14,6 +14,7 @@ arguments are the editors' contract (editors/, tests/e2e).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -59,7 +60,9 @@ def _code(value: Any, _: Any) -> int | str | None:
     raise TypeError("must be a number or a string")
 
 
-def _converter() -> cattrs.Converter:
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The arguments' converter, made on first use (it costs ~10 ms: not at the server's start)."""
     # A converter of our own: hooks registered on a copy of lsprotocol's do not
     # reach the attrs classes it structures (its factories hold the original).
     # LSP types (ranges, positions) are still structured by lsprotocol's.
@@ -78,7 +81,6 @@ def _converter() -> cattrs.Converter:
     return converter
 
 
-CONVERTER = _converter()
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def structure(raw: Any, cls: type[T]) -> T:
         if not isinstance(raw, dict):
             # cattrs would read a record out of a list, or fail on it with a KeyError.
             raise TypeError("must be an object")
-        return CONVERTER.structure(raw, cls)
+        return converter().structure(raw, cls)
     except cattrs.StructureHandlerNotFoundError:
         raise  # a record this module got wrong, not the user's argument
     except Exception as exc:  # noqa: BLE001 - whatever the converter raised, the user gets one message
@@ -159,7 +161,7 @@ def structure(raw: Any, cls: type[T]) -> T:
 
 def to_json(record: Any) -> Any:
     """A record as JSON, without the fields left at their defaults."""
-    return CONVERTER.unstructure(record)
+    return converter().unstructure(record)
 
 
 def first(args: tuple[Any, ...]) -> Any:
@@ -298,7 +300,7 @@ class FeatureIdArguments:
 
 
 __all__ = [
-    "CONVERTER", "BadArguments", "DiagnosticArgument", "FeatureCreateArguments", "FeatureIdArguments",
-    "PatternsArguments", "Problem", "ProposalArguments", "SearchArguments", "TargetArguments", "first",
+    "BadArguments", "DiagnosticArgument", "FeatureCreateArguments", "FeatureIdArguments",
+    "PatternsArguments", "Problem", "ProposalArguments", "SearchArguments", "TargetArguments", "converter", "first",
     "problems", "structure", "to_json", "vault_arguments",
 ]

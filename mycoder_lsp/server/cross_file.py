@@ -27,7 +27,6 @@ from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
-from mycoder_lsp.brains.consequences import SOURCE, caller_findings
 from mycoder_lsp.code.workspace import read_source
 from mycoder_lsp.server.app import MyCoderServer
 from mycoder_lsp.server.documents import LspWorkspace
@@ -128,6 +127,8 @@ class CrossFile:
             self.server.spawn(self._check(pending[1], pending[2]), "cross-file:check")
 
     async def _check(self, edit: Edit, uri: str) -> None:
+        from mycoder_lsp.brains.consequences import SOURCE, caller_findings  # loaded with the request flow
+
         found = edit.consequences
         root = self.server.root
         if found is None or root is None:

@@ -15,6 +15,7 @@ import sys
 # Never needed before the first diagnostics: each one is imported by the thread
 # that opens the vault, or by the warm-up after the first publish (server/app.py).
 LATER = ("numpy", "mycoder_lsp.memory.vault", "mycoder_lsp.memory.store", "mycoder_lsp.brains.orchestrator",
+         "mycoder_lsp.brains.consequences",
          "mycoder_lsp.brains.router")
 
 PROBE = """

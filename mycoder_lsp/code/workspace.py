@@ -253,7 +253,9 @@ def iter_workspace_files(directory: Path, root: Path | None = None, *, exclude: 
     if listed is not None:
         yield from _from_git(start, listed, excluded)
     else:
-        yield from _walk(start, ignore_for(start, root), excluded)
+        # In a repository git could not list (or that ignores ``start`` as a whole), every
+        # ignore file up to its top applies below ``start``, as git would apply them.
+        yield from _walk(start, ignore_for(start, None if use_git and _uses_git(start) else root), excluded)
 
 
 def _walk(directory: Path, ignore: GitIgnore, excluded: frozenset[Path]) -> Iterator[Path]:
@@ -286,13 +288,38 @@ def _walk(directory: Path, ignore: GitIgnore, excluded: frozenset[Path]) -> Iter
 
 def _git_files(directory: Path) -> list[str] | None:
     """What git lists under ``directory`` (relative paths), or None when it
-    is not in a work tree git can read (then the walk reads .gitignore)."""
+    is not in a work tree git can read (then the walk reads .gitignore).
+
+    Also None for a directory its repository ignores as a whole (a Python
+    under ``~/.pyenv/versions``, which pyenv's own repository ignores): git
+    lists nothing there, but a directory the user opens or names is theirs
+    to check, as ruff checks it; the walk then applies the ignore files'
+    rules below it."""
     if not _uses_git(directory):
         return None
+    found = _git(directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+    if found is None:
+        return None
+    returncode, out = found
+    if returncode != 0:
+        return None
+    if len(out) > GIT_OUTPUT_LIMIT:
+        out = out[:GIT_OUTPUT_LIMIT].rsplit(b"\0", 1)[0]
+    # git prints each path once per stage of a conflicted file: one is enough.
+    listed = list(dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p))
+    if not listed:
+        ignored = _git(directory, "check-ignore", "-q", ".")
+        if ignored is not None and ignored[0] == 0:
+            return None
+    return listed
+
+
+def _git(directory: Path, *args: str) -> tuple[int, bytes] | None:
+    """(exit status, stdout) of one git command in ``directory``, without a shell,
+    within GIT_TIMEOUT; None when git cannot be run or takes too long."""
     try:
         proc = subprocess.Popen(
-            ["git", "-C", str(directory), *GIT_SAFE, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-             "--", "."],
+            ["git", "-C", str(directory), *GIT_SAFE, *args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"})
     except OSError:
@@ -303,12 +330,7 @@ def _git_files(directory: Path) -> list[str] | None:
         proc.kill()
         proc.communicate()
         return None
-    if proc.returncode != 0:
-        return None
-    if len(out) > GIT_OUTPUT_LIMIT:
-        out = out[:GIT_OUTPUT_LIMIT].rsplit(b"\0", 1)[0]
-    # git prints each path once per stage of a conflicted file: one is enough.
-    return list(dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p))
+    return proc.returncode, out
 
 
 def _uses_git(directory: Path) -> bool:

@@ -82,6 +82,23 @@ def test_git_listing_and_walk_agree(tmp_path: Path):
         p.relative_to(walked).as_posix() for p in iter_source_files(walked, walked)]
 
 
+@pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
+def test_a_directory_its_repository_ignores_is_still_walked_when_named(tmp_path: Path):
+    # pyenv's own repository ignores /versions: a Python's stdlib under it is nobody's
+    # build output, and `check` on it listed no file at all.
+    repo = tmp_path / "pyenv"
+    (repo / "versions" / "lib" / "json").mkdir(parents=True)
+    (repo / ".gitignore").write_text("/versions\n*.pyc\n")
+    (repo / "tool.py").write_text("x = 1\n")
+    (repo / "versions" / "lib" / "json" / "decoder.py").write_text("y = 2\n")
+    (repo / "versions" / "lib" / "json" / "decoder.pyc").write_bytes(b"\0")
+    git_init(repo, "tool.py", ".gitignore")
+    assert rels(repo, iter_source_files(repo, repo)) == ["tool.py"]
+    named = repo / "versions" / "lib"
+    # The ignore files' rules still hold below it (*.pyc), and nothing outside it is listed.
+    assert rels(named, iter_workspace_files(named, named)) == ["json/decoder.py"]
+
+
 def test_a_broken_repository_falls_back_to_the_walk(tmp_path: Path):
     root = make_tree(tmp_path / "ws")
     (root / ".git").write_text("gitdir: /nonexistent\n")  # git fails here

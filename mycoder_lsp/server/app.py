@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -119,11 +120,13 @@ class MyCoderServer(LanguageServer):
         self.published.set()
 
     async def warm_up(self) -> None:
-        """Import :data:`WARM_UP_MODULES` off the event loop, after the start's own work."""
+        """Import :data:`WARM_UP_MODULES` off the event loop, after the start's own work,
+        then move what is alive by then (the modules, mostly) out of the collector's reach."""
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.published.wait(), timeout=WARM_UP_AFTER)
         for name in WARM_UP_MODULES:
             await self.run_in_thread(importlib.import_module, name)
+        await self.run_in_thread(freeze_start_up)
 
     async def wait_ready(self) -> None:
         # A document opened while workspace/configuration is in flight must
@@ -240,6 +243,16 @@ class MyCoderServer(LanguageServer):
         logging.getLogger("mycoder_lsp").setLevel(settings.log_level.upper())
         self.report_settings_problems(problems)
         await self.dispatch("settings_changed", lambda f: f.settings_changed())
+
+
+def freeze_start_up() -> None:
+    """``gc.freeze()`` after a collection: the objects of the start-up (imported
+    modules, their tables) are never traversed again by a full collection. On a
+    2,000-line file those collections were the slow edits: validation per edit
+    p95 71 -> 40 ms, mean 33 -> 30 ms (in process, 60 edits). What dies later is
+    still freed: by reference counting, or by the collector if made after this."""
+    gc.collect()
+    gc.freeze()
 
 
 def _root_from(params: types.InitializeParams) -> Path | None:

@@ -203,7 +203,10 @@ async def main(n: int, lines: int, vault: bool, packages: list[str], old: Path |
             root = Path(tmp) / "ws"
             workspace(root, doc, packages if vault else [])
             options = brains_options(fake.url, vault={"enabled": vault}, hover={"wait_ms": 5000})
-            async with lsp_session(root, profile="vscode", initialization_options=options, env=env) as client:
+            # Started in the workspace, as an editor does: from this tree's directory, ``-m``
+            # would import this tree's mycoder_lsp before the old copy on PYTHONPATH.
+            async with lsp_session(root, profile="vscode", initialization_options=options, env=env,
+                                   cwd=root) as client:
                 t_index = time.perf_counter()
                 if vault:
                     await wait_index_end(client, 600)

@@ -208,3 +208,23 @@ async def test_requests_on_documents_not_open_or_out_of_range(root):
         # Still alive.
         still = open_document(client, root / "h.py", BROKEN)
         assert "MC101" in codes(await wait_for_diagnostics(client, still))
+
+
+async def test_an_undone_edit_gets_the_earlier_findings_for_its_own_version(root):
+    # An edit applied and taken back (undo, redo) returns to a text checked a moment
+    # ago: its findings come back for the new version, at that text's positions.
+    text = "import os\n\n\ndef f(x):\n    return x\n"
+    async with lsp_session(root, profile="neovim") as client:
+        uri = open_document(client, root / "a.py", text)
+        first = await wait_for_diagnostics(client, uri, version=1)
+        unused = next(d for d in first if d.code == "MC313")
+        assert unused.range.start.line == 0
+        change(client, uri, 2, (0, 0), (0, 0), "import sys\n")  # a line above: the finding moves down
+        second = await wait_for_diagnostics(client, uri, version=2)
+        assert sorted(d.range.start.line for d in second if d.code == "MC313") == [0, 1]
+        change(client, uri, 3, (0, 0), (1, 0), "")  # undo
+        third = await wait_for_diagnostics(client, uri, version=3)
+        assert [(d.code, d.range, d.message) for d in third] == [(d.code, d.range, d.message) for d in first]
+        change(client, uri, 4, (0, 0), (0, 0), "import sys\n")  # redo
+        fourth = await wait_for_diagnostics(client, uri, version=4)
+        assert [(d.code, d.range, d.message) for d in fourth] == [(d.code, d.range, d.message) for d in second]

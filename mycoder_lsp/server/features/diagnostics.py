@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
@@ -37,16 +38,20 @@ log = logging.getLogger(__name__)
 TRIM_AFTER_BYTES = 256 * 1024
 # Open documents whose last tree is kept for incremental parsing (the ones being edited).
 PARSES_KEPT = 8
+# Earlier texts of a document whose findings are kept: an undo, a redo, an
+# edit applied and taken back come back to one of them, and are not checked again.
+VERSIONS_KEPT = 4
 
 
 @dataclass
 class _Cached:
-    """The last validation of a document: what it described (its diagnostics
-    are in the server's store, source VALIDATION)."""
+    """One validation of a document: what it described, and the findings shown
+    (as diagnostics they are in the server's store, source VALIDATION)."""
 
     version: int | None
     digest: str
     size: int = 0
+    shown: list[Finding] = field(default_factory=list)
 
 
 def to_diagnostic(doc: TextDocument, finding: Finding) -> types.Diagnostic:
@@ -136,6 +141,8 @@ class DiagnosticsFeature(Feature):
         super().__init__(server)
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._cache: dict[str, _Cached] = {}
+        # Per open document, its last VERSIONS_KEPT validations by digest (the current one last).
+        self._versions: dict[str, OrderedDict[str, _Cached]] = {}
         # Per recently validated open document: its last tree, so the next
         # edit parses only what it touched (a tree costs ~60 bytes per character).
         self._parses: dict[str, DocumentParses] = {}
@@ -169,6 +176,7 @@ class DiagnosticsFeature(Feature):
     async def document_closed(self, uri: str) -> None:
         self._cancel(uri)
         cached = self._cache.pop(uri, None)
+        self._versions.pop(uri, None)
         self._parses.pop(uri, None)
         self.store.clear(uri)
         if not self.pull_mode:
@@ -179,6 +187,7 @@ class DiagnosticsFeature(Feature):
     async def settings_changed(self) -> None:
         self._generation += 1
         self._cache.clear()
+        self._versions.clear()
         self.store.clear_source(VALIDATION)
         if self.pull_mode:
             self._refresh()
@@ -244,6 +253,14 @@ class DiagnosticsFeature(Feature):
         if cached is not None and cached.digest == digest:
             cached.version = version
             return cached
+        versions = self._versions.get(uri)
+        earlier = versions.get(digest) if versions is not None else None
+        if earlier is not None:
+            # This text was checked a moment ago (an undo): its findings, placed in this version.
+            earlier.version = version
+            self._keep(uri, earlier)
+            self.store.set(VALIDATION, uri, [to_diagnostic(doc, f) for f in earlier.shown])
+            return earlier
         generation = self._generation
         parses = self._parses_of(uri)
         result = await self.server.run_in_thread(validate_document, self.server, doc, parses)
@@ -252,10 +269,19 @@ class DiagnosticsFeature(Feature):
             return None  # closed, edited or re-configured meanwhile: a newer run will publish
         findings = [f for f in result.findings if f.code not in self._ignored]
         shown = cap_findings(findings, self.server.settings.validation.max_diagnostics)
-        cached = _Cached(version, digest, size=len(source))
-        self._cache[uri] = cached
+        cached = _Cached(version, digest, size=len(source), shown=shown)
+        self._keep(uri, cached)
         self.store.set(VALIDATION, uri, [to_diagnostic(doc, f) for f in shown])
         return cached
+
+    def _keep(self, uri: str, cached: _Cached) -> None:
+        """``cached`` is ``uri``'s current validation, and the newest of its kept versions."""
+        self._cache[uri] = cached
+        versions = self._versions.setdefault(uri, OrderedDict())
+        versions.pop(cached.digest, None)
+        versions[cached.digest] = cached
+        while len(versions) > VERSIONS_KEPT:
+            versions.popitem(last=False)
 
     def _parses_of(self, uri: str) -> DocumentParses:
         """``uri``'s parse history, kept for the :data:`PARSES_KEPT` documents validated last."""

@@ -65,9 +65,14 @@ def to_diagnostic(doc: TextDocument, finding: Finding) -> types.Diagnostic:
         text = lines[line].rstrip("\r\n") if lines else ""
         return ServerTextPosition(line, min(max(column, 0), len(text)))
 
-    rng = doc.range_to_client_units(
-        ServerTextRange(clamp(finding.line, finding.column), clamp(finding.end_line, finding.end_column))
-    )
+    start, end = clamp(finding.line, finding.column), clamp(finding.end_line, finding.end_column)
+    if lines and lines[start.line].isascii() and lines[end.line].isascii():
+        # One code unit per character in UTF-8 and UTF-16 alike: nothing to convert
+        # (the conversion walks the line's characters, for every finding of every edit).
+        rng = types.Range(start=types.Position(start.line, start.character),
+                          end=types.Position(end.line, end.character))
+    else:
+        rng = doc.range_to_client_units(ServerTextRange(start, end))
     return types.Diagnostic(
         range=rng,
         message=finding.message,

@@ -56,6 +56,28 @@ _GRAMMARS_LOADED: dict[str, Any] = {}
 _PARSERS = threading.local()
 
 
+def all_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node under ``tree`` (itself included), in no particular order:
+    ``ast.walk`` without its generator and deque, for the hot paths that visit
+    every node of a large file (validation's shared traversal, line shifts)."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = [tree]
+    pop, push, keep = stack.pop, stack.append, found.append
+    node_type = ast.AST
+    while stack:
+        node = pop()
+        keep(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
+    return found
+
+
 def tree_sitter_language(language: str) -> Any | None:
     """The tree-sitter ``Language`` for ``language``, loaded once per
     process; None when its grammar wheel is missing or broken (logged once),
@@ -118,5 +140,5 @@ def char_column(line: str, byte_col: int) -> int:
     return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
 
 
-__all__ = ["GRAMMARS", "char_column", "parse_python", "parse_tree", "parser_for", "source_bytes",
+__all__ = ["GRAMMARS", "all_nodes", "char_column", "parse_python", "parse_tree", "parser_for", "source_bytes",
            "tree_sitter_language"]

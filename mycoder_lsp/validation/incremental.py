@@ -32,6 +32,7 @@ import ast
 import threading
 from dataclasses import dataclass
 
+from mycoder_lsp.code.parsing import all_nodes
 from mycoder_lsp.code.parsing import parse_python as parse_ast
 from mycoder_lsp.validation import syntax
 from mycoder_lsp.validation.findings import Finding
@@ -183,20 +184,8 @@ def _splice(last: _Version, lines: list[str]) -> ast.Module | None:
 
 def _shift(tree: ast.AST, by: int) -> None:
     """``ast.increment_lineno`` without ``ast.walk``'s generator overhead."""
-    stack = [tree]
-    pop, push = stack.pop, stack.append
-    node_type = ast.AST
-    while stack:
-        node = pop()
+    for node in all_nodes(tree):
         if "lineno" in node._attributes:
             node.lineno += by  # type: ignore[attr-defined]
             if getattr(node, "end_lineno", None) is not None:
                 node.end_lineno += by  # type: ignore[attr-defined]
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, node_type):
-                        push(item)
-            elif isinstance(value, node_type):
-                push(value)

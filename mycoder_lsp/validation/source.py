@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mycoder_lsp.code.parsing import char_column, parse_python
+from mycoder_lsp.code.parsing import all_nodes, char_column, parse_python
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
 
@@ -51,20 +51,8 @@ class PythonSource:
         by_type: dict[type, list[ast.AST]] = defaultdict(list)
         if self.tree is None:
             return by_type
-        stack: list[ast.AST] = [self.tree]
-        pop, push = stack.pop, stack.append
-        node_type = ast.AST
-        while stack:
-            node = pop()
+        for node in all_nodes(self.tree):
             by_type[node.__class__].append(node)
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if value.__class__ is list:
-                    for item in value:
-                        if isinstance(item, node_type):
-                            push(item)
-                elif isinstance(value, node_type):
-                    push(value)
         return by_type
 
     def of_type(self, *types: type) -> list[Any]:

@@ -36,6 +36,8 @@ from mycoder_lsp.code.parsing import all_nodes
 from mycoder_lsp.code.parsing import parse_python as parse_ast
 from mycoder_lsp.validation import syntax
 from mycoder_lsp.validation.findings import Finding
+from mycoder_lsp.validation.flakes import FlakesMemo
+from mycoder_lsp.validation.source import NodeIndexMemo
 
 # A segment over this share of the file's lines is parsed as a whole file:
 # the splice would save little and costs a shift of the rest.
@@ -78,6 +80,10 @@ class DocumentParses:
         self._lent: dict[int, _Version] = {}
         self._lock = threading.Lock()
         self.stats = ParseStats()
+        # pyflakes' findings per function of the last version checked (the
+        # lint layer's history of this document; nothing here reads it).
+        self.flakes = FlakesMemo()
+        self.nodes = NodeIndexMemo()  # validation's node index, per statement
 
     def parse(self, text: str, path: str) -> tuple[ast.Module | None, Finding | None]:
         """The tree of ``text`` or its syntax error (as :func:`syntax.parse_python`)."""

@@ -19,7 +19,9 @@ import re
 from dataclasses import dataclass, field
 
 from mycoder_lsp.config import LintSettings
+from mycoder_lsp.validation import flakes
 from mycoder_lsp.validation.findings import Finding, Severity
+from mycoder_lsp.validation.flakes import FlakesMemo
 from mycoder_lsp.validation.guards import RUNNING
 from mycoder_lsp.validation.source import PythonSource
 
@@ -84,7 +86,9 @@ UNKNOWN_PYFLAKES = ("MC399", W, "")
 _SKIPPED = {"ImportStarUsed", "DoctestSyntaxError"}
 
 
-def check_lint(src: PythonSource, lint: LintSettings) -> list[Finding]:
+def check_lint(src: PythonSource, lint: LintSettings, memo: FlakesMemo | None = None) -> list[Finding]:
+    """``memo``: what pyflakes found in the last version of this document
+    (:mod:`~mycoder_lsp.validation.flakes`); the findings are the same."""
     findings: list[Finding] = []
     is_init = src.path.endswith("__init__.py")
     for node in src.of_type(ast.ImportFrom):
@@ -107,22 +111,21 @@ def check_lint(src: PythonSource, lint: LintSettings) -> list[Finding]:
                     "MC302", f"Line is {len(line)} characters long, over the hard limit of {limit}: split it.",
                     Severity.WARNING, index, limit, index, len(line)))
     if lint.pyflakes and src.tree is not None:
-        findings += run_pyflakes(src)
+        findings += run_pyflakes(src, memo)
     return findings
 
 
-def run_pyflakes(src: PythonSource) -> list[Finding]:
-    from pyflakes import checker
-
+def run_pyflakes(src: PythonSource, memo: FlakesMemo | None = None) -> list[Finding]:
+    assert src.tree is not None
     try:
-        result = checker.Checker(src.tree, filename=src.path or "<string>")
+        messages = flakes.check(src.tree, src.path or "<string>", src.lines, memo)
     except (RecursionError, ValueError):  # pathological nesting; the other layers still ran
         log.warning("pyflakes could not check %s", src.path, exc_info=True)
         return []
     findings: list[Finding] = []
     expected: _ExpectedNameErrors | None = None
     reexports: set[tuple[int, str]] | None = None
-    for message in result.messages:
+    for message in messages:
         name = type(message).__name__
         if name in _SKIPPED:
             continue

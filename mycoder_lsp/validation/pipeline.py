@@ -76,8 +76,10 @@ def validate_text(
     findings: list[Finding] = []
     tree: ast.Module | None = None
     if language == "python":
+        memo = parses.flakes if parses is not None else None
         tree, error = parses.parse(text, path) if parses is not None else syntax.parse_python(text, path)
-        src = PythonSource(text, path, tree, workspace_root, original, instruction, project)
+        src = PythonSource(text, path, tree, workspace_root, original, instruction, project,
+                           node_memo=parses.nodes if parses is not None else None)
         if error is not None and config.syntax:
             findings.append(error)
         if error is not None and not config.syntax:
@@ -85,7 +87,7 @@ def validate_text(
             result.confidence = 0.0
         layers: list[tuple[bool, Callable[[], list[Finding]]]] = [
             (config.style.enabled, lambda: style.check_style(src, config.style)),
-            (config.lint.enabled, lambda: lint.check_lint(src, config.lint)),
+            (config.lint.enabled, lambda: lint.check_lint(src, config.lint, memo)),
             (config.security, lambda: security.check_security(src, list(settings.constitution.forbidden_sources))),
             (config.hallucination, lambda: hallucination.check_hallucination(src)),
         ]

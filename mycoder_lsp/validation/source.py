@@ -37,6 +37,9 @@ class PythonSource:
     # The checked file's project (root, line length, lowest Python); None:
     # unknown, judge as for the running interpreter.
     project: Project | None = None
+    # The node index of this document's last tree, whose untouched statements
+    # this tree shares (validation/incremental.py); None: index it whole.
+    node_memo: NodeIndexMemo | None = None
     lines: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,9 +51,11 @@ class PythonSource:
     def nodes(self) -> dict[type, list[ast.AST]]:
         """Every node of the tree grouped by type, from one traversal that all
         layers share (``ast.walk`` once per layer would cost more than pyflakes)."""
-        by_type: dict[type, list[ast.AST]] = defaultdict(list)
         if self.tree is None:
-            return by_type
+            return defaultdict(list)
+        if self.node_memo is not None:
+            return self.node_memo.index(self.tree)
+        by_type: dict[type, list[ast.AST]] = defaultdict(list)
         for node in all_nodes(self.tree):
             by_type[node.__class__].append(node)
         return by_type
@@ -136,6 +141,37 @@ class PythonSource:
         if start < 0 or not text.startswith(name, start):
             return self.finding(code, message, severity, node)
         return Finding(code, message, severity, lineno - 1, start, lineno - 1, start + len(name))
+
+
+class NodeIndexMemo:
+    """The nodes of each top-level statement of a document's last tree, by
+    type. An incremental parse hands the next version's tree the statements
+    an edit did not touch as the same objects, so only the others are
+    traversed again. The index is :func:`all_nodes`' own, order included:
+    that traversal visits the module, its type comments, then each statement
+    whole from the last to the first."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[ast.AST, dict[type, list[ast.AST]]]] = {}
+
+    def index(self, tree: ast.Module) -> dict[type, list[ast.AST]]:
+        kept, now = self._kept, {}
+        by_type: dict[type, list[ast.AST]] = defaultdict(list)
+        by_type[tree.__class__].append(tree)
+        for comment in reversed(tree.type_ignores):
+            by_type[comment.__class__].append(comment)
+        for statement in reversed(tree.body):
+            entry = kept.get(id(statement))
+            if entry is None or entry[0] is not statement:  # the id of a statement since freed
+                own: dict[type, list[ast.AST]] = defaultdict(list)
+                for node in all_nodes(statement):
+                    own[node.__class__].append(node)
+                entry = (statement, own)
+            now[id(statement)] = entry
+            for kind, nodes in entry[1].items():
+                by_type[kind].extend(nodes)
+        self._kept = now  # one assignment: a concurrent index reads the old or the new
+        return by_type
 
 
 def scan_comment(line: str, start: int = 0, quote: str = "") -> tuple[int, str]:

@@ -4,7 +4,8 @@ The differential tests edit real files (a fixed, seeded sample of the
 standard library) at random, with the characters that move statement
 boundaries (quotes, brackets, colons, indentation, comment markers,
 backslashes, decorators, imports), and require the spliced tree, and the
-findings and confidence validated from it, to equal a full parse's.
+findings and confidence validated from it, and the node index that reuses
+the last tree's statements, to equal a full parse's.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import ast
 import random
 import sysconfig
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from mycoder_lsp.code.parsing import all_nodes
 from mycoder_lsp.validation.incremental import DocumentParses
 from mycoder_lsp.validation.pipeline import validate_text
+from mycoder_lsp.validation.source import NodeIndexMemo
 from mycoder_lsp.validation.syntax import parse_python
 
 # The sampled stdlib files have invalid escapes ("\\w" in docstrings): each parse would warn.
@@ -61,6 +65,17 @@ def dump(tree: ast.AST | None) -> str:
     return ast.dump(tree, include_attributes=True) if tree is not None else "<none>"
 
 
+def index_of(tree: ast.AST) -> dict[type, list[ast.AST]]:
+    found: dict[type, list[ast.AST]] = defaultdict(list)
+    for node in all_nodes(tree):
+        found[node.__class__].append(node)
+    return found
+
+
+def ids(index: dict[type, list[ast.AST]]) -> dict[type, list[int]]:
+    return {kind: [id(node) for node in nodes] for kind, nodes in index.items()}
+
+
 def test_spliced_trees_equal_full_parses() -> None:
     rng = random.Random(20261201)
     incremental = 0
@@ -68,7 +83,7 @@ def test_spliced_trees_equal_full_parses() -> None:
         base = path.read_text(encoding="utf-8")
         if number % 4 == 3:  # as a Windows editor sends it
             base = base.replace("\n", "\r\n")
-        parses = DocumentParses()
+        parses, nodes = DocumentParses(), NodeIndexMemo()
         parses.release(parses.parse(base, str(path))[0])
         for _ in range(40):
             edited = random_edit(base, rng)
@@ -76,6 +91,8 @@ def test_spliced_trees_equal_full_parses() -> None:
             full, full_error = parse_python(edited, str(path))
             assert dump(tree) == dump(full), f"{path.name}: the splice differs from a full parse"
             assert error == full_error
+            if tree is not None:  # the node index reusing the last tree's statements: all_nodes', in order
+                assert ids(nodes.index(tree)) == ids(index_of(tree)), path.name
             parses.release(tree)
             if tree is not None:
                 base = edited

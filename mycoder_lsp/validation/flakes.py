@@ -1,0 +1,297 @@
+"""pyflakes on a new version of a module, reusing what it found in the
+functions that did not change.
+
+pyflakes reads a module in two passes: the module level first (imports,
+class bodies, signatures, decorators), then each function body, deferred
+until the module's names are all bound. Function bodies are most of the
+work, and an edit usually changes one. :class:`FlakesMemo` keeps, per
+function of the last version checked, what its body reported and which
+module-level names it used; the next version's check runs the module level
+as always and, for each function whose text, indentation and enclosing
+scopes are the same, replays those messages (shifted to its new line) and
+marks those names used instead of reading the body again.
+
+The messages must be the ones a full run gives. Replaying a function is
+only done when nothing it could depend on or affect has changed:
+
+- the module's final names, with each binding's kind and import target (a
+  function body resolves its free names there; class bodies it cannot see);
+- ``from __future__ import annotations`` and the file name;
+- no ``global`` or ``nonlocal`` statement in the module (pyflakes binds
+  both in the module's names from inside a function, and deletes messages
+  already reported; a module with one is checked whole), no wildcard
+  import (pyflakes marks those used by another path), no doctests checked;
+- the function binds no name that an enclosing scope imports (pyflakes
+  records that on the import, to report later), and none of its messages
+  quotes another line (a redefinition's or an earlier use's line number).
+
+Functions nested in another function, lambdas, and functions with type
+parameters are read with their enclosing unit or at the module level, as
+pyflakes reads them. pyflakes is imported on first use (not at start-up).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# Messages that quote another line: replaying them could quote a stale one.
+_QUOTES_A_LINE = frozenset({"RedefinedWhileUnused", "ImportShadowedByLoopVar", "UndefinedLocal"})
+# What a replayed use leaves in a binding's ``used``: truthy, and never the
+# scope pyflakes compares it with.
+_REPLAYED = (object(), None)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One function body's part of a check."""
+
+    lineno: int
+    messages: tuple[Any, ...]
+    marks: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _State:
+    signature: object
+    entries: dict[tuple[str, int, tuple[str, ...]], _Entry]
+
+
+@dataclass
+class FlakeStats:
+    """How the checks with one memo went (for tests and the benchmark)."""
+
+    runs: int = 0
+    replayed: int = 0  # function bodies not read again
+    read: int = 0  # function bodies read
+
+
+class FlakesMemo:
+    """The functions of one document's last checked version. Thread-safe:
+    a state is never changed once stored, each check stores a new one."""
+
+    def __init__(self) -> None:
+        self._state: _State | None = None
+        self._lock = threading.Lock()
+        self.stats = FlakeStats()
+
+    def _get(self) -> _State | None:
+        with self._lock:
+            return self._state
+
+    def _put(self, state: _State | None) -> None:
+        with self._lock:
+            self._state = state
+
+
+def check(tree: ast.Module, filename: str, lines: list[str], memo: FlakesMemo | None = None) -> list[Any]:
+    """pyflakes' messages for ``tree`` (whose source lines are ``lines``),
+    reusing and then updating ``memo``."""
+    from pyflakes import checker
+
+    doctests = "PYFLAKES_DOCTEST" in os.environ  # pyflakes' own default
+    if memo is None or doctests:
+        return checker.Checker(tree, filename=filename, withDoctest=doctests).messages
+    run = _checker_class()(tree, filename, lines, memo._get())
+    memo.stats.runs += 1
+    memo.stats.replayed += run.replayed
+    memo.stats.read += len(run.units) - run.replayed
+    memo._put(run.state())
+    if run.saw_global and run.replayed:
+        # This version added a `global` to a function: what was replayed
+        # may be wrong. (A run that replays nothing is pyflakes' own.)
+        return checker.Checker(tree, filename=filename, withDoctest=False).messages
+    return run.messages
+
+
+@dataclass(eq=False)
+class _Unit:
+    """A function body read in this check, with what it nests."""
+
+    key: tuple[str, int, tuple[str, ...]]
+    lineno: int
+    messages: list[Any] = field(default_factory=list)
+    marks: set[str] = field(default_factory=set)
+    cacheable: bool = True
+
+
+@functools.cache
+def _checker_class() -> type:
+    from pyflakes import checker as pf
+
+    class RecordingModuleScope(pf.ModuleScope):  # type: ignore[misc,name-defined]
+        """The module scope, noting each name a function body looks up:
+        ``window`` maps it to its binding's ``used`` before the lookup."""
+
+        window: dict[str, Any] | None = None
+
+        def __getitem__(self, key: str) -> Any:
+            binding: Any = dict.__getitem__(self, key)
+            window = self.window
+            if window is not None and key not in window:
+                window[key] = binding.used
+            return binding
+
+    unit_scopes = (RecordingModuleScope, pf.ClassScope)
+
+    class MemoChecker(pf.Checker):  # type: ignore[misc,name-defined]
+        def __init__(self, tree: ast.Module, filename: str, lines: list[str], previous: _State | None) -> None:
+            self._lines = lines
+            self._previous = previous
+            self._unit: _Unit | None = None
+            self.deadScopes: list[Any] = []
+            self._signature: object = None
+            self._replay = False
+            self.units: list[_Unit] = []
+            self.replayed = 0
+            self.saw_global = False
+            super().__init__(tree, filename=filename, withDoctest=False)
+
+        @contextlib.contextmanager
+        def in_scope(self, cls: type) -> Iterator[None]:  # pyflakes' own, plus the recording scope and the unit
+            scope = (RecordingModuleScope if not self.scopeStack else cls)()
+            scope._mycoder_unit = self._unit
+            self.scopeStack.append(scope)
+            try:
+                yield
+            finally:
+                self.deadScopes.append(self.scopeStack.pop())
+
+        def report(self, messageClass: type, *args: Any, **kwargs: Any) -> None:
+            message = messageClass(self.filename, *args, **kwargs)
+            self.messages.append(message)
+            if self._unit is not None:
+                self._unit.messages.append(message)
+
+        def deferFunction(self, callable: Callable[[], None]) -> None:
+            unit = self._unit
+            root = False
+            if unit is None:
+                node = _function_of(callable)
+                if node is not None and all(type(s) in unit_scopes for s in self.scopeStack):
+                    end = node.end_lineno or node.lineno
+                    text = "\n".join(self._lines[node.lineno - 1:end])
+                    shape = tuple(type(s).__name__ for s in self.scopeStack)
+                    unit = _Unit((text, node.col_offset, shape), node.lineno)
+                    self.units.append(unit)
+                    root = True
+            if unit is not None:
+                callable = functools.partial(self._run_unit, callable, unit, root)
+            super().deferFunction(callable)
+
+        def _run_unit(self, callable: Callable[[], None], unit: _Unit, root: bool) -> None:
+            scope = self.scopeStack[0]
+            if root and self._may_replay(scope):
+                entry = self._previous.entries.get(unit.key)  # type: ignore[union-attr]
+                if entry is not None:
+                    self._replay_entry(scope, unit, entry)
+                    return
+            outer, self._unit = self._unit, unit
+            window: dict[str, Any] = {}
+            scope.window = window
+            try:
+                callable()
+            finally:
+                scope.window = None
+                self._unit = outer
+            for name, before in window.items():
+                binding = dict.get(scope, name)
+                if binding is not None and binding.used is not before:
+                    unit.marks.add(name)
+
+        def _may_replay(self, scope: Any) -> bool:
+            if self._signature is None:  # the module level is done: its names are final now
+                self._signature = _signature(scope, self)
+                self._replay = (self._previous is not None and self._signature is not False
+                                and self._previous.signature == self._signature)
+            return self._replay
+
+        def _replay_entry(self, scope: Any, unit: _Unit, entry: _Entry) -> None:
+            delta = unit.lineno - entry.lineno
+            for name in entry.marks:
+                binding = dict.get(scope, name)
+                if binding is not None:
+                    binding.used = _REPLAYED
+            for message in entry.messages:
+                if delta:
+                    message = copy.copy(message)
+                    message.lineno += delta
+                self.messages.append(message)
+                unit.messages.append(message)
+            unit.marks = set(entry.marks)
+            self.replayed += 1
+
+        # pyflakes builds this wrapper (functools.wraps) again for every
+        # annotation it defers; one serves them all.
+        _handle_annotation = staticmethod(pf.in_annotation(pf.Checker.handleNode))
+
+        def handle_annotation_always_deferred(self, annotation: ast.AST, parent: ast.AST) -> None:
+            handle = self._handle_annotation
+            self.deferFunction(lambda: handle(self, annotation, parent))
+
+        def GLOBAL(self, node: ast.Global | ast.Nonlocal) -> None:
+            self.saw_global = True
+            super().GLOBAL(node)
+
+        NONLOCAL = GLOBAL  # as pyflakes reads it
+
+        def addBinding(self, node: ast.AST, value: Any) -> None:
+            unit = self._unit
+            if unit is not None and unit.cacheable and value.name not in self.scope:
+                for scope in reversed(self.scopeStack):
+                    if value.name in scope:
+                        if (scope._mycoder_unit is not unit
+                                and isinstance(dict.get(scope, value.name), pf.Importation)):
+                            unit.cacheable = False  # pyflakes notes the shadowing on that import
+                        break
+            super().addBinding(node, value)
+
+        def checkDeadScopes(self) -> None:
+            dead = self.deadScopes
+            try:
+                for scope in dead:  # one at a time, so each message is its unit's
+                    self._unit = scope._mycoder_unit
+                    self.deadScopes = [scope]
+                    super().checkDeadScopes()
+            finally:
+                self._unit = None
+                self.deadScopes = dead
+
+        def state(self) -> _State | None:
+            if self._signature is None:
+                self._signature = _signature(self.scopeStack[0] if self.scopeStack else self.deadScopes[-1], self)
+            if self._signature is False or self.saw_global:
+                return None
+            entries = {}
+            for unit in self.units:
+                if unit.cacheable and not any(type(m).__name__ in _QUOTES_A_LINE for m in unit.messages):
+                    entries[unit.key] = _Entry(unit.lineno, tuple(unit.messages), frozenset(unit.marks))
+            return _State(self._signature, entries)
+
+    return MemoChecker
+
+
+def _function_of(callable: Callable[[], None]) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function whose body ``callable`` (pyflakes' deferred ``runFunction``) reads."""
+    if getattr(callable, "__name__", None) != "runFunction" or not callable.__closure__:
+        return None
+    names = callable.__code__.co_freevars
+    node = dict(zip(names, (cell.cell_contents for cell in callable.__closure__))).get("node")
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def _signature(scope: Any, run: Any) -> object:
+    """What every function body of the module may depend on, or False where
+    nothing may be replayed (a wildcard import)."""
+    if scope.importStarred:
+        return False
+    names = frozenset((name, type(binding).__name__, getattr(binding, "fullName", None))
+                      for name, binding in dict.items(scope))
+    return (names, bool(scope._annotations_future_enabled), run.filename)

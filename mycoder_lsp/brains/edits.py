@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble, outside_fences
 from mycoder_lsp.code.languages import language as language_record
-from mycoder_lsp.code.parsing import parse_python, parse_tree
+from mycoder_lsp.code.parsing import parse_shared, parse_tree
 from mycoder_lsp.code.symbols import Symbol, document_symbols
 from mycoder_lsp.errors import UserError
 from mycoder_lsp.text import newline_of, split_lines, to_lf
@@ -88,7 +88,7 @@ def is_parseable(text: str, language: str | None) -> bool:
     (we cannot tell; the validation pipeline has the last word)."""
     if language == "python":
         try:
-            parse_python(text)
+            parse_shared(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
         return True
@@ -598,7 +598,7 @@ def _bound_names(line: str) -> list[str]:
 def _top_level_names(document: str) -> set[str]:
     """Functions, classes and assigned names at the document's top level."""
     try:
-        tree = parse_python(to_lf(document))
+        tree = parse_shared(to_lf(document))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     names: set[str] = set()
@@ -620,7 +620,7 @@ def plan_imports(document: str, imports: list[str], *, language: str | None) -> 
     lines = text.split("\n")
     after: int | None = None
     try:
-        tree = parse_python(text)
+        tree = parse_shared(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     for node in tree.body:

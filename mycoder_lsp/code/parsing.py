@@ -46,6 +46,36 @@ def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module
     raise RecursionError(f"Python could not build the syntax tree: {last}")
 
 
+# The last texts parsed by parse_shared, newest last: the request flow reads
+# one document's tree several times (the edit plan, the names an edit
+# imports, the comparison with the original, the outline), and the document
+# after one edit is the original of the next. A tree costs ~60 bytes per
+# character: larger texts are parsed each time rather than kept.
+_SHARED_KEPT = 2
+_SHARED_MAX_CHARS = 120_000
+_SHARED: dict[str, ast.Module] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def parse_shared(source: str) -> ast.Module:
+    """:func:`parse_python` for readers: the tree may be another caller's
+    too, so it must not be changed (the incremental parse shifts its own
+    trees' lines, and never gets one from here). Raises as ``ast.parse``."""
+    with _SHARED_LOCK:
+        tree = _SHARED.pop(source, None)
+        if tree is not None:
+            _SHARED[source] = tree
+            return tree
+    tree = parse_python(source)
+    if len(source) > _SHARED_MAX_CHARS:
+        return tree
+    with _SHARED_LOCK:
+        _SHARED[source] = tree
+        while len(_SHARED) > _SHARED_KEPT:
+            del _SHARED[next(iter(_SHARED))]
+    return tree
+
+
 # ---------------------------------------------------------------- tree-sitter
 
 # language -> (grammar module, function returning the language pointer), from the records
@@ -140,5 +170,5 @@ def char_column(line: str, byte_col: int) -> int:
     return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
 
 
-__all__ = ["GRAMMARS", "all_nodes", "char_column", "parse_python", "parse_tree", "parser_for", "source_bytes",
-           "tree_sitter_language"]
+__all__ = ["GRAMMARS", "all_nodes", "char_column", "parse_python", "parse_shared", "parse_tree", "parser_for",
+           "source_bytes", "tree_sitter_language"]

@@ -30,7 +30,7 @@ from typing import Any
 
 from mycoder_lsp.code.languages import RECORDS
 from mycoder_lsp.code.languages import language as language_record
-from mycoder_lsp.code.parsing import char_column, parse_python, parse_tree, source_bytes, tree_sitter_language
+from mycoder_lsp.code.parsing import char_column, parse_shared, parse_tree, source_bytes, tree_sitter_language
 from mycoder_lsp.text import split_lines
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ def _leading_ws(line: str) -> str:
 def _python_outline(text: str) -> Outline:
     lines = split_lines(text)
     try:
-        tree = parse_python(text)
+        tree = parse_shared(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return Outline(tuple(_python_scan(lines)), parsed=False)
     out: list[Symbol] = []

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mycoder_lsp.code.parsing import all_nodes, char_column, parse_python
+from mycoder_lsp.code.parsing import all_nodes, char_column, parse_shared
 from mycoder_lsp.text import to_lf
 from mycoder_lsp.validation.findings import Finding, Severity
 
@@ -89,7 +89,7 @@ class PythonSource:
         if self.original is None:
             return None
         try:
-            return parse_python(self.original)
+            return parse_shared(self.original)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 

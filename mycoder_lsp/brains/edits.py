@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mycoder_lsp.brains.governance import clean_output, fenced_blocks, is_meta, is_preamble, outside_fences
@@ -417,12 +418,15 @@ def plan_edit(
     target: Symbol | None,
     selection: tuple[int, int, int, int] | None,
     new_code: str,
+    parses: Callable[[str], bool] | None = None,
 ) -> EditPlan:
     """The smallest edit that puts ``new_code`` in place of the target (or
     the selection, or the whole file when there is neither). Raises
     :class:`EditRefused` when the edited document would not parse (unless
     the document did not parse before either and the new code itself does),
-    or when nothing would change."""
+    or when nothing would change. ``parses``: whether a Python text parses,
+    when the caller has a cheaper answer than a full parse (the document's
+    incremental parse); the answer must be ``ast.parse``'s."""
     # Work in \n form (CR-only and CRLF files have the same LSP lines) and
     # give the new text the file's own line break at the end.
     newline = newline_of(document)
@@ -481,7 +485,7 @@ def plan_edit(
         raise EditRefused(UNCHANGED)
     plan = EditPlan(sl, sc, el, ec, new_text, old_text)
     after = apply_plan(text, plan)
-    if not is_parseable(after, language):
+    if not (parses(after) if parses is not None and language == "python" else is_parseable(after, language)):
         if is_parseable(text, language) or not _fragment_parses(new_text, language):
             raise EditRefused("The change would leave the file unparseable; nothing was changed.")
     if newline != "\n":

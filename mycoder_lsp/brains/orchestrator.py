@@ -660,7 +660,7 @@ class Orchestrator:
             imports = [redactor.restore(line, request.text, seen)
                        for line in edits.extract_imports(raw, language=language, document=seen)]
             plan = edits.plan_edit(request.text, language=language, target=target.symbol,
-                                   selection=target.selection, new_code=code)
+                                   selection=target.selection, new_code=code, parses=self._parses_check(request))
         except edits.EditRefused as exc:
             reason = exc.reason.rstrip(".").removesuffix("; nothing was changed")
             return _Attempt(None, reason, [reason], None)
@@ -680,6 +680,20 @@ class Orchestrator:
             found = await self.run_in_thread(self._validate, request, request.text, None)
             self.baselines.put(key, found)
         return found
+
+    def _parses_check(self, request: Request) -> Callable[[str], bool]:
+        """Whether a Python text parses, from the document's parse history:
+        the candidate differs from the original in one region, and its
+        validation then finds the same text already parsed."""
+        path = request.path or "untitled"
+
+        def parses(text: str) -> bool:
+            history = self.baselines.parses(path)
+            tree, _ = history.parse(text, path)
+            history.release(tree)
+            return tree is not None
+
+        return parses
 
     def _validate(self, request: Request, text: str, instruction: str | None) -> FileResult:
         original = request.text if instruction is not None else None

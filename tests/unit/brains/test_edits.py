@@ -68,6 +68,32 @@ def test_plan_refuses_a_result_that_does_not_parse():
     assert isinstance(info.value, UserError)
 
 
+def test_plan_asks_the_callers_parse_check_and_it_agrees_with_a_full_parse():
+    """The orchestrator passes the document's incremental parse: the same answer as ast.parse, one check per plan."""
+    from mycoder_lsp.validation.incremental import DocumentParses
+
+    history, asked = DocumentParses(), []
+    history.release(history.parse(DOC, "m.py")[0])
+
+    def parses(text: str) -> bool:
+        asked.append(text)
+        tree, _ = history.parse(text, "m.py")
+        history.release(tree)
+        return tree is not None
+
+    t = target(DOC, "A.f")
+    plan = plan_edit(DOC, language="python", target=t, selection=None, new_code="def f(self):\n    return 42",
+                     parses=parses)
+    assert asked == [apply_plan(DOC, plan)]
+    with pytest.raises(EditRefused):
+        plan_edit(DOC, language="python", target=t, selection=None, new_code="    def f(self):\n        return (1",
+                  parses=parses)
+    assert len(asked) == 2
+    with pytest.raises(EditRefused):  # its answer is the one used
+        plan_edit(DOC, language="python", target=t, selection=None, new_code="def f(self):\n    return 42",
+                  parses=lambda text: False)
+
+
 def test_plan_refuses_no_change():
     t = target(DOC, "A.g")
     with pytest.raises(EditRefused):

@@ -98,17 +98,37 @@ def check(tree: ast.Module, filename: str, lines: list[str], memo: FlakesMemo | 
 
     doctests = "PYFLAKES_DOCTEST" in os.environ  # pyflakes' own default
     if memo is None or doctests:
-        return checker.Checker(tree, filename=filename, withDoctest=doctests).messages
+        return _messages(checker.Checker(tree, filename=filename, withDoctest=doctests))
     run = _checker_class()(tree, filename, lines, memo._get())
     memo.stats.runs += 1
     memo.stats.replayed += run.replayed
     memo.stats.read += len(run.units) - run.replayed
     memo._put(run.state())
-    if run.saw_global and run.replayed:
+    messages = run.messages
+    saw_global, replayed = run.saw_global, run.replayed
+    _dismantle(run)
+    if saw_global and replayed:
         # This version added a `global` to a function: what was replayed
         # may be wrong. (A run that replays nothing is pyflakes' own.)
-        return checker.Checker(tree, filename=filename, withDoctest=False).messages
-    return run.messages
+        return _messages(checker.Checker(tree, filename=filename, withDoctest=False))
+    return messages
+
+
+def _messages(run: Any) -> list[Any]:
+    messages: list[Any] = run.messages
+    _dismantle(run)
+    return messages
+
+
+def _dismantle(run: Any) -> None:
+    """Break a finished checker's reference cycles (its handler table holds
+    bound methods of itself; each binding used in a scope holds that scope),
+    so reference counting frees it now instead of the cyclic collector
+    tracing all of it later: that was ~3 ms of each check of a 2,000-line
+    module."""
+    for scope in run.deadScopes:
+        scope.clear()
+    run.__dict__.clear()
 
 
 @dataclass(eq=False)

@@ -36,7 +36,9 @@ import ast
 import contextlib
 import copy
 import functools
+import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +46,9 @@ from typing import Any
 
 # Messages that quote another line: replaying them could quote a stale one.
 _QUOTES_A_LINE = frozenset({"RedefinedWhileUnused", "ImportShadowedByLoopVar", "UndefinedLocal"})
+log = logging.getLogger(__name__)
+_warned: list[bool] = []  # the fallback to whole checks was logged
+
 # What a replayed use leaves in a binding's ``used``: truthy, and never the
 # scope pyflakes compares it with.
 _REPLAYED = (object(), None)
@@ -99,7 +104,17 @@ def check(tree: ast.Module, filename: str, lines: list[str], memo: FlakesMemo | 
     doctests = "PYFLAKES_DOCTEST" in os.environ  # pyflakes' own default
     if memo is None or doctests:
         return _messages(checker.Checker(tree, filename=filename, withDoctest=doctests))
-    run = _checker_class()(tree, filename, lines, memo._get())
+    try:
+        run = _checker_class()(tree, filename, lines, memo._get())
+    except (RecursionError, ValueError):
+        raise  # pyflakes' own failures on this tree: the caller reports them
+    except Exception:  # noqa: BLE001 - a pyflakes whose internals moved: check whole, as it would
+        if not _warned:
+            _warned.append(True)
+            log.warning("pyflakes %s: checking whole modules (the memo of unchanged functions does not fit it)",
+                        getattr(sys.modules.get("pyflakes"), "__version__", "?"), exc_info=True)
+        memo._put(None)
+        return _messages(checker.Checker(tree, filename=filename, withDoctest=False))
     memo.stats.runs += 1
     memo.stats.replayed += run.replayed
     memo.stats.read += len(run.units) - run.replayed

@@ -235,3 +235,25 @@ def test_random_edits_to_the_standard_library_match_pyflakes() -> None:
         replayed += memo.stats.replayed
     assert checked == 120
     assert replayed > 300  # most bodies were replayed, not read
+
+
+def test_a_pyflakes_whose_internals_moved_is_run_whole(monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """The memo reads pyflakes internals (its deferred closures, scope
+    attributes): if a release moves them, checks fall back to pyflakes whole,
+    with one warning, never to no findings."""
+    from mycoder_lsp.validation import flakes
+
+    class Moved:
+        def __init__(self, *args: object) -> None:
+            raise AttributeError("'ModuleScope' object has no attribute '_annotations_future_enabled'")
+
+    monkeypatch.setattr(flakes, "_checker_class", lambda: Moved)
+    monkeypatch.setattr(flakes, "_warned", [])
+    memo = FlakesMemo()
+    text = "import os\n\ndef f():\n    return missing\n"
+    for _ in range(2):
+        full, got = both(text, memo)
+        assert got == full and [m[0] for m in got] == ["UndefinedName", "UnusedImport"]
+    assert memo._get() is None
+    assert sum("checking whole modules" in r.getMessage() for r in caplog.records) == 1

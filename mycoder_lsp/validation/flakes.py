@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import dataclasses
 import functools
 import logging
 import os
@@ -64,9 +65,31 @@ class _Entry:
 
 
 @dataclass(frozen=True)
+class _ClassEntry:
+    """One top-level class statement's part of a check: what reading it at
+    the module level found, what its deferred parts (method bodies,
+    annotations, lambdas) found later, and its methods' own entries."""
+
+    lineno: int
+    lookups: tuple[tuple[str, object], ...]  # module names it looked up, and what each was then
+    bound: frozenset[str]  # names it bound in its own scopes
+    marks: frozenset[str]
+    messages: tuple[Any, ...]
+    later_marks: frozenset[str]
+    later_messages: tuple[Any, ...]
+    members: tuple[tuple[tuple[str, int, tuple[str, ...]], _Entry], ...]
+
+
+@dataclass(frozen=True)
 class _State:
     signature: object
     entries: dict[tuple[str, int, tuple[str, ...]], _Entry]
+    classes: dict[tuple[str, bool], _ClassEntry] = field(default_factory=dict)
+
+
+class _Redo(Exception):
+    """Classes were replayed, and the module's final names then differed
+    from the last version's: check again without replaying classes."""
 
 
 @dataclass
@@ -76,6 +99,7 @@ class FlakeStats:
     runs: int = 0
     replayed: int = 0  # function bodies not read again
     read: int = 0  # function bodies read
+    classes: int = 0  # top-level classes not read again
 
 
 class FlakesMemo:
@@ -105,7 +129,10 @@ def check(tree: ast.Module, filename: str, lines: list[str], memo: FlakesMemo | 
     if memo is None or doctests:
         return _messages(checker.Checker(tree, filename=filename, withDoctest=doctests))
     try:
-        run = _checker_class()(tree, filename, lines, memo._get())
+        try:
+            run = _checker_class()(tree, filename, lines, memo._get())
+        except _Redo:
+            run = _checker_class()(tree, filename, lines, memo._get(), classes=False)
     except (RecursionError, ValueError):
         raise  # pyflakes' own failures on this tree: the caller reports them
     except Exception:  # noqa: BLE001 - a pyflakes whose internals moved: check whole, as it would
@@ -116,8 +143,9 @@ def check(tree: ast.Module, filename: str, lines: list[str], memo: FlakesMemo | 
         memo._put(None)
         return _messages(checker.Checker(tree, filename=filename, withDoctest=False))
     memo.stats.runs += 1
-    memo.stats.replayed += run.replayed
-    memo.stats.read += len(run.units) - run.replayed
+    memo.stats.replayed += run.replayed - run.replayed_classes
+    memo.stats.read += len(run.units) - (run.replayed - run.replayed_classes)
+    memo.stats.classes += run.replayed_classes
     memo._put(run.state())
     messages = run.messages
     saw_global, replayed = run.saw_global, run.replayed
@@ -157,30 +185,77 @@ class _Unit:
     cacheable: bool = True
 
 
+_NO_KEY: tuple[str, int, tuple[str, ...]] = ("", 0, ())
+
+
+@dataclass(eq=False)
+class _Class:
+    """A top-level class statement read in this check."""
+
+    key: tuple[str, bool]
+    lineno: int  # its first line, decorators included
+    traversal: _Unit = field(default_factory=lambda: _Unit(_NO_KEY, 0))  # what reading it found
+    later: _Unit = field(default_factory=lambda: _Unit(_NO_KEY, 0))  # its deferred annotations and lambdas
+    members: list[_Unit] = field(default_factory=list)  # its methods
+    lookups: dict[str, object] = field(default_factory=dict)
+    bound: set[str] = field(default_factory=set)
+    replayed: _ClassEntry | None = None
+
+
+def _outcome(binding: Any) -> object:
+    """What a module-level lookup found, as far as pyflakes' reading of a
+    class statement can tell (None: nothing bound)."""
+    if binding is None:
+        return None
+    return type(binding).__name__, getattr(binding, "fullName", None), getattr(binding, "is_lazy", None)
+
+
+def _shifted(messages: tuple[Any, ...], delta: int) -> tuple[Any, ...]:
+    if not delta:
+        return messages
+    moved = []
+    for message in messages:
+        message = copy.copy(message)
+        message.lineno += delta
+        moved.append(message)
+    return tuple(moved)
+
+
 @functools.cache
 def _checker_class() -> type:
     from pyflakes import checker as pf
 
     class RecordingModuleScope(pf.ModuleScope):  # type: ignore[misc,name-defined]
-        """The module scope, noting each name a function body looks up:
-        ``window`` maps it to its binding's ``used`` before the lookup."""
+        """The module scope, noting each name a function body or a class
+        statement looks up: ``window`` maps it to (its binding's ``used``
+        before the lookup, the binding), or (None, None) when unbound."""
 
-        window: dict[str, Any] | None = None
+        window: dict[str, tuple[Any, Any]] | None = None
 
         def __getitem__(self, key: str) -> Any:
-            binding: Any = dict.__getitem__(self, key)
             window = self.window
+            try:
+                binding: Any = dict.__getitem__(self, key)
+            except KeyError:
+                if window is not None and key not in window:
+                    window[key] = (None, None)
+                raise
             if window is not None and key not in window:
-                window[key] = binding.used
+                window[key] = (binding.used, binding)
             return binding
 
     unit_scopes = (RecordingModuleScope, pf.ClassScope)
 
     class MemoChecker(pf.Checker):  # type: ignore[misc,name-defined]
-        def __init__(self, tree: ast.Module, filename: str, lines: list[str], previous: _State | None) -> None:
+        def __init__(self, tree: ast.Module, filename: str, lines: list[str], previous: _State | None,
+                     classes: bool = True) -> None:
             self._lines = lines
             self._previous = previous
+            self._replay_classes = classes and previous is not None
             self._unit: _Unit | None = None
+            self._klass: _Class | None = None  # the top-level class being read
+            self.classes: list[_Class] = []
+            self.replayed_classes = 0
             self.deadScopes: list[Any] = []
             self._signature: object = None
             self._replay = False
@@ -192,7 +267,7 @@ def _checker_class() -> type:
         @contextlib.contextmanager
         def in_scope(self, cls: type) -> Iterator[None]:  # pyflakes' own, plus the recording scope and the unit
             scope = (RecordingModuleScope if not self.scopeStack else cls)()
-            scope._mycoder_unit = self._unit
+            scope._mycoder_unit = self._owner()
             self.scopeStack.append(scope)
             try:
                 yield
@@ -202,8 +277,16 @@ def _checker_class() -> type:
         def report(self, messageClass: type, *args: Any, **kwargs: Any) -> None:
             message = messageClass(self.filename, *args, **kwargs)
             self.messages.append(message)
+            owner = self._owner()
+            if owner is not None:
+                owner.messages.append(message)
+
+        def _owner(self) -> _Unit | None:
+            """The unit what happens now belongs to: the function body being
+            read, else the top-level class statement being read."""
             if self._unit is not None:
-                self._unit.messages.append(message)
+                return self._unit
+            return self._klass.traversal if self._klass is not None else None
 
         def deferFunction(self, callable: Callable[[], None]) -> None:
             unit = self._unit
@@ -217,6 +300,10 @@ def _checker_class() -> type:
                     unit = _Unit((text, node.col_offset, shape), node.lineno)
                     self.units.append(unit)
                     root = True
+                    if self._klass is not None:
+                        self._klass.members.append(unit)
+                elif self._klass is not None:
+                    unit = self._klass.later  # an annotation or a lambda of the class being read
             if unit is not None:
                 callable = functools.partial(self._run_unit, callable, unit, root)
             super().deferFunction(callable)
@@ -236,8 +323,7 @@ def _checker_class() -> type:
             finally:
                 scope.window = None
                 self._unit = outer
-            for name, before in window.items():
-                binding = dict.get(scope, name)
+            for name, (before, binding) in window.items():
                 if binding is not None and binding.used is not before:
                     unit.marks.add(name)
 
@@ -254,14 +340,73 @@ def _checker_class() -> type:
                 binding = dict.get(scope, name)
                 if binding is not None:
                     binding.used = _REPLAYED
-            for message in entry.messages:
-                if delta:
-                    message = copy.copy(message)
-                    message.lineno += delta
-                self.messages.append(message)
-                unit.messages.append(message)
+            moved = _shifted(entry.messages, delta)
+            self.messages.extend(moved)
+            unit.messages.extend(moved)
             unit.marks = set(entry.marks)
             self.replayed += 1
+
+        def CLASSDEF(self, node: ast.ClassDef) -> None:
+            if self._klass is not None or self._unit is not None or len(self.scopeStack) != 1:
+                super().CLASSDEF(node)
+                return
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            end = node.end_lineno or node.lineno
+            klass = _Class(("\n".join(self._lines[first - 1:end]), bool(self.annotationsFutureEnabled)), first)
+            self.classes.append(klass)
+            scope = self.scopeStack[0]
+            entry = self._previous.classes.get(klass.key) if self._replay_classes else None  # type: ignore[union-attr]
+            if entry is not None and self._fits(scope, entry):
+                self._replay_class(node, scope, klass, entry)
+                return
+            window: dict[str, tuple[Any, Any]] = {}
+            self._klass, scope.window = klass, window
+            try:
+                super().CLASSDEF(node)
+            finally:
+                self._klass, scope.window = None, None
+            for name, (before, binding) in window.items():
+                klass.lookups[name] = _outcome(binding)
+                if binding is not None and binding.used is not before:
+                    klass.traversal.marks.add(name)
+
+        def _fits(self, scope: Any, entry: _ClassEntry) -> bool:
+            """Would reading the class now find what it found then? The
+            module level is read in order: what it sees is what is bound so far."""
+            if scope.importStarred:
+                return False
+            for name, outcome in entry.lookups:
+                if _outcome(dict.get(scope, name)) != outcome:
+                    return False
+            return not any(isinstance(dict.get(scope, name), pf.Importation) for name in entry.bound)
+
+        def _replay_class(self, node: ast.ClassDef, scope: Any, klass: _Class, entry: _ClassEntry) -> None:
+            delta = klass.lineno - entry.lineno
+            for name in entry.marks:
+                binding = dict.get(scope, name)
+                if binding is not None:
+                    binding.used = _REPLAYED
+            moved = _shifted(entry.messages, delta)
+            self.messages.extend(moved)
+            klass.traversal.messages.extend(moved)
+            klass.replayed = entry
+            self.replayed += 1
+            self.replayed_classes += 1
+            # Its methods and annotations, at the time pyflakes reads them.
+            super().deferFunction(functools.partial(self._replay_later, klass, entry, delta))
+            self.addBinding(node, pf.ClassDefinition(node.name, node))
+
+        def _replay_later(self, klass: _Class, entry: _ClassEntry, delta: int) -> None:
+            scope = self.scopeStack[0]
+            if not self._may_replay(scope):
+                raise _Redo  # its methods read the module's final names, and those changed
+            for name in entry.later_marks:
+                binding = dict.get(scope, name)
+                if binding is not None:
+                    binding.used = _REPLAYED
+            moved = _shifted(entry.later_messages, delta)
+            self.messages.extend(moved)
+            klass.later.messages.extend(moved)
 
         # pyflakes builds this wrapper (functools.wraps) again for every
         # annotation it defers; one serves them all.
@@ -278,9 +423,11 @@ def _checker_class() -> type:
         NONLOCAL = GLOBAL  # as pyflakes reads it
 
         def addBinding(self, node: ast.AST, value: Any) -> None:
-            unit = self._unit
-            if unit is not None and unit.cacheable and value.name not in self.scope:
-                for scope in reversed(self.scopeStack):
+            unit = self._owner()
+            if unit is not None and value.name not in self.scope:
+                if self._unit is None and self.scope is not self.scopeStack[0]:
+                    self._klass.bound.add(value.name)  # type: ignore[union-attr]
+                for scope in reversed(self.scopeStack) if unit.cacheable else ():
                     if value.name in scope:
                         if (scope._mycoder_unit is not unit
                                 and isinstance(dict.get(scope, value.name), pf.Importation)):
@@ -306,11 +453,40 @@ def _checker_class() -> type:
                 return None
             entries = {}
             for unit in self.units:
-                if unit.cacheable and not any(type(m).__name__ in _QUOTES_A_LINE for m in unit.messages):
+                if _cacheable(unit):
                     entries[unit.key] = _Entry(unit.lineno, tuple(unit.messages), frozenset(unit.marks))
-            return _State(self._signature, entries)
+            classes = {}
+            for klass in self.classes:
+                if klass.replayed is not None:
+                    classes[klass.key] = entry = _moved(klass.replayed, klass.lineno)
+                    for key, member in entry.members:
+                        entries.setdefault(key, member)
+                elif all(_cacheable(part) for part in (klass.traversal, klass.later, *klass.members)):
+                    later = [klass.later, *klass.members]
+                    classes[klass.key] = _ClassEntry(
+                        klass.lineno, tuple(klass.lookups.items()), frozenset(klass.bound),
+                        frozenset(klass.traversal.marks), tuple(klass.traversal.messages),
+                        frozenset().union(*(part.marks for part in later)),
+                        tuple(m for part in later for m in part.messages),
+                        tuple((u.key, _Entry(u.lineno, tuple(u.messages), frozenset(u.marks))) for u in klass.members))
+            return _State(self._signature, entries, classes)
 
     return MemoChecker
+
+
+def _cacheable(unit: _Unit) -> bool:
+    return unit.cacheable and not any(type(m).__name__ in _QUOTES_A_LINE for m in unit.messages)
+
+
+def _moved(entry: _ClassEntry, lineno: int) -> _ClassEntry:
+    """``entry`` for the class now starting at ``lineno``."""
+    delta = lineno - entry.lineno
+    if not delta:
+        return entry
+    members = tuple((key, _Entry(member.lineno + delta, _shifted(member.messages, delta), member.marks))
+                    for key, member in entry.members)
+    return dataclasses.replace(entry, lineno=lineno, messages=_shifted(entry.messages, delta),
+                               later_messages=_shifted(entry.later_messages, delta), members=members)
 
 
 def _function_of(callable: Callable[[], None]) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

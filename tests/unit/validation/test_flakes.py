@@ -4,9 +4,10 @@ pyflakes run whole.
 Every case compares the messages to a plain ``pyflakes.checker.Checker`` on
 the same text, and says how many function bodies must have been replayed,
 so a memo that never replays (or always does) fails. The cases are the
-ways a function body reaches outside itself: module names it uses, imports
-it shadows, names added or removed at module level, ``global``, wildcard
-imports, messages that quote another line. The differential test edits a
+ways a function body or a class statement reaches outside itself: module
+names it uses, imports it shadows, names added or removed at module level
+(and, for a class, bound before or after it), ``global``, wildcard imports,
+messages that quote another line. The differential test edits a
 seeded sample of the standard library at random inside and between
 functions.
 """
@@ -38,13 +39,14 @@ def both(text: str, memo: FlakesMemo) -> tuple[list[tuple], list[tuple]]:
 
 
 def replays(memo: FlakesMemo, *versions: str) -> list[int]:
-    """Check each version in turn; the bodies replayed by each."""
+    """Check each version in turn; the function bodies and top-level
+    classes replayed by each."""
     counts = []
     for text in versions:
-        before = memo.stats.replayed
+        before = memo.stats.replayed + memo.stats.classes
         full, got = both(text, memo)
         assert got == full, text
-        counts.append(memo.stats.replayed - before)
+        counts.append(memo.stats.replayed + memo.stats.classes - before)
     return counts
 
 
@@ -193,6 +195,74 @@ def test_a_class_attribute_is_not_visible_to_its_methods() -> None:
     assert [m[0] for m in both(v2, memo)[1]] == ["UndefinedName"]
 
 
+def test_a_class_sees_only_what_is_bound_before_it() -> None:
+    """The module level is read in order: the same names in another order
+    change what a class statement finds, though its text is the same."""
+    v1 = """
+        class A(Base):
+            pass
+
+        Base = object
+        """
+    v2 = """
+        Base = object
+
+        class A(Base):
+            pass
+        """
+    memo = FlakesMemo()
+    assert replays(memo, v1, v1 + "# the end\n", v2) == [0, 1, 0]
+    assert both(v2, memo)[1] == []
+
+
+def test_a_new_module_name_reads_the_replayed_classes_again() -> None:
+    """A class is replayed before the module's final names are known; when
+    they turn out changed, its methods may see them: the check is redone."""
+    v1 = """
+        class A:
+            def f(self):
+                return helper()
+        """
+    v2 = textwrap.dedent(v1) + "\ndef helper():\n    return 1\n"
+    memo = FlakesMemo()
+    assert replays(memo, v1, v2, v2 + "# the end\n") == [0, 0, 2]
+    assert both(v2, memo)[1] == []
+
+
+def test_an_import_used_only_by_a_replayed_classs_method_stays_used() -> None:
+    v1 = """
+        import json
+
+        class A:
+            def load(self, text: str) -> dict:
+                return json.loads(text)
+
+        def main():
+            return 1
+        """
+    v2 = v1.replace("return 1", "return 2")
+    v3 = v2.replace("json.loads(text)", "{}")
+    memo = FlakesMemo()
+    assert replays(memo, v1, v2, v3) == [0, 1, 1]  # the class, then main
+    assert [m[0] for m in both(v3, memo)[1]] == ["UnusedImport"]
+
+
+def test_a_class_binding_a_name_the_module_imports_is_always_read() -> None:
+    v1 = """
+        import os
+
+        class A:
+            os = 1
+
+        def main():
+            return 1
+        """
+    v2 = v1.replace("return 1", "return 2")
+    memo = FlakesMemo()
+    assert replays(memo, v1, v2) == [0, 0]
+    assert "RedefinedWhileUnused" in [m[0] for m in both(v2, memo)[1]]
+
+
 def random_edit(lines: list[str], rng: random.Random) -> list[str]:
     """An edit that usually still parses: a statement added, removed or
     changed inside or between functions."""
@@ -232,9 +302,9 @@ def test_random_edits_to_the_standard_library_match_pyflakes() -> None:
             got = check(ast.parse(text), str(path), lines, memo)
             assert messages(got) == messages(full), f"{path.name}, edit {step}"
             checked += 1
-        replayed += memo.stats.replayed
+        replayed += memo.stats.replayed + memo.stats.classes
     assert checked == 120
-    assert replayed > 300  # most bodies were replayed, not read
+    assert replayed > 300  # most bodies and classes were replayed, not read
 
 
 def test_a_pyflakes_whose_internals_moved_is_run_whole(monkeypatch: pytest.MonkeyPatch,

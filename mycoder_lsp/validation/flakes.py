@@ -1,32 +1,40 @@
 """pyflakes on a new version of a module, reusing what it found in the
-functions that did not change.
+parts that did not change.
 
-pyflakes reads a module in two passes: the module level first (imports,
-class bodies, signatures, decorators), then each function body, deferred
-until the module's names are all bound. Function bodies are most of the
-work, and an edit usually changes one. :class:`FlakesMemo` keeps, per
-function of the last version checked, what its body reported and which
-module-level names it used; the next version's check runs the module level
-as always and, for each function whose text, indentation and enclosing
-scopes are the same, replays those messages (shifted to its new line) and
-marks those names used instead of reading the body again.
+pyflakes reads a module in two passes: the module level first, statement
+by statement (imports, class bodies, signatures, decorators), then each
+function body, deferred until the module's names are all bound. An edit
+usually changes one function. :class:`FlakesMemo` keeps what the last
+version's check found, per part:
 
-The messages must be the ones a full run gives. Replaying a function is
-only done when nothing it could depend on or affect has changed:
+- per top-level class or function statement whose text is unchanged: what
+  reading it at the module level reported and which module names it used,
+  and the same for its deferred parts (bodies, annotations, lambdas); it is
+  replayed when the module-level names it looked up (decorators, bases,
+  defaults) are bound as they were then, since the module level is read in
+  order;
+- per function body (a method of a changed class, say): its messages and
+  the module names it used, replayed instead of reading it again.
+
+Messages are shifted to their new lines. The result must be the one a full
+run gives; replaying is only done when nothing a part could depend on or
+affect has changed:
 
 - the module's final names, with each binding's kind and import target (a
-  function body resolves its free names there; class bodies it cannot see);
+  function body resolves its free names there; class bodies it cannot see).
+  A statement is replayed before they are known: when they turn out
+  changed, the check is redone without replaying statements;
 - ``from __future__ import annotations`` and the file name;
 - no ``global`` or ``nonlocal`` statement in the module (pyflakes binds
   both in the module's names from inside a function, and deletes messages
   already reported; a module with one is checked whole), no wildcard
   import (pyflakes marks those used by another path), no doctests checked;
-- the function binds no name that an enclosing scope imports (pyflakes
-  records that on the import, to report later), and none of its messages
-  quotes another line (a redefinition's or an earlier use's line number).
+- the part binds no name that an enclosing scope imports (pyflakes records
+  that on the import, to report later), and none of its messages quotes
+  another line (a redefinition's or an earlier use's line number).
 
 Functions nested in another function, lambdas, and functions with type
-parameters are read with their enclosing unit or at the module level, as
+parameters are read with their enclosing part or at the module level, as
 pyflakes reads them. pyflakes is imported on first use (not at start-up).
 """
 
@@ -65,10 +73,10 @@ class _Entry:
 
 
 @dataclass(frozen=True)
-class _ClassEntry:
-    """One top-level class statement's part of a check: what reading it at
-    the module level found, what its deferred parts (method bodies,
-    annotations, lambdas) found later, and its methods' own entries."""
+class _StatementEntry:
+    """One top-level class or function statement's part of a check: what
+    reading it at the module level found, what its deferred parts (bodies,
+    annotations, lambdas) found later, and its functions' own entries."""
 
     lineno: int
     lookups: tuple[tuple[str, object], ...]  # module names it looked up, and what each was then
@@ -84,12 +92,12 @@ class _ClassEntry:
 class _State:
     signature: object
     entries: dict[tuple[str, int, tuple[str, ...]], _Entry]
-    classes: dict[tuple[str, bool], _ClassEntry] = field(default_factory=dict)
+    statements: dict[tuple[str, bool], _StatementEntry] = field(default_factory=dict)
 
 
 class _Redo(Exception):
-    """Classes were replayed, and the module's final names then differed
-    from the last version's: check again without replaying classes."""
+    """Statements were replayed, and the module's final names then differed
+    from the last version's: check again without replaying statements."""
 
 
 @dataclass
@@ -99,7 +107,7 @@ class FlakeStats:
     runs: int = 0
     replayed: int = 0  # function bodies not read again
     read: int = 0  # function bodies read
-    classes: int = 0  # top-level classes not read again
+    statements: int = 0  # top-level class and function statements not read again
 
 
 class FlakesMemo:
@@ -132,7 +140,7 @@ def check(tree: ast.Module, filename: str, lines: list[str], memo: FlakesMemo | 
         try:
             run = _checker_class()(tree, filename, lines, memo._get())
         except _Redo:
-            run = _checker_class()(tree, filename, lines, memo._get(), classes=False)
+            run = _checker_class()(tree, filename, lines, memo._get(), statements=False)
     except (RecursionError, ValueError):
         raise  # pyflakes' own failures on this tree: the caller reports them
     except Exception:  # noqa: BLE001 - a pyflakes whose internals moved: check whole, as it would
@@ -143,9 +151,9 @@ def check(tree: ast.Module, filename: str, lines: list[str], memo: FlakesMemo | 
         memo._put(None)
         return _messages(checker.Checker(tree, filename=filename, withDoctest=False))
     memo.stats.runs += 1
-    memo.stats.replayed += run.replayed - run.replayed_classes
-    memo.stats.read += len(run.units) - (run.replayed - run.replayed_classes)
-    memo.stats.classes += run.replayed_classes
+    memo.stats.replayed += run.replayed - run.replayed_statements
+    memo.stats.read += len(run.units) - (run.replayed - run.replayed_statements)
+    memo.stats.statements += run.replayed_statements
     memo._put(run.state())
     messages = run.messages
     saw_global, replayed = run.saw_global, run.replayed
@@ -189,22 +197,22 @@ _NO_KEY: tuple[str, int, tuple[str, ...]] = ("", 0, ())
 
 
 @dataclass(eq=False)
-class _Class:
-    """A top-level class statement read in this check."""
+class _Statement:
+    """A top-level class or function statement read in this check."""
 
     key: tuple[str, bool]
     lineno: int  # its first line, decorators included
     traversal: _Unit = field(default_factory=lambda: _Unit(_NO_KEY, 0))  # what reading it found
     later: _Unit = field(default_factory=lambda: _Unit(_NO_KEY, 0))  # its deferred annotations and lambdas
-    members: list[_Unit] = field(default_factory=list)  # its methods
+    members: list[_Unit] = field(default_factory=list)  # its function bodies
     lookups: dict[str, object] = field(default_factory=dict)
     bound: set[str] = field(default_factory=set)
-    replayed: _ClassEntry | None = None
+    replayed: _StatementEntry | None = None
 
 
 def _outcome(binding: Any) -> object:
     """What a module-level lookup found, as far as pyflakes' reading of a
-    class statement can tell (None: nothing bound)."""
+    statement can tell (None: nothing bound)."""
     if binding is None:
         return None
     return type(binding).__name__, getattr(binding, "fullName", None), getattr(binding, "is_lazy", None)
@@ -226,7 +234,7 @@ def _checker_class() -> type:
     from pyflakes import checker as pf
 
     class RecordingModuleScope(pf.ModuleScope):  # type: ignore[misc,name-defined]
-        """The module scope, noting each name a function body or a class
+        """The module scope, noting each name a function body or a top-level
         statement looks up: ``window`` maps it to (its binding's ``used``
         before the lookup, the binding), or (None, None) when unbound."""
 
@@ -248,14 +256,14 @@ def _checker_class() -> type:
 
     class MemoChecker(pf.Checker):  # type: ignore[misc,name-defined]
         def __init__(self, tree: ast.Module, filename: str, lines: list[str], previous: _State | None,
-                     classes: bool = True) -> None:
+                     statements: bool = True) -> None:
             self._lines = lines
             self._previous = previous
-            self._replay_classes = classes and previous is not None
+            self._replay_statements = statements and previous is not None
             self._unit: _Unit | None = None
-            self._klass: _Class | None = None  # the top-level class being read
-            self.classes: list[_Class] = []
-            self.replayed_classes = 0
+            self._statement: _Statement | None = None  # the top-level statement being read
+            self.statements: list[_Statement] = []
+            self.replayed_statements = 0
             self.deadScopes: list[Any] = []
             self._signature: object = None
             self._replay = False
@@ -283,10 +291,10 @@ def _checker_class() -> type:
 
         def _owner(self) -> _Unit | None:
             """The unit what happens now belongs to: the function body being
-            read, else the top-level class statement being read."""
+            read, else the top-level statement being read."""
             if self._unit is not None:
                 return self._unit
-            return self._klass.traversal if self._klass is not None else None
+            return self._statement.traversal if self._statement is not None else None
 
         def deferFunction(self, callable: Callable[[], None]) -> None:
             unit = self._unit
@@ -300,10 +308,10 @@ def _checker_class() -> type:
                     unit = _Unit((text, node.col_offset, shape), node.lineno)
                     self.units.append(unit)
                     root = True
-                    if self._klass is not None:
-                        self._klass.members.append(unit)
-                elif self._klass is not None:
-                    unit = self._klass.later  # an annotation or a lambda of the class being read
+                    if self._statement is not None:
+                        self._statement.members.append(unit)
+                elif self._statement is not None:
+                    unit = self._statement.later  # an annotation or a lambda of the statement being read
             if unit is not None:
                 callable = functools.partial(self._run_unit, callable, unit, root)
             super().deferFunction(callable)
@@ -347,31 +355,43 @@ def _checker_class() -> type:
             self.replayed += 1
 
         def CLASSDEF(self, node: ast.ClassDef) -> None:
-            if self._klass is not None or self._unit is not None or len(self.scopeStack) != 1:
-                super().CLASSDEF(node)
+            self._top_level(node, super().CLASSDEF, pf.ClassDefinition)
+
+        def FUNCTIONDEF(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+            self._top_level(node, super().FUNCTIONDEF, pf.FunctionDefinition)
+
+        ASYNCFUNCTIONDEF = FUNCTIONDEF  # as pyflakes reads it
+
+        def _top_level(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef,
+                       read: Callable[[Any], None], definition: type) -> None:
+            """Read a class or function statement of the module level, or
+            replay what reading it found last time."""
+            if self._statement is not None or self._unit is not None or len(self.scopeStack) != 1:
+                read(node)
                 return
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             end = node.end_lineno or node.lineno
-            klass = _Class(("\n".join(self._lines[first - 1:end]), bool(self.annotationsFutureEnabled)), first)
-            self.classes.append(klass)
+            text = type(node).__name__ + "\n" + "\n".join(self._lines[first - 1:end])
+            statement = _Statement((text, bool(self.annotationsFutureEnabled)), first)
+            self.statements.append(statement)
             scope = self.scopeStack[0]
-            entry = self._previous.classes.get(klass.key) if self._replay_classes else None  # type: ignore[union-attr]
+            entry = self._previous.statements.get(statement.key) if self._replay_statements else None  # type: ignore[union-attr]
             if entry is not None and self._fits(scope, entry):
-                self._replay_class(node, scope, klass, entry)
+                self._replay_statement(node, scope, statement, entry, definition)
                 return
             window: dict[str, tuple[Any, Any]] = {}
-            self._klass, scope.window = klass, window
+            self._statement, scope.window = statement, window
             try:
-                super().CLASSDEF(node)
+                read(node)
             finally:
-                self._klass, scope.window = None, None
+                self._statement, scope.window = None, None
             for name, (before, binding) in window.items():
-                klass.lookups[name] = _outcome(binding)
+                statement.lookups[name] = _outcome(binding)
                 if binding is not None and binding.used is not before:
-                    klass.traversal.marks.add(name)
+                    statement.traversal.marks.add(name)
 
-        def _fits(self, scope: Any, entry: _ClassEntry) -> bool:
-            """Would reading the class now find what it found then? The
+        def _fits(self, scope: Any, entry: _StatementEntry) -> bool:
+            """Would reading the statement now find what it found then? The
             module level is read in order: what it sees is what is bound so far."""
             if scope.importStarred:
                 return False
@@ -380,33 +400,34 @@ def _checker_class() -> type:
                     return False
             return not any(isinstance(dict.get(scope, name), pf.Importation) for name in entry.bound)
 
-        def _replay_class(self, node: ast.ClassDef, scope: Any, klass: _Class, entry: _ClassEntry) -> None:
-            delta = klass.lineno - entry.lineno
+        def _replay_statement(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, scope: Any,
+                          statement: _Statement, entry: _StatementEntry, definition: type) -> None:
+            delta = statement.lineno - entry.lineno
             for name in entry.marks:
                 binding = dict.get(scope, name)
                 if binding is not None:
                     binding.used = _REPLAYED
             moved = _shifted(entry.messages, delta)
             self.messages.extend(moved)
-            klass.traversal.messages.extend(moved)
-            klass.replayed = entry
+            statement.traversal.messages.extend(moved)
+            statement.replayed = entry
             self.replayed += 1
-            self.replayed_classes += 1
-            # Its methods and annotations, at the time pyflakes reads them.
-            super().deferFunction(functools.partial(self._replay_later, klass, entry, delta))
-            self.addBinding(node, pf.ClassDefinition(node.name, node))
+            self.replayed_statements += 1
+            # Its bodies and annotations, at the time pyflakes reads them.
+            super().deferFunction(functools.partial(self._replay_later, statement, entry, delta))
+            self.addBinding(node, definition(node.name, node))
 
-        def _replay_later(self, klass: _Class, entry: _ClassEntry, delta: int) -> None:
+        def _replay_later(self, statement: _Statement, entry: _StatementEntry, delta: int) -> None:
             scope = self.scopeStack[0]
             if not self._may_replay(scope):
-                raise _Redo  # its methods read the module's final names, and those changed
+                raise _Redo  # its bodies read the module's final names, and those changed
             for name in entry.later_marks:
                 binding = dict.get(scope, name)
                 if binding is not None:
                     binding.used = _REPLAYED
             moved = _shifted(entry.later_messages, delta)
             self.messages.extend(moved)
-            klass.later.messages.extend(moved)
+            statement.later.messages.extend(moved)
 
         # pyflakes builds this wrapper (functools.wraps) again for every
         # annotation it defers; one serves them all.
@@ -426,7 +447,7 @@ def _checker_class() -> type:
             unit = self._owner()
             if unit is not None and value.name not in self.scope:
                 if self._unit is None and self.scope is not self.scopeStack[0]:
-                    self._klass.bound.add(value.name)  # type: ignore[union-attr]
+                    self._statement.bound.add(value.name)  # type: ignore[union-attr]
                 for scope in reversed(self.scopeStack) if unit.cacheable else ():
                     if value.name in scope:
                         if (scope._mycoder_unit is not unit
@@ -455,21 +476,22 @@ def _checker_class() -> type:
             for unit in self.units:
                 if _cacheable(unit):
                     entries[unit.key] = _Entry(unit.lineno, tuple(unit.messages), frozenset(unit.marks))
-            classes = {}
-            for klass in self.classes:
-                if klass.replayed is not None:
-                    classes[klass.key] = entry = _moved(klass.replayed, klass.lineno)
+            statements = {}
+            for statement in self.statements:
+                if statement.replayed is not None:
+                    statements[statement.key] = entry = _moved(statement.replayed, statement.lineno)
                     for key, member in entry.members:
                         entries.setdefault(key, member)
-                elif all(_cacheable(part) for part in (klass.traversal, klass.later, *klass.members)):
-                    later = [klass.later, *klass.members]
-                    classes[klass.key] = _ClassEntry(
-                        klass.lineno, tuple(klass.lookups.items()), frozenset(klass.bound),
-                        frozenset(klass.traversal.marks), tuple(klass.traversal.messages),
+                elif all(_cacheable(part) for part in (statement.traversal, statement.later, *statement.members)):
+                    later = [statement.later, *statement.members]
+                    statements[statement.key] = _StatementEntry(
+                        statement.lineno, tuple(statement.lookups.items()), frozenset(statement.bound),
+                        frozenset(statement.traversal.marks), tuple(statement.traversal.messages),
                         frozenset().union(*(part.marks for part in later)),
                         tuple(m for part in later for m in part.messages),
-                        tuple((u.key, _Entry(u.lineno, tuple(u.messages), frozenset(u.marks))) for u in klass.members))
-            return _State(self._signature, entries, classes)
+                        tuple((u.key, _Entry(u.lineno, tuple(u.messages), frozenset(u.marks)))
+                              for u in statement.members))
+            return _State(self._signature, entries, statements)
 
     return MemoChecker
 
@@ -478,8 +500,8 @@ def _cacheable(unit: _Unit) -> bool:
     return unit.cacheable and not any(type(m).__name__ in _QUOTES_A_LINE for m in unit.messages)
 
 
-def _moved(entry: _ClassEntry, lineno: int) -> _ClassEntry:
-    """``entry`` for the class now starting at ``lineno``."""
+def _moved(entry: _StatementEntry, lineno: int) -> _StatementEntry:
+    """``entry`` for the statement now starting at ``lineno``."""
     delta = lineno - entry.lineno
     if not delta:
         return entry

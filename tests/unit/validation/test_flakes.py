@@ -43,10 +43,10 @@ def replays(memo: FlakesMemo, *versions: str) -> list[int]:
     classes replayed by each."""
     counts = []
     for text in versions:
-        before = memo.stats.replayed + memo.stats.classes
+        before = memo.stats.replayed + memo.stats.statements
         full, got = both(text, memo)
         assert got == full, text
-        counts.append(memo.stats.replayed + memo.stats.classes - before)
+        counts.append(memo.stats.replayed + memo.stats.statements - before)
     return counts
 
 
@@ -215,6 +215,36 @@ def test_a_class_sees_only_what_is_bound_before_it() -> None:
     assert both(v2, memo)[1] == []
 
 
+def test_a_function_statement_sees_only_what_is_bound_before_it() -> None:
+    """Decorators and defaults are read at the module level, in order."""
+    v1 = """
+        @decorate
+        def f(limit=LIMIT):
+            return limit
+
+        def decorate(fn):
+            return fn
+
+        LIMIT = 3
+        """
+    v2 = """
+        def decorate(fn):
+            return fn
+
+        LIMIT = 3
+
+        @decorate
+        def f(limit=LIMIT):
+            return limit
+        """
+    memo = FlakesMemo()
+    # v2: f's statement is read again (what its decorator and default find
+    # changed), its body and decorate's statement are replayed.
+    assert replays(memo, v1, v1 + "# the end\n", v2) == [0, 2, 2]
+    assert both(v2, memo)[1] == []
+    assert [m[0] for m in both(v1, FlakesMemo())[1]] == ["UndefinedName", "UndefinedName"]
+
+
 def test_a_new_module_name_reads_the_replayed_classes_again() -> None:
     """A class is replayed before the module's final names are known; when
     they turn out changed, its methods may see them: the check is redone."""
@@ -302,7 +332,7 @@ def test_random_edits_to_the_standard_library_match_pyflakes() -> None:
             got = check(ast.parse(text), str(path), lines, memo)
             assert messages(got) == messages(full), f"{path.name}, edit {step}"
             checked += 1
-        replayed += memo.stats.replayed + memo.stats.classes
+        replayed += memo.stats.replayed + memo.stats.statements
     assert checked == 120
     assert replayed > 300  # most bodies and classes were replayed, not read
 

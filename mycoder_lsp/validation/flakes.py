@@ -242,13 +242,15 @@ def _checker_class() -> type:
 
         def __getitem__(self, key: str) -> Any:
             window = self.window
+            if window is None:  # most lookups: the module level outside any statement read
+                return dict.__getitem__(self, key)
             try:
                 binding: Any = dict.__getitem__(self, key)
             except KeyError:
-                if window is not None and key not in window:
+                if key not in window:
                     window[key] = (None, None)
                 raise
-            if window is not None and key not in window:
+            if key not in window:
                 window[key] = (binding.used, binding)
             return binding
 
@@ -285,7 +287,7 @@ def _checker_class() -> type:
         def report(self, messageClass: type, *args: Any, **kwargs: Any) -> None:
             message = messageClass(self.filename, *args, **kwargs)
             self.messages.append(message)
-            owner = self._owner()
+            owner = self._unit or (self._statement.traversal if self._statement is not None else None)
             if owner is not None:
                 owner.messages.append(message)
 

@@ -143,6 +143,11 @@ class PythonSource:
         return Finding(code, message, severity, lineno - 1, start, lineno - 1, start + len(name))
 
 
+# Statements with fewer nodes are walked again at each index (a module of
+# 10,000 one-line statements: keeping each one's index cost 4x a plain walk).
+_KEPT_FROM_NODES = 64
+
+
 class NodeIndexMemo:
     """The nodes of each top-level statement of a document's last tree, by
     type. An incremental parse hands the next version's tree the statements
@@ -162,9 +167,14 @@ class NodeIndexMemo:
             by_type[comment.__class__].append(comment)
         for statement in reversed(tree.body):
             entry = kept.get(id(statement))
-            if entry is None or entry[0] is not statement:  # the id of a statement since freed
+            if entry is None or entry[0] is not statement:  # new, or the id of a statement since freed
+                found = all_nodes(statement)
+                if len(found) < _KEPT_FROM_NODES:  # cheaper to walk again than to keep and merge
+                    for node in found:
+                        by_type[node.__class__].append(node)
+                    continue
                 own: dict[type, list[ast.AST]] = defaultdict(list)
-                for node in all_nodes(statement):
+                for node in found:
                     own[node.__class__].append(node)
                 entry = (statement, own)
             now[id(statement)] = entry

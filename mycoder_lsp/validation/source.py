@@ -145,7 +145,7 @@ class PythonSource:
 
 # Statements with fewer nodes are walked again at each index (a module of
 # 10,000 one-line statements: keeping each one's index cost 4x a plain walk).
-_KEPT_FROM_NODES = 64
+_KEPT_FROM_NODES = 16
 
 
 class NodeIndexMemo:

@@ -287,7 +287,7 @@ def _checker_class() -> type:
         def report(self, messageClass: type, *args: Any, **kwargs: Any) -> None:
             message = messageClass(self.filename, *args, **kwargs)
             self.messages.append(message)
-            owner = self._unit or (self._statement.traversal if self._statement is not None else None)
+            owner = self._owner()
             if owner is not None:
                 owner.messages.append(message)
 
@@ -333,9 +333,7 @@ def _checker_class() -> type:
             finally:
                 scope.window = None
                 self._unit = outer
-            for name, (before, binding) in window.items():
-                if binding is not None and binding.used is not before:
-                    unit.marks.add(name)
+            unit.marks.update(_used_in(window))
 
         def _may_replay(self, scope: Any) -> bool:
             if self._signature is None:  # the module level is done: its names are final now
@@ -345,16 +343,21 @@ def _checker_class() -> type:
             return self._replay
 
         def _replay_entry(self, scope: Any, unit: _Unit, entry: _Entry) -> None:
-            delta = unit.lineno - entry.lineno
-            for name in entry.marks:
+            self._replay_part(scope, entry.marks, entry.messages, unit.lineno - entry.lineno, unit)
+            unit.marks = set(entry.marks)
+            self.replayed += 1
+
+        def _replay_part(self, scope: Any, marks: frozenset[str], messages: tuple[Any, ...], delta: int,
+                    unit: _Unit) -> None:
+            """What reading a part found last time: ``marks`` used, ``messages``
+            (moved by ``delta`` lines) reported, as ``unit``'s."""
+            for name in marks:
                 binding = dict.get(scope, name)
                 if binding is not None:
                     binding.used = _REPLAYED
-            moved = _shifted(entry.messages, delta)
+            moved = _shifted(messages, delta)
             self.messages.extend(moved)
             unit.messages.extend(moved)
-            unit.marks = set(entry.marks)
-            self.replayed += 1
 
         def CLASSDEF(self, node: ast.ClassDef) -> None:
             self._top_level(node, super().CLASSDEF, pf.ClassDefinition)
@@ -387,10 +390,8 @@ def _checker_class() -> type:
                 read(node)
             finally:
                 self._statement, scope.window = None, None
-            for name, (before, binding) in window.items():
-                statement.lookups[name] = _outcome(binding)
-                if binding is not None and binding.used is not before:
-                    statement.traversal.marks.add(name)
+            statement.lookups = {name: _outcome(binding) for name, (_, binding) in window.items()}
+            statement.traversal.marks.update(_used_in(window))
 
         def _fits(self, scope: Any, entry: _StatementEntry) -> bool:
             """Would reading the statement now find what it found then? The
@@ -403,15 +404,9 @@ def _checker_class() -> type:
             return not any(isinstance(dict.get(scope, name), pf.Importation) for name in entry.bound)
 
         def _replay_statement(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, scope: Any,
-                          statement: _Statement, entry: _StatementEntry, definition: type) -> None:
+                              statement: _Statement, entry: _StatementEntry, definition: type) -> None:
             delta = statement.lineno - entry.lineno
-            for name in entry.marks:
-                binding = dict.get(scope, name)
-                if binding is not None:
-                    binding.used = _REPLAYED
-            moved = _shifted(entry.messages, delta)
-            self.messages.extend(moved)
-            statement.traversal.messages.extend(moved)
+            self._replay_part(scope, entry.marks, entry.messages, delta, statement.traversal)
             statement.replayed = entry
             self.replayed += 1
             self.replayed_statements += 1
@@ -423,13 +418,7 @@ def _checker_class() -> type:
             scope = self.scopeStack[0]
             if not self._may_replay(scope):
                 raise _Redo  # its bodies read the module's final names, and those changed
-            for name in entry.later_marks:
-                binding = dict.get(scope, name)
-                if binding is not None:
-                    binding.used = _REPLAYED
-            moved = _shifted(entry.later_messages, delta)
-            self.messages.extend(moved)
-            statement.later.messages.extend(moved)
+            self._replay_part(scope, entry.later_marks, entry.later_messages, delta, statement.later)
 
         # pyflakes builds this wrapper (functools.wraps) again for every
         # annotation it defers; one serves them all.
@@ -496,6 +485,11 @@ def _checker_class() -> type:
             return _State(self._signature, entries, statements)
 
     return MemoChecker
+
+
+def _used_in(window: dict[str, tuple[Any, Any]]) -> list[str]:
+    """The module names a recording window saw marked used (their ``used`` changed)."""
+    return [name for name, (before, binding) in window.items() if binding is not None and binding.used is not before]
 
 
 def _cacheable(unit: _Unit) -> bool:

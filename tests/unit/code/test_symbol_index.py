@@ -75,12 +75,18 @@ def test_a_lost_names_file_costs_a_parse_not_a_name(tmp_path: Path):
     assert WorkspaceSymbols(root, cache).names() == ["A", "A.m", "b", "c"]
 
 
-def test_an_unchanged_workspace_reads_only_the_stamps_and_the_union(tmp_path: Path):
+def indexed_once(tmp_path: Path) -> tuple[Path, Path]:
+    """A workspace of one file, indexed once: (its root, the symbol cache)."""
     root = tmp_path / "ws"
     root.mkdir()
     (root / "a.py").write_text("def a(): pass\n")
     cache = tmp_path / "cache" / "symbols.json"
     WorkspaceSymbols(root, cache).names()
+    return root, cache
+
+
+def test_an_unchanged_workspace_reads_only_the_stamps_and_the_union(tmp_path: Path):
+    root, cache = indexed_once(tmp_path)
     # A names file that would say otherwise is never read when nothing changed.
     names_file = cache.with_name("symbols.names.json")
     names_file.write_text("{not json")
@@ -90,11 +96,7 @@ def test_an_unchanged_workspace_reads_only_the_stamps_and_the_union(tmp_path: Pa
 
 
 def test_a_cache_with_a_bad_order_is_not_used(tmp_path: Path):
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "a.py").write_text("def a(): pass\n")
-    cache = tmp_path / "cache" / "symbols.json"
-    WorkspaceSymbols(root, cache).names()
+    root, cache = indexed_once(tmp_path)
     good = json.loads(cache.read_text())
     for order in (["x"], [5], [-1], [0.0], None):
         cache.write_text(json.dumps({**good, "order": order}))

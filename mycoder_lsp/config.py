@@ -37,11 +37,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 
 # Field metadata for settings that choose where the user's code is sent (an
@@ -449,6 +444,12 @@ def user_config_path() -> Path:
     return Path(base) / "mycoder" / "config.toml"
 
 
+def user_cache_dir() -> Path:
+    """Where caches that only cost time to lose are kept: the user's, never a workspace's."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mycoder-lsp"
+
+
 # A repository's settings file is small; anything bigger (or a planted link to
 # /dev/zero) is refused rather than read.
 PROJECT_FILE_LIMIT = 1_000_000
@@ -458,6 +459,12 @@ def _read_toml(path: Path, source: str, problems: list[SettingsProblem], *,
                untrusted: bool = False) -> dict[str, Any] | None:
     """Parse one TOML file. A repository's (``untrusted``) must be a regular
     file, not a symbolic link, and at most PROJECT_FILE_LIMIT bytes."""
+    if not os.path.lexists(path):
+        return None  # the usual case: no such file, and no TOML parser to import (3 ms of a `route`)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         if not untrusted:
             with path.open("rb") as fh:

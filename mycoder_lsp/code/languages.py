@@ -14,9 +14,9 @@ Plain data: no parsing and no imports of grammars here.
 
 from __future__ import annotations
 
+import os.path
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
 from types import MappingProxyType
 
 
@@ -73,7 +73,8 @@ LANGUAGE_IDS: Mapping[str, str] = MappingProxyType(
 
 def language_for_path(path: str) -> str | None:
     """The language of the file at ``path``, by its suffix; None if unknown."""
-    return LANGUAGES.get(PurePath(path).suffix.lower())
+    # splitext, not PurePath: the same suffix for every key here, and the walk asks once per file.
+    return LANGUAGES.get(os.path.splitext(path)[1].lower())
 
 
 def language_for_id(language_id: str | None) -> str | None:

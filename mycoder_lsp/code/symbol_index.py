@@ -13,15 +13,21 @@ brains or the vault.
 
 from __future__ import annotations
 
-import hashlib
+import array
+import base64
+import binascii
 import json
 import logging
 import os
+import re
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mycoder_lsp.code.languages import language_for_path
-from mycoder_lsp.code.workspace import iter_source_files, read_source
+from mycoder_lsp.code.workspace import is_source_name, read_source, workspace_paths
+from mycoder_lsp.config import user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +36,7 @@ log = logging.getLogger(__name__)
 MAX_FILES = 20_000
 MAX_FILE_BYTES = 1_000_000
 # The cache's format: another one is ignored (and rewritten).
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 def short_order(quals: list[str]) -> list[int]:
@@ -69,14 +75,14 @@ class WorkspaceSymbols:
     _loaded: bool = field(default=False, init=False, repr=False)
     # All names, sorted, and their short_order, as of the last change.
     _all: list[str] | None = field(default=None, init=False, repr=False)
-    _order: list[int] | None = field(default=None, init=False, repr=False)
+    _order: Sequence[int] | None = field(default=None, init=False, repr=False)
     _generation: str = field(default="", init=False, repr=False)
 
     def names(self) -> list[str]:
         """Every qualified name, sorted."""
         return self.lookup()[0]
 
-    def lookup(self) -> tuple[list[str], list[int]]:
+    def lookup(self) -> tuple[list[str], Sequence[int]]:
         """``(names, short_order(names))``, brought up to date."""
         self.root = Path(self.root).resolve()
         if not self._loaded:
@@ -85,18 +91,18 @@ class WorkspaceSymbols:
         fresh: dict[str, _Entry] = {}
         changed = False
         prefix = len(os.path.join(str(self.root), ""))  # "/" as a root stays "/"
-        for path in iter_source_files(self.root, self.root):
+        for path in workspace_paths(self.root, self.root, keep=is_source_name):
             if len(fresh) >= self.max_files:
                 log.info("%s: symbols of the first %d files only", self.root, self.max_files)
                 break
-            rel = str(path)[prefix:]  # the walk yields paths under the resolved root
+            rel = path[prefix:]  # the walk yields paths under the resolved root
             try:
                 st = os.lstat(path)
             except OSError:
                 continue
             entry = self.files.get(rel)
             if entry is None or (entry.mtime_ns, entry.size) != (st.st_mtime_ns, st.st_size):
-                entry = self._parse(path, st.st_mtime_ns, st.st_size)
+                entry = self._parse(Path(path), st.st_mtime_ns, st.st_size)
                 changed = True
             fresh[rel] = entry
         changed = changed or fresh.keys() != self.files.keys()
@@ -150,10 +156,9 @@ class WorkspaceSymbols:
                 return {}
             files = {rel: _Entry(int(m), int(s), None) for rel, (m, s) in data["files"].items()}
             names = data["names"].split("\n") if data["names"] else []
-            order = data["order"]
+            order = _unpack_order(data["order"])
             # Positions into names, or the cache is not used (a bad one must not break a lookup).
-            if not isinstance(order, list) or len(order) != len(names) or not all(type(i) is int for i in order) \
-                    or (order and not 0 <= min(order) <= max(order) < len(names)):
+            if len(order) != len(names) or (order and max(order) >= len(names)):
                 return {}
             self._all, self._order, self._generation = names, order, str(data["generation"])
             return files
@@ -180,7 +185,7 @@ class WorkspaceSymbols:
         # The names file first: a cache read later always finds the names it was written with.
         packed = {"generation": self._generation, "files": {rel: e.packed for rel, e in self.files.items()}}
         data = {"version": CACHE_VERSION, "root": str(self.root), "generation": self._generation,
-                "names": "\n".join(self._all or ()), "order": self._order,
+                "names": "\n".join(self._all or ()), "order": _pack_order(self._order or ()),
                 "files": {rel: [e.mtime_ns, e.size] for rel, e in self.files.items()}}
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -190,6 +195,23 @@ class WorkspaceSymbols:
                 os.replace(tmp, path)
         except OSError as exc:
             log.debug("symbol cache %s not written: %s", target, exc)  # it only costs time
+
+
+def _pack_order(order: Sequence[int]) -> str:
+    """The order as base64 of unsigned 32-bit little-endian integers: a JSON
+    list of 70,000 numbers took 6 ms to read at every ``route``, this 1 ms."""
+    packed = array.array("I", order)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def _unpack_order(text: str) -> array.array[int]:
+    """What :func:`_pack_order` wrote; ValueError or TypeError for anything else."""
+    order = array.array("I", base64.b64decode(text.encode("ascii"), validate=True))
+    if sys.byteorder != "little":
+        order.byteswap()
+    return order
 
 
 def workspace_symbol_names(root: Path | str, *, cache_file: Path | str | None = None,
@@ -203,9 +225,12 @@ def workspace_symbol_names(root: Path | str, *, cache_file: Path | str | None = 
 def user_cache_file(root: Path) -> Path:
     """Where a workspace without a vault keeps its symbol cache: the user's
     cache directory, never the workspace (routing must not create files there)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = hashlib.blake2b(str(root.resolve()).encode("utf-8", "surrogateescape"), digest_size=10).hexdigest()
-    return Path(base) / "mycoder-lsp" / "symbols" / f"{key}.json"
+    # A CRC, not a digest: hashlib's OpenSSL start-up was 3 ms of every ``route``, and two
+    # roots that share a file only take turns with it (the file names its root).
+    path = str(root.resolve())
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(path))[:40] or "root"
+    key = binascii.crc32(path.encode("utf-8", "surrogateescape"))
+    return user_cache_dir() / "symbols" / f"{name}-{key:08x}.json"
 
 
 __all__ = ["WorkspaceSymbols", "short_order", "user_cache_file", "workspace_symbol_names"]

@@ -28,17 +28,15 @@ lists and reads files; it must not parse or validate them.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import re
 import shutil
 import stat
-import subprocess
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from mycoder_lsp.code.languages import language_for_path
+from mycoder_lsp.code.languages import LANGUAGES
 
 # Directory names that never hold the project's own files, at any depth.
 SKIPPED_DIRS = frozenset({"venv", "node_modules", "__pycache__", "site-packages", "dist-packages",
@@ -86,12 +84,15 @@ def is_virtualenv(directory: Path) -> bool:
 def skipped_dir(directory: Path) -> bool:
     """True for a directory whose files are never the project's own (by the
     skip list above; ``.gitignore`` is the walk's business)."""
-    name = directory.name
+    return _skipped_dir(str(directory), directory.name)
+
+
+def _skipped_dir(path: str, name: str) -> bool:
     if name.startswith(".") or name in SKIPPED_DIRS or name.endswith(BUILD_SUFFIXES):
         return True
-    if name in BUILD_DIRS and not (directory / "__init__.py").is_file():
+    if name in BUILD_DIRS and not os.path.isfile(os.path.join(path, "__init__.py")):
         return True
-    return is_virtualenv(directory)
+    return any(os.path.lexists(os.path.join(path, marker)) for marker in ENVIRONMENT_MARKERS)
 
 
 # ------------------------------------------------------------------ .gitignore
@@ -176,6 +177,11 @@ def _translate(pattern: str) -> str:
 class IgnoreFile:
     base: Path
     rules: list[IgnoreRule]
+    # ``base`` as the walk spells a path below it, separator included.
+    prefix: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.prefix = os.path.join(str(self.base), "")
 
 
 class GitIgnore:
@@ -189,13 +195,17 @@ class GitIgnore:
         return GitIgnore([*self.files, IgnoreFile(directory, rules)]) if rules else self
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
+        return self.ignored_path(str(path), path.name, is_dir)
+
+    def ignored_path(self, path: str, name: str, is_dir: bool) -> bool:
+        """``ignored`` for a path as the walk spells it and its last part."""
         verdict = False
         for file in self.files:
-            try:
-                rel = path.relative_to(file.base).as_posix()
-            except ValueError:
+            if not path.startswith(file.prefix):
                 continue
-            name = path.name
+            rel = path[len(file.prefix):]
+            if os.sep != "/":
+                rel = rel.replace(os.sep, "/")
             for rule in file.rules:
                 if rule.dir_only and not is_dir:
                     continue
@@ -233,12 +243,17 @@ def ignore_for(directory: Path, root: Path | None) -> GitIgnore:
 # ------------------------------------------------------------------ the walk
 
 
+def is_source_name(name: str) -> bool:
+    """A file of a language this package knows, by its name (``language_for_path``
+    without the call, asked once per file of the walk)."""
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in LANGUAGES
+
+
 def iter_source_files(directory: Path, root: Path | None = None, *, exclude: Iterable[Path] = ()) -> Iterator[Path]:
     """Files of known languages under ``directory`` (what ``check`` validates
     and ``route`` takes symbols from), in walk order, ignores honoured."""
-    for path in iter_workspace_files(directory, root, exclude=exclude):
-        if language_for_path(path.name) is not None:
-            yield path
+    return map(Path, workspace_paths(directory, root, exclude=exclude, keep=is_source_name))
 
 
 def iter_workspace_files(directory: Path, root: Path | None = None, *, exclude: Iterable[Path] = (),
@@ -247,24 +262,37 @@ def iter_workspace_files(directory: Path, root: Path | None = None, *, exclude: 
     each directory's files sorted by name, then its subdirectories, so a
     caller that stops early has the shallow files. ``exclude``: directories
     left out besides the rules (a vault kept under another name)."""
-    start = directory.resolve()
-    excluded = frozenset(Path(p).resolve() for p in exclude)
+    return map(Path, workspace_paths(directory, root, exclude=exclude, use_git=use_git))
+
+
+def workspace_paths(directory: Path, root: Path | None = None, *, exclude: Iterable[Path] = (),
+                    use_git: bool = True, keep: Callable[[str], bool] | None = None) -> Iterator[str]:
+    """:func:`iter_workspace_files` as strings, for a caller that wants no
+    ``Path`` per file (the symbol index stats 1,790 files of the stdlib at
+    every ``route``). ``keep``: a test of a file's name, made before anything
+    else is done for the file."""
+    start = Path(directory).resolve()
+    excluded = frozenset(str(Path(p).resolve()) for p in exclude)
     listed = _git_files(start) if use_git else None
     if listed is not None:
-        yield from _from_git(start, listed, excluded)
+        yield from _from_git(str(start), listed, excluded, keep)
     else:
         # In a repository git could not list (or that ignores ``start`` as a whole), every
         # ignore file up to its top applies below ``start``, as git would apply them.
-        yield from _walk(start, ignore_for(start, None if use_git and _uses_git(start) else root), excluded)
+        yield from _walk(str(start), ignore_for(start, None if use_git and _uses_git(start) else root), excluded,
+                         keep)
 
 
-def _walk(directory: Path, ignore: GitIgnore, excluded: frozenset[Path]) -> Iterator[Path]:
+def _walk(directory: str, ignore: GitIgnore, excluded: frozenset[str],
+          keep: Callable[[str], bool] | None) -> Iterator[str]:
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        with os.scandir(directory) as found:
+            entries = sorted(found, key=lambda e: e.name)
     except OSError:
         return
     dirs = []
     for entry in entries:
+        name = entry.name
         try:
             # A link, to a file or a directory, may lead out of the workspace: never followed.
             if entry.is_symlink():
@@ -274,16 +302,16 @@ def _walk(directory: Path, ignore: GitIgnore, excluded: frozenset[Path]) -> Iter
         except OSError:
             continue
         if is_dir:
-            path = Path(entry.path)
-            if path in excluded or skipped_dir(path) or ignore.ignored(path, True):
+            path = entry.path
+            if path in excluded or _skipped_dir(path, name) or ignore.ignored_path(path, name, True):
                 continue
             dirs.append(path)
-        elif is_file and not is_secret_file(entry.name):
-            path = Path(entry.path)
-            if not (ignore.files and ignore.ignored(path, False)):
+        elif is_file and (keep is None or keep(name)) and not is_secret_file(name):
+            path = entry.path
+            if not (ignore.files and ignore.ignored_path(path, name, False)):
                 yield path
     for sub in dirs:
-        yield from _walk(sub, ignore.child(sub), excluded)
+        yield from _walk(sub, ignore.child(Path(sub)), excluded, keep)
 
 
 def _git_files(directory: Path) -> list[str] | None:
@@ -317,6 +345,8 @@ def _git_files(directory: Path) -> list[str] | None:
 def _git(directory: Path, *args: str) -> tuple[int, bytes] | None:
     """(exit status, stdout) of one git command in ``directory``, without a shell,
     within GIT_TIMEOUT; None when git cannot be run or takes too long."""
+    import subprocess  # here: a walk outside git (a `route` in an unpacked tree) never needs it
+
     try:
         proc = subprocess.Popen(
             ["git", "-C", str(directory), *GIT_SAFE, *args],
@@ -345,23 +375,27 @@ def _walk_order(rel: str) -> tuple[tuple[int, str], ...]:
     return (*((1, p) for p in parts[:-1]), (0, parts[-1]))
 
 
-def _from_git(start: Path, listed: list[str], excluded: frozenset[Path]) -> Iterator[Path]:
+def _from_git(start: str, listed: list[str], excluded: frozenset[str],
+              keep: Callable[[str], bool] | None) -> Iterator[str]:
     dir_verdict: dict[str, bool] = {"": False}
+
+    def native(rel: str) -> str:
+        return os.path.join(start, rel if os.sep == "/" else rel.replace("/", os.sep))
 
     def skipped(rel_dir: str) -> bool:
         hit = dir_verdict.get(rel_dir)
         if hit is None:
-            parent = rel_dir.rpartition("/")[0]
-            path = start / rel_dir
-            hit = skipped(parent) or path in excluded or skipped_dir(path) or os.path.islink(path)
+            parent, _, name = rel_dir.rpartition("/")
+            path = native(rel_dir)
+            hit = skipped(parent) or path in excluded or _skipped_dir(path, name) or os.path.islink(path)
             dir_verdict[rel_dir] = hit
         return hit
 
     for rel in sorted(listed, key=_walk_order):
         rel_dir, _, name = rel.rpartition("/")
-        if is_secret_file(name) or skipped(rel_dir):
+        if (keep is not None and not keep(name)) or is_secret_file(name) or skipped(rel_dir):
             continue
-        path = start / rel
+        path = native(rel)
         try:
             # Tracked but deleted, or a link (git records links as such): not a file to read.
             if not stat.S_ISREG(os.lstat(path).st_mode):
@@ -398,6 +432,8 @@ def is_workspace_file(path: Path, root: Path, *, exclude: Iterable[Path] = ()) -
 
 
 def _git_ignored(root: Path, rel: str) -> bool:
+    import subprocess
+
     try:
         return subprocess.run(["git", "-C", str(root), *GIT_SAFE, "check-ignore", "-q", "--", rel],
                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10).returncode == 0
@@ -454,6 +490,8 @@ def read_source(path: Path | str, limit: int) -> SourceFile:
 def content_hash(text: str) -> str:
     """The hash of a file's text that says whether it changed (the vault's
     files table, the symbol index)."""
+    import hashlib  # here: hashlib's OpenSSL start-up is 3 ms a walk does not need
+
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 

@@ -123,3 +123,12 @@ def test_no_module_keeps_its_own_suffix_or_language_id_table():
             if isinstance(node, ast.Constant) and node.value in spelled:
                 offenders.append(f"{file.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
     assert not offenders, offenders
+
+
+def test_the_walks_name_test_agrees_with_language_for_path():
+    from mycoder_lsp.code.workspace import is_source_name
+
+    names = [f"a{suffix}" for suffix in LANGUAGES] + [f"A{suffix.upper()}" for suffix in LANGUAGES] + [
+        ".py", "py", "a.", "a.tar.gz", "a.py.bak", ".hidden.ts", "Makefile", "x.pyi", "a..rs", "dir.go"]
+    for name in names:
+        assert is_source_name(name) is (language_for_path(name) is not None), name

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 from mycoder_lsp.brains.router import SymbolIndex
-from mycoder_lsp.code.symbol_index import WorkspaceSymbols, short_order
+from mycoder_lsp.code.symbol_index import WorkspaceSymbols, _pack_order, short_order
 
 
 def reference_resolve(names: list[str], name: str) -> str | None:
@@ -98,9 +98,10 @@ def test_an_unchanged_workspace_reads_only_the_stamps_and_the_union(tmp_path: Pa
 def test_a_cache_with_a_bad_order_is_not_used(tmp_path: Path):
     root, cache = indexed_once(tmp_path)
     good = json.loads(cache.read_text())
-    for order in (["x"], [5], [-1], [0.0], None):
+    # A position out of range, a partial integer, not base64, and the JSON list of cache version 4.
+    for order in (_pack_order([5]), "AAAA", "AAAA!", ["x"], [0], None):
         cache.write_text(json.dumps({**good, "order": order}))
         index = WorkspaceSymbols(root, cache)
         names, got = index.lookup()
-        assert names == ["a"] and got == [0]
+        assert names == ["a"] and list(got) == [0]
         assert SymbolIndex.from_sorted(names, got).resolve("a") == "a"

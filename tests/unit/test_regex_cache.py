@@ -3,6 +3,8 @@ a cache that cannot be trusted or written costs time, never a wrong match."""
 
 from __future__ import annotations
 
+import binascii
+import marshal
 import re
 import sys
 from pathlib import Path
@@ -53,11 +55,16 @@ def test_a_second_process_builds_every_pattern_from_the_cache(tmp_path: Path):
 @cpython
 def test_a_damaged_cache_is_not_used(tmp_path: Path):
     first, _ = compile_all(tmp_path)
-    text = first.path.read_text(encoding="utf-8")
-    # An opcode changed (the checksum no longer matches), then a truncated file, then not JSON.
-    for damaged in (text.replace(",17,", ",18,", 1), text[: len(text) // 2], "0\n{"):
-        assert damaged != text
-        first.path.write_text(damaged, encoding="utf-8")
+    data = first.path.read_bytes()
+    crc, _, payload = data.partition(b"\n")
+    middle = len(data) // 2
+    # A byte changed (the checksum no longer matches), a file cut short, a checksum that is
+    # right for a payload marshal cannot read, and one that is right for entries of another shape.
+    for damaged in (data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1:], data[:middle],
+                    b"%08x\n" % binascii.crc32(b"\xff") + b"\xff",
+                    b"%08x\n" % binascii.crc32(marshal.dumps([1, 2])) + marshal.dumps([1, 2])):
+        assert damaged != data
+        first.path.write_bytes(damaged)
         cache, compiled = compile_all(tmp_path)
         assert cache.added == len(PATTERNS)
         assert_same_as_re(compiled)

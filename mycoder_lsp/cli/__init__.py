@@ -9,6 +9,7 @@ for httpx or pygls. Every subcommand takes ``--root DIR``.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -75,7 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["serve", *argv]
     if argv[0] == "-h":
         argv[0] = "--help"
-    parser = build_parser(chosen=argv[0] if argv[0] in SUBCOMMANDS else None)
+    # Importing the command makes thousands of objects and little garbage: the
+    # collections it set off were 4 ms of a 100 ms `route`.
+    gc.disable()
+    try:
+        parser = build_parser(chosen=argv[0] if argv[0] in SUBCOMMANDS else None)
+    finally:
+        gc.enable()
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         # The subcommand's own usage, not the top-level one (argparse hands a

@@ -77,8 +77,8 @@ def has_project_marker(directory: Path) -> bool:
     return any(os.path.lexists(directory / marker) for marker in PROJECT_MARKERS)
 
 
-def is_virtualenv(directory: Path) -> bool:
-    return any(os.path.lexists(directory / marker) for marker in ENVIRONMENT_MARKERS)
+def is_virtualenv(directory: Path | str) -> bool:
+    return any(os.path.lexists(os.path.join(directory, marker)) for marker in ENVIRONMENT_MARKERS)
 
 
 def skipped_dir(directory: Path) -> bool:
@@ -92,7 +92,7 @@ def _skipped_dir(path: str, name: str) -> bool:
         return True
     if name in BUILD_DIRS and not os.path.isfile(os.path.join(path, "__init__.py")):
         return True
-    return any(os.path.lexists(os.path.join(path, marker)) for marker in ENVIRONMENT_MARKERS)
+    return is_virtualenv(path)
 
 
 # ------------------------------------------------------------------ .gitignore
